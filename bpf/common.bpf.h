@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Maps and helpers shared by the nfscope eBPF objects. Every object declares
+ * `nf_addrs` and `ports`; the exporter loads one copy and hands its file
+ * descriptor to the other objects (bpf_map__reuse_fd), so all programs see the
+ * same NF table.
+ */
+#ifndef NFSCOPE_COMMON_BPF_H
+#define NFSCOPE_COMMON_BPF_H
+
+#include "nfscope.h"
+
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+
+#define MAX_NF_ADDRS 4096
+#define MAX_PORTS 64
+
+/* Which NF owns an address; filled by the exporter from its config. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_NF_ADDRS);
+	__type(key, struct addr_key);
+	__type(value, __u32);
+} nf_addrs SEC(".maps");
+
+/* Transport ports of the 5G protocols (config `protocols`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_PORTS);
+	__type(key, struct port_key);
+	__type(value, __u8);
+} ports SEC(".maps");
+
+/* Per-CPU counters of events the programs could not record (enum nf_error). */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, ERR_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} errors SEC(".maps");
+
+static __always_inline void count_error(__u32 err)
+{
+	__u64 *v = bpf_map_lookup_elem(&errors, &err);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u32 nf_of_v4(__u32 addr_be)
+{
+	struct addr_key k = {};
+	__u32 *id;
+
+	k.addr[10] = 0xff;
+	k.addr[11] = 0xff;
+	__builtin_memcpy(&k.addr[12], &addr_be, 4);
+	id = bpf_map_lookup_elem(&nf_addrs, &k);
+	return id ? *id : NF_UNKNOWN;
+}
+
+static __always_inline __u32 nf_of_v6(const __u8 *addr16)
+{
+	struct addr_key k;
+	__u32 *id;
+
+	__builtin_memcpy(k.addr, addr16, 16);
+	id = bpf_map_lookup_elem(&nf_addrs, &k);
+	return id ? *id : NF_UNKNOWN;
+}
+
+/* The 5G protocol of a flow: the server's port decides, so try the
+ * destination first (requests) and then the source (responses). */
+static __always_inline __u8 proto_of(__u8 l4proto, __u16 sport, __u16 dport)
+{
+	struct port_key k = { .l4proto = l4proto };
+	__u8 *p;
+
+	k.port = dport;
+	p = bpf_map_lookup_elem(&ports, &k);
+	if (p)
+		return *p;
+	k.port = sport;
+	p = bpf_map_lookup_elem(&ports, &k);
+	return p ? *p : PROTO_OTHER;
+}
+
+/* Add one to a per-CPU __u64 counter under `key`, creating it when new. */
+static __always_inline void count_u64(void *map, const void *key, __u32 err_if_full)
+{
+	__u64 one = 1, *v = bpf_map_lookup_elem(map, key);
+
+	if (v) {
+		*v += 1;
+		return;
+	}
+	/* Another CPU may have created the key between the lookup and here. */
+	if (bpf_map_update_elem(map, key, &one, BPF_NOEXIST) == 0)
+		return;
+	v = bpf_map_lookup_elem(map, key);
+	if (v)
+		*v += 1;
+	else
+		count_error(err_if_full);
+}
+
+#endif

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * tc classifier on the configured interfaces, ingress and egress: packets and
+ * bytes per (source NF, destination NF, 5G protocol). Every program returns
+ * TC_ACT_UNSPEC (tcx: TCX_NEXT), so the packet continues to whatever else is
+ * attached on the interface.
+ *
+ * Each packet is counted once per node: at the first attached hook that sees
+ * it. A packet leaving through an attached interface was already counted if it
+ * came in through one (bridged or routed), so egress skips those.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "common.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#define TC_ACT_UNSPEC (-1)
+#define MAX_TRAFFIC_KEYS 16384
+#define MAX_ATTACHED_IFS 1024
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MAX_TRAFFIC_KEYS);
+	__type(key, struct traffic_key);
+	__type(value, struct traffic_val);
+} traffic SEC(".maps");
+
+/* ifindexes the exporter attached to (value unused). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_ATTACHED_IFS);
+	__type(key, __u32);
+	__type(value, __u8);
+} attached_ifs SEC(".maps");
+
+static __always_inline void add_traffic(const struct traffic_key *key, __u32 len)
+{
+	struct traffic_val *v = bpf_map_lookup_elem(&traffic, key);
+	struct traffic_val init = { .packets = 1, .bytes = len };
+
+	if (v) {
+		v->packets += 1;
+		v->bytes += len;
+		return;
+	}
+	if (bpf_map_update_elem(&traffic, key, &init, BPF_NOEXIST) == 0)
+		return;
+	v = bpf_map_lookup_elem(&traffic, key);
+	if (v) {
+		v->packets += 1;
+		v->bytes += len;
+	} else {
+		count_error(ERR_TRAFFIC_MAP_FULL);
+	}
+}
+
+static __always_inline int count_packet(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	struct traffic_key key = {};
+	struct ethhdr *eth = data;
+	__u16 l3proto, sport = 0, dport = 0;
+	__u8 l4proto;
+	void *l4;
+
+	if ((void *)(eth + 1) > data_end)
+		return TC_ACT_UNSPEC;
+	l3proto = bpf_ntohs(eth->h_proto);
+	data = eth + 1;
+	/* One VLAN tag in the packet (an offloaded tag is in skb->vlan_tci). */
+	if (l3proto == ETH_P_8021Q || l3proto == ETH_P_8021AD) {
+		struct vlan_hdr *vh = data;
+
+		if ((void *)(vh + 1) > data_end)
+			return TC_ACT_UNSPEC;
+		l3proto = bpf_ntohs(vh->h_vlan_encapsulated_proto);
+		data = vh + 1;
+	}
+
+	if (l3proto == ETH_P_IP) {
+		struct iphdr *ip = data;
+
+		if ((void *)(ip + 1) > data_end || ip->ihl < 5)
+			return TC_ACT_UNSPEC;
+		key.src_nf = nf_of_v4(ip->saddr);
+		key.dst_nf = nf_of_v4(ip->daddr);
+		if (bpf_ntohs(ip->frag_off) & 0x1fff)
+			return TC_ACT_UNSPEC; /* later fragments carry no ports */
+		l4proto = ip->protocol;
+		l4 = data + ip->ihl * 4;
+	} else if (l3proto == ETH_P_IPV6) {
+		struct ipv6hdr *ip6 = data;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return TC_ACT_UNSPEC;
+		key.src_nf = nf_of_v6((const __u8 *)&ip6->saddr);
+		key.dst_nf = nf_of_v6((const __u8 *)&ip6->daddr);
+		l4proto = ip6->nexthdr;
+		l4 = ip6 + 1;
+	} else {
+		return TC_ACT_UNSPEC;
+	}
+	if (key.src_nf == NF_UNKNOWN && key.dst_nf == NF_UNKNOWN)
+		return TC_ACT_UNSPEC;
+	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP && l4proto != IPPROTO_SCTP)
+		return TC_ACT_UNSPEC;
+	/* UDP, TCP and SCTP all start with source and destination port. */
+	if (l4 + 4 > data_end)
+		return TC_ACT_UNSPEC;
+	sport = bpf_ntohs(((__u16 *)l4)[0]);
+	dport = bpf_ntohs(((__u16 *)l4)[1]);
+	key.proto = proto_of(l4proto, sport, dport);
+	if (key.proto == PROTO_OTHER)
+		return TC_ACT_UNSPEC;
+	add_traffic(&key, skb->len);
+	return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int traffic_ingress(struct __sk_buff *skb)
+{
+	return count_packet(skb);
+}
+
+SEC("tc")
+int traffic_egress(struct __sk_buff *skb)
+{
+	__u32 in = skb->ingress_ifindex;
+
+	if (in && bpf_map_lookup_elem(&attached_ifs, &in))
+		return TC_ACT_UNSPEC;
+	return count_packet(skb);
+}

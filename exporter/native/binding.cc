@@ -1,0 +1,677 @@
+// nfscope native binding: a thin N-API layer over the system libbpf.
+//
+// Only exporter/src/kernel/bpf.ts calls into this module. It keeps no policy:
+// objects, programs, links and maps are handed to JavaScript as wrappers or file
+// descriptors, and every failure becomes a JS Error carrying `errno`, `code`
+// and the messages libbpf printed during the failing call (the verifier log
+// among them when a program is rejected).
+
+#include <napi.h>
+
+#include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <linux/bpf.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+namespace {
+
+// tcx attach types (Linux 6.6); the uapi headers libbpf 1.1 ships predate them.
+constexpr int kTcxIngress = 46;
+constexpr int kTcxEgress = 47;
+
+// What libbpf printed since the current call began.
+std::string g_libbpf_log;
+
+int CaptureLibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[4096];
+  int n = vsnprintf(buf, sizeof(buf), fmt, args);
+  if (n > 0) g_libbpf_log.append(buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1);
+  // Keep the log bounded: a verifier log can be megabytes; its tail says why.
+  constexpr size_t kMaxLog = 64 * 1024;
+  if (g_libbpf_log.size() > kMaxLog) g_libbpf_log.erase(0, g_libbpf_log.size() - kMaxLog);
+  return 0;
+}
+
+void BeginCall() { g_libbpf_log.clear(); }
+
+const char* ErrnoName(int err) {
+  switch (err) {
+    case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case E2BIG: return "E2BIG";
+    case EBADF: return "EBADF";
+    case EAGAIN: return "EAGAIN";
+    case ENOMEM: return "ENOMEM";
+    case EACCES: return "EACCES";
+    case EFAULT: return "EFAULT";
+    case EBUSY: return "EBUSY";
+    case EEXIST: return "EEXIST";
+    case ENODEV: return "ENODEV";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
+    case ENOTSUP: return "ENOTSUP";
+    case ESRCH: return "ESRCH";
+    case ENXIO: return "ENXIO";
+    default: return "E?";
+  }
+}
+
+// Throws a JS Error for a negative libbpf return value or errno.
+Napi::Value ThrowErr(Napi::Env env, const std::string& what, int err) {
+  if (err < 0) err = -err;
+  char msg[256];
+  libbpf_strerror(err, msg, sizeof(msg));
+  std::string text = what + ": " + msg;
+  Napi::Error e = Napi::Error::New(env, text);
+  e.Set("errno", Napi::Number::New(env, err));
+  e.Set("code", Napi::String::New(env, ErrnoName(err)));
+  e.Set("libbpfLog", Napi::String::New(env, g_libbpf_log));
+  e.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Value ThrowType(Napi::Env env, const std::string& text) {
+  Napi::TypeError::New(env, text).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// ---------------------------------------------------------------- links
+
+// A link is either a libbpf link (tracing programs), a raw link fd (tcx), or a
+// classic tc filter on a clsact hook (kernels without tcx).
+class Link : public Napi::ObjectWrap<Link> {
+ public:
+  static Napi::FunctionReference ctor;
+
+  static void Init(Napi::Env env) {
+    Napi::Function f = DefineClass(env, "Link",
+                                   {InstanceMethod("detach", &Link::Detach),
+                                    InstanceAccessor("kind", &Link::Kind, nullptr),
+                                    InstanceAccessor("attached", &Link::Attached, nullptr)});
+    ctor = Napi::Persistent(f);
+  }
+
+  explicit Link(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Link>(info) {}
+  ~Link() override { Release(); }
+
+  static Napi::Object FromLibbpf(Napi::Env env, struct bpf_link* l) {
+    Napi::Object o = ctor.New({});
+    Link* self = Unwrap(o);
+    self->kind_ = "libbpf";
+    self->link_ = l;
+    return o;
+  }
+  static Napi::Object FromFd(Napi::Env env, int fd) {
+    Napi::Object o = ctor.New({});
+    Link* self = Unwrap(o);
+    self->kind_ = "tcx";
+    self->fd_ = fd;
+    return o;
+  }
+  static Napi::Object FromTc(Napi::Env env, const bpf_tc_hook& hook, uint32_t handle, uint32_t prio) {
+    Napi::Object o = ctor.New({});
+    Link* self = Unwrap(o);
+    self->kind_ = "clsact";
+    self->hook_ = hook;
+    self->tc_handle_ = handle;
+    self->tc_prio_ = prio;
+    self->tc_attached_ = true;
+    return o;
+  }
+
+ private:
+  int Release() {
+    int err = 0;
+    if (link_) {
+      err = bpf_link__destroy(link_);
+      link_ = nullptr;
+    }
+    if (fd_ >= 0) {
+      if (close(fd_) < 0) err = -errno;
+      fd_ = -1;
+    }
+    if (tc_attached_) {
+      DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = tc_handle_, .priority = tc_prio_);
+      err = bpf_tc_detach(&hook_, &opts);
+      // Already gone (interface deleted) counts as detached.
+      if (err == -ENOENT || err == -ENODEV || err == -EINVAL) err = 0;
+      tc_attached_ = false;
+    }
+    return err;
+  }
+
+  Napi::Value Detach(const Napi::CallbackInfo& info) {
+    BeginCall();
+    int err = Release();
+    if (err < 0) return ThrowErr(info.Env(), "detach " + kind_ + " link", err);
+    return info.Env().Undefined();
+  }
+  Napi::Value Kind(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kind_); }
+  Napi::Value Attached(const Napi::CallbackInfo& info) {
+    return Napi::Boolean::New(info.Env(), link_ != nullptr || fd_ >= 0 || tc_attached_);
+  }
+
+  std::string kind_;
+  struct bpf_link* link_ = nullptr;
+  int fd_ = -1;
+  bpf_tc_hook hook_ = {};
+  uint32_t tc_handle_ = 0, tc_prio_ = 0;
+  bool tc_attached_ = false;
+};
+Napi::FunctionReference Link::ctor;
+
+// ---------------------------------------------------------------- objects
+
+class BpfObject : public Napi::ObjectWrap<BpfObject> {
+ public:
+  static Napi::Function Init(Napi::Env env) {
+    return DefineClass(env, "BpfObject",
+                       {InstanceMethod("setGlobal", &BpfObject::SetGlobal),
+                        InstanceMethod("reuseMap", &BpfObject::ReuseMap),
+                        InstanceMethod("load", &BpfObject::Load),
+                        InstanceMethod("programs", &BpfObject::Programs),
+                        InstanceMethod("maps", &BpfObject::Maps),
+                        InstanceMethod("attach", &BpfObject::Attach),
+                        InstanceMethod("attachTracepoint", &BpfObject::AttachTracepoint),
+                        InstanceMethod("attachKprobe", &BpfObject::AttachKprobe),
+                        InstanceMethod("close", &BpfObject::Close)});
+  }
+
+  // new BpfObject(path): opens (parses) the ELF object; nothing reaches the kernel yet.
+  explicit BpfObject(const Napi::CallbackInfo& info) : Napi::ObjectWrap<BpfObject>(info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsString()) {
+      ThrowType(env, "BpfObject(path): path must be a string");
+      return;
+    }
+    std::string path = info[0].As<Napi::String>();
+    BeginCall();
+    struct bpf_object* o = bpf_object__open_file(path.c_str(), nullptr);
+    int err = libbpf_get_error(o);
+    if (err) {
+      ThrowErr(env, "open BPF object " + path, err);
+      return;
+    }
+    obj_ = o;
+  }
+  ~BpfObject() override { Free(); }
+
+ private:
+  void Free() {
+    if (obj_) bpf_object__close(obj_);
+    obj_ = nullptr;
+  }
+
+  bool Check(Napi::Env env) {
+    if (obj_) return true;
+    Napi::Error::New(env, "BPF object is closed").ThrowAsJavaScriptException();
+    return false;
+  }
+
+  struct bpf_program* FindProg(Napi::Env env, const Napi::Value& v) {
+    if (!v.IsString()) {
+      ThrowType(env, "program name must be a string");
+      return nullptr;
+    }
+    std::string name = v.As<Napi::String>();
+    struct bpf_program* p = bpf_object__find_program_by_name(obj_, name.c_str());
+    if (!p) ThrowErr(env, "no program '" + name + "' in " + bpf_object__name(obj_), ENOENT);
+    return p;
+  }
+
+  // setGlobal(name, buffer): sets a `const volatile` global (.rodata) or a
+  // .data/.bss global before load; the buffer must match the variable's size.
+  Napi::Value SetGlobal(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsBuffer())
+      return ThrowType(env, "setGlobal(name: string, value: Buffer)");
+    std::string name = info[0].As<Napi::String>();
+    auto value = info[1].As<Napi::Buffer<uint8_t>>();
+    BeginCall();
+    const struct btf* btf = bpf_object__btf(obj_);
+    if (!btf) return ThrowErr(env, "setGlobal " + name + ": object has no BTF", ENOENT);
+    for (const char* sec : {".rodata", ".data", ".bss"}) {
+      int sec_id = btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC);
+      if (sec_id < 0) continue;
+      const struct btf_type* t = btf__type_by_id(btf, sec_id);
+      const struct btf_var_secinfo* vs = btf_var_secinfos(t);
+      for (int i = 0; i < btf_vlen(t); i++, vs++) {
+        const struct btf_type* var = btf__type_by_id(btf, vs->type);
+        if (name != btf__name_by_offset(btf, var->name_off)) continue;
+        if (vs->size != value.Length())
+          return ThrowErr(env, "setGlobal " + name + ": variable has " + std::to_string(vs->size) +
+                                   " bytes, value has " + std::to_string(value.Length()),
+                          EINVAL);
+        struct bpf_map* map = bpf_object__find_map_by_name(obj_, sec);
+        if (!map) return ThrowErr(env, std::string("setGlobal ") + name + ": no map for " + sec, ENOENT);
+        size_t size = 0;
+        const void* cur = bpf_map__initial_value(map, &size);
+        if (!cur || vs->offset + vs->size > size)
+          return ThrowErr(env, "setGlobal " + name + ": section data unavailable", EINVAL);
+        std::vector<uint8_t> data((const uint8_t*)cur, (const uint8_t*)cur + size);
+        memcpy(data.data() + vs->offset, value.Data(), vs->size);
+        int err = bpf_map__set_initial_value(map, data.data(), size);
+        if (err) return ThrowErr(env, "setGlobal " + name, err);
+        return env.Undefined();
+      }
+    }
+    return ThrowErr(env, "setGlobal: no global variable '" + name + "'", ENOENT);
+  }
+
+  // reuseMap(name, fd): use an existing kernel map instead of creating one at load.
+  Napi::Value ReuseMap(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber())
+      return ThrowType(env, "reuseMap(name: string, fd: number)");
+    std::string name = info[0].As<Napi::String>();
+    BeginCall();
+    struct bpf_map* m = bpf_object__find_map_by_name(obj_, name.c_str());
+    if (!m) return ThrowErr(env, "reuseMap: no map '" + name + "'", ENOENT);
+    int err = bpf_map__reuse_fd(m, info[1].As<Napi::Number>().Int32Value());
+    if (err) return ThrowErr(env, "reuseMap " + name, err);
+    return env.Undefined();
+  }
+
+  Napi::Value Load(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    BeginCall();
+    int err = bpf_object__load(obj_);
+    if (err) return ThrowErr(env, std::string("load BPF object ") + bpf_object__name(obj_), err);
+    return env.Undefined();
+  }
+
+  Napi::Value Programs(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    Napi::Array arr = Napi::Array::New(env);
+    struct bpf_program* p;
+    uint32_t i = 0;
+    bpf_object__for_each_program(p, obj_) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", bpf_program__name(p));
+      o.Set("section", bpf_program__section_name(p));
+      o.Set("type", libbpf_bpf_prog_type_str(bpf_program__type(p)));
+      o.Set("fd", bpf_program__fd(p));
+      arr.Set(i++, o);
+    }
+    return arr;
+  }
+
+  Napi::Value Maps(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    Napi::Array arr = Napi::Array::New(env);
+    struct bpf_map* m;
+    uint32_t i = 0;
+    bpf_object__for_each_map(m, obj_) {
+      Napi::Object o = Napi::Object::New(env);
+      o.Set("name", bpf_map__name(m));
+      o.Set("type", libbpf_bpf_map_type_str(bpf_map__type(m)));
+      o.Set("keySize", bpf_map__key_size(m));
+      o.Set("valueSize", bpf_map__value_size(m));
+      o.Set("maxEntries", bpf_map__max_entries(m));
+      o.Set("internal", bpf_map__is_internal(m));
+      o.Set("fd", bpf_map__fd(m));
+      arr.Set(i++, o);
+    }
+    return arr;
+  }
+
+  Napi::Value AttachResult(Napi::Env env, const std::string& what, struct bpf_link* l) {
+    int err = libbpf_get_error(l);
+    if (err) return ThrowErr(env, what, err);
+    return Link::FromLibbpf(env, l);
+  }
+
+  // attach(program): attach by section name (tp_btf/, fentry/, kprobe/, tracepoint/ …).
+  Napi::Value Attach(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    BeginCall();
+    struct bpf_program* p = FindProg(env, info[0]);
+    if (!p) return env.Undefined();
+    return AttachResult(env, std::string("attach ") + bpf_program__name(p), bpf_program__attach(p));
+  }
+
+  Napi::Value AttachTracepoint(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    if (info.Length() < 3 || !info[1].IsString() || !info[2].IsString())
+      return ThrowType(env, "attachTracepoint(program, category, name)");
+    BeginCall();
+    struct bpf_program* p = FindProg(env, info[0]);
+    if (!p) return env.Undefined();
+    std::string cat = info[1].As<Napi::String>(), name = info[2].As<Napi::String>();
+    return AttachResult(env, "attach tracepoint " + cat + ":" + name,
+                        bpf_program__attach_tracepoint(p, cat.c_str(), name.c_str()));
+  }
+
+  Napi::Value AttachKprobe(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    if (!Check(env)) return env.Undefined();
+    if (info.Length() < 2 || !info[1].IsString()) return ThrowType(env, "attachKprobe(program, func, retprobe?)");
+    BeginCall();
+    struct bpf_program* p = FindProg(env, info[0]);
+    if (!p) return env.Undefined();
+    std::string fn = info[1].As<Napi::String>();
+    bool ret = info.Length() > 2 && info[2].ToBoolean();
+    return AttachResult(env, std::string(ret ? "attach kretprobe " : "attach kprobe ") + fn,
+                        bpf_program__attach_kprobe(p, ret, fn.c_str()));
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    Free();
+    return info.Env().Undefined();
+  }
+
+  struct bpf_object* obj_ = nullptr;
+};
+
+// ---------------------------------------------------------------- tc
+
+// tcAttach(progFd, ifindex, "ingress"|"egress", {handle, priority}) -> Link.
+// Uses a tcx link where the kernel has one (appended after existing programs;
+// released when its fd closes, also when the process dies). Otherwise a classic
+// direct-action filter on the clsact qdisc at a fixed handle and priority,
+// replaced in place, so a restart after a crash does not add a second copy;
+// the clsact qdisc is created if missing and never deleted (others may use it).
+Napi::Value TcAttach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsString())
+    return ThrowType(env, "tcAttach(progFd, ifindex, 'ingress'|'egress', {handle, priority}?)");
+  int prog_fd = info[0].As<Napi::Number>().Int32Value();
+  int ifindex = info[1].As<Napi::Number>().Int32Value();
+  std::string dir = info[2].As<Napi::String>();
+  if (dir != "ingress" && dir != "egress") return ThrowType(env, "direction must be 'ingress' or 'egress'");
+  bool ingress = dir == "ingress";
+  uint32_t handle = 0x6e66, prio = 0x6e66;  // "nf"
+  bool allow_tcx = true;
+  if (info.Length() > 3 && info[3].IsObject()) {
+    Napi::Object o = info[3].As<Napi::Object>();
+    if (o.Has("handle")) handle = o.Get("handle").As<Napi::Number>().Uint32Value();
+    if (o.Has("priority")) prio = o.Get("priority").As<Napi::Number>().Uint32Value();
+    if (o.Has("tcx")) allow_tcx = o.Get("tcx").ToBoolean();
+  }
+  std::string what = "attach tc " + dir + " on ifindex " + std::to_string(ifindex);
+  BeginCall();
+  if (allow_tcx) {
+    int fd = bpf_link_create(prog_fd, ifindex, (enum bpf_attach_type)(ingress ? kTcxIngress : kTcxEgress), nullptr);
+    if (fd >= 0) return Link::FromFd(env, fd);
+    int err = -fd;
+    // EINVAL: this kernel does not know tcx; anything else is a real failure.
+    if (err != EINVAL) return ThrowErr(env, what + " (tcx)", err);
+  }
+  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+                      .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+  int err = bpf_tc_hook_create(&hook);
+  if (err && err != -EEXIST) return ThrowErr(env, what + " (create clsact)", err);
+  DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE,
+                      .handle = handle, .priority = prio);
+  err = bpf_tc_attach(&hook, &opts);
+  if (err) return ThrowErr(env, what + " (clsact)", err);
+  return Link::FromTc(env, hook, handle, prio);
+}
+
+// tcxQuery(ifindex, 'ingress'|'egress') -> ids of the programs attached through
+// tcx on that hook, in run order (EINVAL on kernels without tcx).
+Napi::Value TcQuery(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString())
+    return ThrowType(env, "tcQuery(ifindex, 'ingress'|'egress')");
+  int ifindex = info[0].As<Napi::Number>().Int32Value();
+  std::string dir = info[1].As<Napi::String>();
+  BeginCall();
+  // Program ids attached through tcx on this hook, in order.
+  __u32 ids[64];
+  DECLARE_LIBBPF_OPTS(bpf_prog_query_opts, q, .prog_ids = ids, .prog_cnt = 64);
+  int err = bpf_prog_query_opts(ifindex, (enum bpf_attach_type)(dir == "ingress" ? kTcxIngress : kTcxEgress), &q);
+  if (err) return ThrowErr(env, "query tcx " + dir + " on ifindex " + std::to_string(ifindex), err);
+  Napi::Array arr = Napi::Array::New(env);
+  for (__u32 i = 0; i < q.prog_cnt && i < 64; i++) arr.Set(i, ids[i]);
+  return arr;
+}
+
+// ---------------------------------------------------------------- maps and programs
+
+int MapFd(const Napi::Value& v) { return v.As<Napi::Number>().Int32Value(); }
+
+// mapLookup(fd, key, valueBytes) -> Buffer | null (valueBytes: total, all CPUs for per-CPU maps)
+Napi::Value MapLookup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsNumber())
+    return ThrowType(env, "mapLookup(fd, key: Buffer, valueBytes)");
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  auto out = Napi::Buffer<uint8_t>::New(env, info[2].As<Napi::Number>().Uint32Value());
+  BeginCall();
+  if (bpf_map_lookup_elem(MapFd(info[0]), key.Data(), out.Data()) != 0) {
+    if (errno == ENOENT) return env.Null();
+    return ThrowErr(env, "map lookup", errno);
+  }
+  return out;
+}
+
+Napi::Value MapUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsBuffer())
+    return ThrowType(env, "mapUpdate(fd, key: Buffer, value: Buffer, flags?)");
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  auto val = info[2].As<Napi::Buffer<uint8_t>>();
+  uint64_t flags = info.Length() > 3 ? info[3].As<Napi::Number>().Int64Value() : (uint64_t)BPF_ANY;
+  BeginCall();
+  if (bpf_map_update_elem(MapFd(info[0]), key.Data(), val.Data(), flags) != 0)
+    return ThrowErr(env, "map update", errno);
+  return env.Undefined();
+}
+
+// mapDelete(fd, key) -> boolean (false when the key was not there)
+Napi::Value MapDelete(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBuffer())
+    return ThrowType(env, "mapDelete(fd, key: Buffer)");
+  auto key = info[1].As<Napi::Buffer<uint8_t>>();
+  BeginCall();
+  if (bpf_map_delete_elem(MapFd(info[0]), key.Data()) != 0) {
+    if (errno == ENOENT) return Napi::Boolean::New(env, false);
+    return ThrowErr(env, "map delete", errno);
+  }
+  return Napi::Boolean::New(env, true);
+}
+
+// mapEntries(fd, keySize, valueBytes, withValues) -> [key, value][] or key[].
+// Walks the keys with BPF_MAP_GET_NEXT_KEY; a key deleted during the walk is
+// skipped, and a walk restarted by a concurrent delete may repeat keys, so keys
+// are returned at most once.
+Napi::Value MapEntries(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
+    return ThrowType(env, "mapEntries(fd, keySize, valueBytes, withValues)");
+  int fd = MapFd(info[0]);
+  uint32_t ksz = info[1].As<Napi::Number>().Uint32Value();
+  uint32_t vsz = info[2].As<Napi::Number>().Uint32Value();
+  bool with_values = info[3].ToBoolean();
+  std::vector<uint8_t> prev(ksz), next(ksz), val(vsz);
+  std::unordered_set<std::string> seen;
+  Napi::Array arr = Napi::Array::New(env);
+  uint32_t n = 0;
+  bool first = true;
+  BeginCall();
+  for (;;) {
+    if (bpf_map_get_next_key(fd, first ? nullptr : prev.data(), next.data()) != 0) {
+      if (errno == ENOENT) break;
+      return ThrowErr(env, "map iterate", errno);
+    }
+    first = false;
+    prev = next;
+    if (!seen.insert(std::string((const char*)next.data(), ksz)).second) continue;
+    Napi::Buffer<uint8_t> k = Napi::Buffer<uint8_t>::Copy(env, next.data(), ksz);
+    if (!with_values) {
+      arr.Set(n++, k);
+      continue;
+    }
+    if (bpf_map_lookup_elem(fd, next.data(), val.data()) != 0) {
+      if (errno == ENOENT) continue;
+      return ThrowErr(env, "map lookup", errno);
+    }
+    Napi::Array pair = Napi::Array::New(env, 2);
+    pair.Set(0u, k);
+    pair.Set(1u, Napi::Buffer<uint8_t>::Copy(env, val.data(), vsz));
+    arr.Set(n++, pair);
+  }
+  return arr;
+}
+
+// progInfo(fd) -> { id, name, runCount, runTimeNs, recursionMisses }
+Napi::Value ProgInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "progInfo(fd)");
+  struct bpf_prog_info pi = {};
+  __u32 len = sizeof(pi);
+  BeginCall();
+  if (bpf_obj_get_info_by_fd(info[0].As<Napi::Number>().Int32Value(), &pi, &len) != 0)
+    return ThrowErr(env, "program info", errno);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", pi.id);
+  o.Set("name", std::string(pi.name));
+  o.Set("runCount", Napi::Number::New(env, (double)pi.run_cnt));
+  o.Set("runTimeNs", Napi::Number::New(env, (double)pi.run_time_ns));
+  o.Set("recursionMisses", Napi::Number::New(env, (double)pi.recursion_misses));
+  return o;
+}
+
+// enableStats() -> fd: run counts and run time are collected while it is open.
+Napi::Value EnableStats(const Napi::CallbackInfo& info) {
+  BeginCall();
+  int fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+  if (fd < 0) return ThrowErr(info.Env(), "enable BPF run-time statistics", errno);
+  return Napi::Number::New(info.Env(), fd);
+}
+
+Napi::Value CloseFd(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(info.Env(), "closeFd(fd)");
+  if (close(info[0].As<Napi::Number>().Int32Value()) != 0) return ThrowErr(info.Env(), "close", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value NumPossibleCpus(const Napi::CallbackInfo& info) {
+  int n = libbpf_num_possible_cpus();
+  if (n < 0) return ThrowErr(info.Env(), "count possible CPUs", n);
+  return Napi::Number::New(info.Env(), n);
+}
+
+// btfEnum(name) -> { ENUMERATOR: value } from the running kernel's BTF.
+Napi::Value BtfEnum(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "btfEnum(name)");
+  std::string name = info[0].As<Napi::String>();
+  BeginCall();
+  struct btf* btf = btf__load_vmlinux_btf();
+  int err = libbpf_get_error(btf);
+  if (err) return ThrowErr(env, "load kernel BTF", err);
+  int id = btf__find_by_name_kind(btf, name.c_str(), BTF_KIND_ENUM);
+  if (id < 0) id = btf__find_by_name_kind(btf, name.c_str(), BTF_KIND_ENUM64);
+  if (id < 0) {
+    btf__free(btf);
+    return ThrowErr(env, "kernel BTF has no enum " + name, ENOENT);
+  }
+  const struct btf_type* t = btf__type_by_id(btf, id);
+  Napi::Object out = Napi::Object::New(env);
+  if (btf_is_enum(t)) {
+    const struct btf_enum* e = btf_enum(t);
+    for (int i = 0; i < btf_vlen(t); i++, e++)
+      out.Set(btf__name_by_offset(btf, e->name_off), Napi::Number::New(env, (double)(uint32_t)e->val));
+  } else {
+    const struct btf_enum64* e = btf_enum64(t);
+    for (int i = 0; i < btf_vlen(t); i++, e++)
+      out.Set(btf__name_by_offset(btf, e->name_off), Napi::Number::New(env, (double)btf_enum64_value(e)));
+  }
+  btf__free(btf);
+  return out;
+}
+
+// ---------------------------------------------------------------- raw sockets
+// For the traffic simulator and tests: craft packets the socket API cannot
+// (SCTP on kernels without SCTP sockets, UDP with a chosen checksum).
+
+// rawOpen(family: 4|6, protocol, headerIncluded) -> fd
+Napi::Value RawOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsNumber())
+    return ThrowType(env, "rawOpen(family: 4|6, protocol, headerIncluded)");
+  int fam = info[0].As<Napi::Number>().Int32Value() == 6 ? (int)AF_INET6 : (int)AF_INET;
+  int proto = info[1].As<Napi::Number>().Int32Value();
+  int fd = socket(fam, SOCK_RAW | SOCK_CLOEXEC, proto);
+  if (fd < 0) return ThrowErr(env, "open raw socket", errno);
+  if (info[2].ToBoolean() && fam == AF_INET) {
+    int one = 1;
+    if (setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one)) != 0) {
+      int err = errno;
+      close(fd);
+      return ThrowErr(env, "set IP_HDRINCL", err);
+    }
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// rawSend(fd, packet: Buffer, destination address) -> bytes sent
+Napi::Value RawSend(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsBuffer() || !info[2].IsString())
+    return ThrowType(env, "rawSend(fd, packet: Buffer, address: string)");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  auto pkt = info[1].As<Napi::Buffer<uint8_t>>();
+  std::string addr = info[2].As<Napi::String>();
+  struct sockaddr_storage ss = {};
+  socklen_t sl;
+  auto* s4 = (struct sockaddr_in*)&ss;
+  auto* s6 = (struct sockaddr_in6*)&ss;
+  if (inet_pton(AF_INET, addr.c_str(), &s4->sin_addr) == 1) {
+    s4->sin_family = AF_INET;
+    sl = sizeof(*s4);
+  } else if (inet_pton(AF_INET6, addr.c_str(), &s6->sin6_addr) == 1) {
+    s6->sin6_family = AF_INET6;
+    sl = sizeof(*s6);
+  } else {
+    return ThrowType(env, "rawSend: not an IP address: " + addr);
+  }
+  ssize_t n = sendto(fd, pkt.Data(), pkt.Length(), 0, (struct sockaddr*)&ss, sl);
+  if (n < 0) return ThrowErr(env, "send to " + addr, errno);
+  return Napi::Number::New(env, (double)n);
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  libbpf_set_print(CaptureLibbpfPrint);
+  Link::Init(env);
+  exports.Set("BpfObject", BpfObject::Init(env));
+  exports.Set("tcAttach", Napi::Function::New(env, TcAttach));
+  exports.Set("tcxQuery", Napi::Function::New(env, TcQuery));
+  exports.Set("mapLookup", Napi::Function::New(env, MapLookup));
+  exports.Set("mapUpdate", Napi::Function::New(env, MapUpdate));
+  exports.Set("mapDelete", Napi::Function::New(env, MapDelete));
+  exports.Set("mapEntries", Napi::Function::New(env, MapEntries));
+  exports.Set("progInfo", Napi::Function::New(env, ProgInfo));
+  exports.Set("enableStats", Napi::Function::New(env, EnableStats));
+  exports.Set("closeFd", Napi::Function::New(env, CloseFd));
+  exports.Set("numPossibleCpus", Napi::Function::New(env, NumPossibleCpus));
+  exports.Set("btfEnum", Napi::Function::New(env, BtfEnum));
+  exports.Set("rawOpen", Napi::Function::New(env, RawOpen));
+  exports.Set("rawSend", Napi::Function::New(env, RawSend));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(nfscope_bpf, Init)

@@ -1,0 +1,305 @@
+/**
+ * Loads nfscope's eBPF objects, attaches them, keeps the kernel's NF table in
+ * step with the config and reads the counters. Owns every kernel resource the
+ * exporter holds; close() releases them all.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { Config } from './config';
+import { matchInterface } from './config';
+import { BpfLink, BpfMap, BpfObject, enableStats, kernelEnum } from './kernel/bpf';
+import {
+  ADDR_KEY,
+  addressBytes,
+  DROP_KEY,
+  NF_ERROR_SLOTS,
+  NfProto,
+  PORT_KEY,
+  TRAFFIC_KEY,
+  TRAFFIC_VAL,
+} from './kernel/layout';
+import { NfTable, portEntries } from './nfs';
+
+export const DEFAULT_BPF_DIR = path.resolve(__dirname, '../../bpf/build');
+const SYS_NET = '/sys/class/net';
+
+export interface DropSample {
+  srcNf: number;
+  dstNf: number;
+  proto: NfProto;
+  reason: number;
+  count: bigint;
+}
+
+export interface TrafficSample {
+  srcNf: number;
+  dstNf: number;
+  proto: NfProto;
+  packets: bigint;
+  bytes: bigint;
+}
+
+export interface ProgramStatus {
+  name: string;
+  attachPoints: string[];
+  runCount: number;
+  runTimeNs: number;
+}
+
+export interface MapStatus {
+  name: string;
+  entries: number;
+  capacity: number;
+}
+
+interface AttachedInterface {
+  ifindex: number;
+  links: BpfLink[];
+}
+
+export type Logger = (msg: string) => void;
+
+/** Names of enum skb_drop_reason without the SKB_DROP_REASON_ prefix, by value. */
+export interface DropReasons {
+  names: Map<number, string>;
+  notDropped: number;
+  consumed: number;
+}
+
+export function readDropReasons(enumerators: Map<string, number>): DropReasons {
+  const names = new Map<number, string>();
+  for (const [name, value] of enumerators) names.set(value, name.replace(/^SKB_DROP_REASON_/, ''));
+  const notDropped = enumerators.get('SKB_NOT_DROPPED_YET');
+  if (notDropped === undefined) throw new Error('kernel BTF: enum skb_drop_reason has no SKB_NOT_DROPPED_YET');
+  // SKB_CONSUMED appeared in Linux 6.2; ~0 never matches a reason.
+  return { names, notDropped, consumed: enumerators.get('SKB_CONSUMED') ?? 0xffffffff };
+}
+
+export class Datapath {
+  private readonly objects: BpfObject[] = [];
+  private readonly tracingLinks: BpfLink[] = [];
+  private readonly interfaces = new Map<string, AttachedInterface>();
+  private stats: { close(): void } | undefined;
+  private drops!: BpfMap;
+  private traffic!: BpfMap;
+  private errors!: BpfMap;
+  private attachedIfs!: BpfMap;
+  private trafficObj!: BpfObject;
+  readonly reasons: DropReasons;
+  readonly nfTable: NfTable;
+
+  private constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+    bpfDir: string,
+  ) {
+    this.nfTable = new NfTable(config.nfs);
+    let enumerators: Map<string, number>;
+    try {
+      enumerators = kernelEnum('skb_drop_reason');
+    } catch (e) {
+      throw new Error(`kernel has no enum skb_drop_reason in its BTF (drop reasons need Linux 5.17 or later): ${(e as Error).message}`);
+    }
+    this.reasons = readDropReasons(enumerators);
+    this.load(bpfDir);
+  }
+
+  /**
+   * Loads and attaches everything. On any failure, whatever was attached is
+   * detached again before the error propagates.
+   */
+  static start(config: Config, log: Logger, bpfDir = process.env.NFSCOPE_BPF_DIR ?? DEFAULT_BPF_DIR): Datapath {
+    let dp: Datapath | undefined;
+    try {
+      dp = new Datapath(config, log, bpfDir);
+      dp.stats = enableStats();
+      dp.pushTables();
+      dp.tracingLinks.push(dp.objects[0].program('count_drop').attach());
+      dp.rescanInterfaces(true);
+      return dp;
+    } catch (e) {
+      dp?.close();
+      throw e;
+    }
+  }
+
+  private load(bpfDir: string): void {
+    const open = (name: string): BpfObject => {
+      const file = path.join(bpfDir, name);
+      if (!fs.existsSync(file)) throw new Error(`eBPF object ${file} not found: build it with \`npm run build\``);
+      const obj = BpfObject.open(file);
+      this.objects.push(obj);
+      return obj;
+    };
+    const dropsObj = open('drops.bpf.o');
+    dropsObj.setGlobal('reason_not_dropped', this.reasons.notDropped);
+    dropsObj.setGlobal('reason_consumed', this.reasons.consumed);
+    dropsObj.load();
+    this.drops = dropsObj.map('drops');
+    this.errors = dropsObj.map('errors');
+
+    // The tc object shares the NF table, ports and error counters of the first.
+    this.trafficObj = open('traffic.bpf.o');
+    for (const shared of ['nf_addrs', 'ports', 'errors']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
+    this.trafficObj.load();
+    this.traffic = this.trafficObj.map('traffic');
+    this.attachedIfs = this.trafficObj.map('attached_ifs');
+  }
+
+  /** Fills the kernel's NF address and port tables from the config. */
+  private pushTables(): void {
+    const nfAddrs = this.objects[0].map('nf_addrs');
+    for (const [addr, id] of this.nfTable.addressEntries()) {
+      const v = Buffer.alloc(4);
+      v.writeUInt32LE(id);
+      nfAddrs.update(ADDR_KEY.encode({ addr: addressBytes(addr) }), v);
+    }
+    const ports = this.objects[0].map('ports');
+    for (const p of portEntries(this.config.protocols)) {
+      ports.update(PORT_KEY.encode({ l4proto: p.l4proto, port: p.port }), Buffer.from([p.proto]));
+    }
+  }
+
+  /**
+   * Attaches the tc programs to interfaces matching the config that are not
+   * attached yet (new, or re-created with a new ifindex) and forgets those that
+   * are gone. At start (strict) a failure is fatal; later it is logged.
+   */
+  rescanInterfaces(strict = false): void {
+    const present = new Map<string, number>();
+    for (const name of fs.readdirSync(SYS_NET)) {
+      if (!matchInterface(this.config.interfaces, name)) continue;
+      const ifindex = readIfindex(name);
+      if (ifindex !== undefined) present.set(name, ifindex);
+    }
+    for (const [name, att] of this.interfaces) {
+      if (present.get(name) === att.ifindex) continue;
+      this.detachInterface(name, att);
+      this.log(`interface ${name} is gone; detached`);
+    }
+    for (const [name, ifindex] of present) {
+      if (this.interfaces.has(name)) continue;
+      try {
+        this.attachInterface(name, ifindex);
+        this.log(`attached to ${name} (ifindex ${ifindex}, ${this.interfaces.get(name)!.links[0].kind})`);
+      } catch (e) {
+        if (strict) throw new Error(`cannot attach to interface ${name}: ${(e as Error).message}`);
+        this.log(`cannot attach to interface ${name}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private attachInterface(name: string, ifindex: number): void {
+    const links: BpfLink[] = [];
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(ifindex);
+    try {
+      // Mark the interface before its egress hook runs, so packets that came in
+      // through another attached interface are not counted twice.
+      this.attachedIfs.update(key, Buffer.from([1]));
+      links.push(this.trafficObj.program('traffic_ingress').attachTc(ifindex, 'ingress', {}, name));
+      links.push(this.trafficObj.program('traffic_egress').attachTc(ifindex, 'egress', {}, name));
+    } catch (e) {
+      for (const l of links) l.detach();
+      this.attachedIfs.delete(key);
+      throw e;
+    }
+    this.interfaces.set(name, { ifindex, links });
+  }
+
+  private detachInterface(name: string, att: AttachedInterface): void {
+    for (const l of att.links) {
+      try {
+        l.detach();
+      } catch (e) {
+        this.log(`detach from ${name}: ${(e as Error).message}`);
+      }
+    }
+    const key = Buffer.alloc(4);
+    key.writeUInt32LE(att.ifindex);
+    this.attachedIfs.delete(key);
+    this.interfaces.delete(name);
+  }
+
+  attachedInterfaces(): { name: string; ifindex: number; mode: string }[] {
+    return [...this.interfaces].map(([name, a]) => ({ name, ifindex: a.ifindex, mode: a.links[0]?.kind ?? '' }));
+  }
+
+  readDrops(): DropSample[] {
+    return this.drops.entries().map(([k, v]) => {
+      const key = DROP_KEY.decode(k);
+      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, reason: key.reason, count: v.readBigUInt64LE(0) };
+    });
+  }
+
+  readTraffic(): TrafficSample[] {
+    return this.traffic.entries().map(([k, v]) => {
+      const key = TRAFFIC_KEY.decode(k);
+      const val = TRAFFIC_VAL.decode(v);
+      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, packets: val.packets, bytes: val.bytes };
+    });
+  }
+
+  /** Events the programs could not record, by enum nf_error slot. */
+  readErrors(): bigint[] {
+    const out: bigint[] = [];
+    for (let i = 0; i < NF_ERROR_SLOTS; i++) {
+      const k = Buffer.alloc(4);
+      k.writeUInt32LE(i);
+      out.push(this.errors.lookup(k)?.readBigUInt64LE(0) ?? 0n);
+    }
+    return out;
+  }
+
+  programs(): ProgramStatus[] {
+    const points = new Map<string, string[]>();
+    const add = (prog: string, target: string) => points.set(prog, [...(points.get(prog) ?? []), target]);
+    add('count_drop', this.tracingLinks[0]?.target ?? 'not attached');
+    for (const [, att] of this.interfaces) {
+      add('traffic_ingress', att.links[0].target);
+      add('traffic_egress', att.links[1].target);
+    }
+    return this.objects.flatMap((o) =>
+      o.programs().map((p) => {
+        const s = p.stats();
+        return { name: p.name, attachPoints: points.get(p.name) ?? [], runCount: s.runCount, runTimeNs: s.runTimeNs };
+      }),
+    );
+  }
+
+  maps(): MapStatus[] {
+    // Shared maps appear in both objects; report each once.
+    const seen = new Set<string>();
+    return this.objects
+      .flatMap((o) => o.maps())
+      .filter((m) => !seen.has(m.name) && seen.add(m.name))
+      .map((m) => ({ name: m.name, ...m.fill() }));
+  }
+
+  get ready(): boolean {
+    return this.tracingLinks.length > 0 && this.tracingLinks.every((l) => l.attached);
+  }
+
+  /** Detaches every program and unloads everything; safe to call twice. */
+  close(): void {
+    for (const [name, att] of [...this.interfaces]) this.detachInterface(name, att);
+    for (const l of this.tracingLinks.splice(0)) {
+      try {
+        l.detach();
+      } catch (e) {
+        this.log(`detach ${l.target}: ${(e as Error).message}`);
+      }
+    }
+    for (const o of this.objects.splice(0)) o.close();
+    this.stats?.close();
+    this.stats = undefined;
+  }
+}
+
+function readIfindex(name: string): number | undefined {
+  try {
+    return Number(fs.readFileSync(path.join(SYS_NET, name, 'ifindex'), 'utf8').trim());
+  } catch {
+    return undefined; // vanished between readdir and read
+  }
+}

@@ -1,0 +1,504 @@
+/**
+ * The only module that touches the kernel: a typed wrapper over the native
+ * libbpf binding (exporter/native/binding.cc). Everything above it works with
+ * BpfObject, BpfProgram, BpfMap and BpfLink and can be tested without root.
+ */
+import * as path from 'path';
+
+/** A failure reported by libbpf or a bpf() system call. */
+export class BpfError extends Error {
+  constructor(
+    message: string,
+    /** errno of the failing call (EPERM = 1, ENOENT = 2, EINVAL = 22, …) */
+    readonly errno: number,
+    /** symbolic errno, e.g. "EPERM" */
+    readonly code: string,
+    /** what libbpf printed during the call: the verifier log when a load was rejected */
+    readonly libbpfLog: string,
+  ) {
+    super(libbpfLog.trim() ? `${message}\n${libbpfLog.trimEnd()}` : message);
+    this.name = 'BpfError';
+  }
+}
+
+interface NativeError extends Error {
+  errno?: number;
+  code?: string;
+  libbpfLog?: string;
+}
+
+interface NativeLink {
+  readonly kind: 'libbpf' | 'tcx' | 'clsact';
+  readonly attached: boolean;
+  detach(): void;
+}
+
+interface NativeProgramInfo {
+  name: string;
+  section: string;
+  type: string;
+  fd: number;
+}
+
+interface NativeMapInfo {
+  name: string;
+  type: string;
+  keySize: number;
+  valueSize: number;
+  maxEntries: number;
+  internal: boolean;
+  fd: number;
+}
+
+interface NativeObject {
+  setGlobal(name: string, value: Buffer): void;
+  reuseMap(name: string, fd: number): void;
+  load(): void;
+  programs(): NativeProgramInfo[];
+  maps(): NativeMapInfo[];
+  attach(program: string): NativeLink;
+  attachTracepoint(program: string, category: string, name: string): NativeLink;
+  attachKprobe(program: string, func: string, retprobe: boolean): NativeLink;
+  close(): void;
+}
+
+export interface NativeBinding {
+  BpfObject: new (path: string) => NativeObject;
+  tcAttach(progFd: number, ifindex: number, dir: TcDirection, opts?: TcAttachOptions): NativeLink;
+  tcxQuery(ifindex: number, dir: TcDirection): number[];
+  mapLookup(fd: number, key: Buffer, valueBytes: number): Buffer | null;
+  mapUpdate(fd: number, key: Buffer, value: Buffer, flags?: number): void;
+  mapDelete(fd: number, key: Buffer): boolean;
+  mapEntries(fd: number, keySize: number, valueBytes: number, withValues: true): [Buffer, Buffer][];
+  mapEntries(fd: number, keySize: number, valueBytes: number, withValues: false): Buffer[];
+  progInfo(fd: number): ProgramStats & { id: number; name: string };
+  enableStats(): number;
+  closeFd(fd: number): void;
+  numPossibleCpus(): number;
+  btfEnum(name: string): Record<string, number>;
+  rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
+  rawSend(fd: number, packet: Buffer, address: string): number;
+}
+
+const ADDON_PATH = path.resolve(__dirname, '../../build/Release/nfscope_bpf.node');
+let addon: NativeBinding | undefined;
+
+/** The native addon, loaded on first use (so modules that import this one load without it). */
+export function native(): NativeBinding {
+  if (!addon) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      addon = require(ADDON_PATH) as NativeBinding;
+    } catch (e) {
+      throw new Error(
+        `cannot load the native libbpf binding at ${ADDON_PATH}: ${(e as Error).message}\n` +
+          'build it with `npm run build` (needs libbpf-dev; see scripts/setup.sh)',
+      );
+    }
+  }
+  return addon;
+}
+
+/** Runs a native call, turning its errors into BpfError. */
+function call<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    const n = e as NativeError;
+    if (typeof n.errno === 'number') {
+      throw new BpfError(n.message, n.errno, n.code ?? 'E?', n.libbpfLog ?? '');
+    }
+    throw e;
+  }
+}
+
+export type TcDirection = 'ingress' | 'egress';
+
+export interface TcAttachOptions {
+  /** classic tc filter handle and priority, used where the kernel has no tcx */
+  handle?: number;
+  priority?: number;
+  /** false forces the classic clsact path (for tests of older kernels' behaviour) */
+  tcx?: boolean;
+}
+
+export interface ProgramStats {
+  /** times the program ran since load (counted only while statistics are enabled) */
+  runCount: number;
+  /** total run time in nanoseconds */
+  runTimeNs: number;
+  /** runs skipped because the program was already running on that CPU */
+  recursionMisses: number;
+}
+
+/** An attachment of a program; detach() is idempotent. */
+export class BpfLink {
+  constructor(
+    private readonly link: NativeLink,
+    /** what it is attached to, e.g. "tp_btf/kfree_skb" or "tc ingress eth0" */
+    readonly target: string,
+  ) {}
+
+  get kind(): string {
+    return this.link.kind;
+  }
+
+  get attached(): boolean {
+    return this.link.attached;
+  }
+
+  detach(): void {
+    call(() => this.link.detach());
+  }
+}
+
+export class BpfProgram {
+  constructor(
+    private readonly obj: BpfObject,
+    readonly name: string,
+    readonly section: string,
+    readonly type: string,
+  ) {}
+
+  /** File descriptor of the loaded program (-1 before load). */
+  get fd(): number {
+    return this.obj.programInfo(this.name).fd;
+  }
+
+  /** Attaches where the section name says (tp_btf/…, fentry/…, kprobe/…, tracepoint/…). */
+  attach(): BpfLink {
+    return new BpfLink(call(() => this.obj.handle().attach(this.name)), this.section);
+  }
+
+  attachTracepoint(category: string, name: string): BpfLink {
+    const link = call(() => this.obj.handle().attachTracepoint(this.name, category, name));
+    return new BpfLink(link, `tracepoint/${category}/${name}`);
+  }
+
+  attachKprobe(func: string, retprobe = false): BpfLink {
+    const link = call(() => this.obj.handle().attachKprobe(this.name, func, retprobe));
+    return new BpfLink(link, `${retprobe ? 'kretprobe' : 'kprobe'}/${func}`);
+  }
+
+  /**
+   * Attaches a tc program to an interface's ingress or egress: a tcx link
+   * where the kernel has tcx (after the programs already there), a clsact
+   * filter otherwise. Other tc programs on the interface are left alone.
+   */
+  attachTc(ifindex: number, direction: TcDirection, opts: TcAttachOptions = {}, label = `ifindex ${ifindex}`): BpfLink {
+    const fd = this.fd;
+    const link = call(() => native().tcAttach(fd, ifindex, direction, opts));
+    return new BpfLink(link, `tc ${direction} ${label}`);
+  }
+
+  /** Run count and run time; non-zero only while statistics are enabled (see enableStats). */
+  stats(): ProgramStats {
+    const fd = this.fd;
+    const { runCount, runTimeNs, recursionMisses } = call(() => native().progInfo(fd));
+    return { runCount, runTimeNs, recursionMisses };
+  }
+}
+
+export interface MapFill {
+  entries: number;
+  capacity: number;
+}
+
+const PER_CPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
+
+export class BpfMap {
+  readonly perCpu: boolean;
+
+  constructor(
+    private readonly info: NativeMapInfo,
+    private readonly fdOf: () => number,
+  ) {
+    this.perCpu = PER_CPU_TYPES.has(info.type);
+  }
+
+  get name(): string {
+    return this.info.name;
+  }
+  get type(): string {
+    return this.info.type;
+  }
+  get keySize(): number {
+    return this.info.keySize;
+  }
+  get valueSize(): number {
+    return this.info.valueSize;
+  }
+  get maxEntries(): number {
+    return this.info.maxEntries;
+  }
+  get fd(): number {
+    return this.fdOf();
+  }
+
+  /** Bytes the kernel reads or writes for one value: per-CPU maps carry one 8-byte-aligned slot per possible CPU. */
+  private get valueBytes(): number {
+    return this.perCpu ? perCpuStride(this.valueSize) * possibleCpus() : this.valueSize;
+  }
+
+  private checkKey(key: Buffer): void {
+    if (key.length !== this.keySize) {
+      throw new RangeError(`map ${this.name}: key has ${key.length} bytes, the map's keys have ${this.keySize}`);
+    }
+  }
+
+  /** The value under key (per-CPU values summed as little-endian u64 words), or null. */
+  lookup(key: Buffer): Buffer | null {
+    const raw = this.lookupRaw(key);
+    return raw && this.perCpu ? sumPerCpu(raw, this.valueSize) : raw;
+  }
+
+  /** Per-CPU map: the value of each possible CPU. */
+  lookupPerCpu(key: Buffer): Buffer[] | null {
+    this.requirePerCpu('lookupPerCpu');
+    const raw = this.lookupRaw(key);
+    return raw && splitPerCpu(raw, this.valueSize);
+  }
+
+  private lookupRaw(key: Buffer): Buffer | null {
+    this.checkKey(key);
+    const fd = this.fd;
+    return call(() => native().mapLookup(fd, key, this.valueBytes));
+  }
+
+  /**
+   * Sets key to value. A per-CPU map takes one value per possible CPU.
+   * flags: BPF_ANY (0), BPF_NOEXIST (1), BPF_EXIST (2).
+   */
+  update(key: Buffer, value: Buffer | Buffer[], flags = 0): void {
+    this.checkKey(key);
+    let raw: Buffer;
+    if (this.perCpu) {
+      if (!Array.isArray(value) || value.length !== possibleCpus()) {
+        throw new RangeError(`map ${this.name} is per-CPU: give one value for each of the ${possibleCpus()} possible CPUs`);
+      }
+      raw = joinPerCpu(value, this.valueSize);
+    } else {
+      if (Array.isArray(value)) throw new RangeError(`map ${this.name} is not per-CPU: give one value`);
+      raw = value;
+    }
+    if (!this.perCpu && raw.length !== this.valueSize) {
+      throw new RangeError(`map ${this.name}: value has ${raw.length} bytes, the map's values have ${this.valueSize}`);
+    }
+    const fd = this.fd;
+    call(() => native().mapUpdate(fd, key, raw, flags));
+  }
+
+  /** Deletes key; false when it was not there. */
+  delete(key: Buffer): boolean {
+    this.checkKey(key);
+    const fd = this.fd;
+    return call(() => native().mapDelete(fd, key));
+  }
+
+  keys(): Buffer[] {
+    const fd = this.fd;
+    return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, false));
+  }
+
+  /** Every entry, per-CPU values summed. */
+  entries(): [Buffer, Buffer][] {
+    const raw = this.entriesRaw();
+    return this.perCpu ? raw.map(([k, v]) => [k, sumPerCpu(v, this.valueSize)]) : raw;
+  }
+
+  /** Per-CPU map: every entry with the value of each possible CPU. */
+  entriesPerCpu(): [Buffer, Buffer[]][] {
+    this.requirePerCpu('entriesPerCpu');
+    return this.entriesRaw().map(([k, v]) => [k, splitPerCpu(v, this.valueSize)]);
+  }
+
+  private entriesRaw(): [Buffer, Buffer][] {
+    const fd = this.fd;
+    return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, true));
+  }
+
+  /** How full the map is. Arrays are always full; hash maps count their keys. */
+  fill(): MapFill {
+    const isArray = this.type.endsWith('array');
+    return { entries: isArray ? this.maxEntries : this.keys().length, capacity: this.maxEntries };
+  }
+
+  private requirePerCpu(what: string): void {
+    if (!this.perCpu) throw new TypeError(`${what}: map ${this.name} is not per-CPU`);
+  }
+}
+
+export class BpfObject {
+  private obj: NativeObject | undefined;
+  private loaded = false;
+
+  private constructor(
+    obj: NativeObject,
+    /** the ELF file it came from */
+    readonly path: string,
+  ) {
+    this.obj = obj;
+  }
+
+  /** Opens an eBPF ELF object; nothing reaches the kernel until load(). */
+  static open(file: string): BpfObject {
+    const Ctor = native().BpfObject;
+    return new BpfObject(call(() => new Ctor(file)), file);
+  }
+
+  /** @internal */
+  handle(): NativeObject {
+    if (!this.obj) throw new Error(`BPF object ${this.path} is closed`);
+    return this.obj;
+  }
+
+  /**
+   * Sets a load-time global (`const volatile` in .rodata, or .data/.bss) before load.
+   * Numbers are written as little-endian u32, bigints as u64, booleans as one byte.
+   */
+  setGlobal(name: string, value: Buffer | number | bigint | boolean): void {
+    if (this.loaded) throw new Error(`setGlobal ${name}: ${this.path} is already loaded`);
+    let buf: Buffer;
+    if (Buffer.isBuffer(value)) buf = value;
+    else if (typeof value === 'boolean') buf = Buffer.from([value ? 1 : 0]);
+    else if (typeof value === 'bigint') {
+      buf = Buffer.alloc(8);
+      buf.writeBigUInt64LE(value);
+    } else {
+      buf = Buffer.alloc(4);
+      buf.writeUInt32LE(value >>> 0);
+    }
+    call(() => this.handle().setGlobal(name, buf));
+  }
+
+  /** Makes the map `name` of this object share another loaded object's map. */
+  reuseMap(name: string, map: BpfMap): void {
+    if (this.loaded) throw new Error(`reuseMap ${name}: ${this.path} is already loaded`);
+    const fd = map.fd;
+    call(() => this.handle().reuseMap(name, fd));
+  }
+
+  /** Creates the maps and loads the programs; a rejected program's verifier log is in the BpfError. */
+  load(): void {
+    call(() => this.handle().load());
+    this.loaded = true;
+  }
+
+  get isLoaded(): boolean {
+    return this.loaded;
+  }
+
+  /** @internal */
+  programInfo(name: string): NativeProgramInfo {
+    const p = this.handle()
+      .programs()
+      .find((x) => x.name === name);
+    if (!p) throw new Error(`no program ${name} in ${this.path}`);
+    return p;
+  }
+
+  programs(): BpfProgram[] {
+    return this.handle()
+      .programs()
+      .map((p) => new BpfProgram(this, p.name, p.section, p.type));
+  }
+
+  program(name: string): BpfProgram {
+    const p = this.programInfo(name);
+    return new BpfProgram(this, p.name, p.section, p.type);
+  }
+
+  /** The object's maps, without libbpf's internal .rodata/.data/.bss maps. */
+  maps(): BpfMap[] {
+    return this.handle()
+      .maps()
+      .filter((m) => !m.internal)
+      .map((m) => new BpfMap(m, () => this.mapFd(m.name)));
+  }
+
+  map(name: string): BpfMap {
+    const m = this.handle()
+      .maps()
+      .find((x) => x.name === name);
+    if (!m) throw new Error(`no map ${name} in ${this.path}`);
+    return new BpfMap(m, () => this.mapFd(name));
+  }
+
+  private mapFd(name: string): number {
+    const m = this.handle()
+      .maps()
+      .find((x) => x.name === name);
+    if (!m || m.fd < 0) throw new Error(`map ${name} of ${this.path} is not loaded`);
+    return m.fd;
+  }
+
+  /** Unloads programs and maps that nothing else holds. Links stay until detached. */
+  close(): void {
+    this.obj?.close();
+    this.obj = undefined;
+  }
+}
+
+let cpus: number | undefined;
+
+/** Number of possible CPUs: the number of slots in a per-CPU map value. */
+export function possibleCpus(): number {
+  if (cpus === undefined) cpus = call(() => native().numPossibleCpus());
+  return cpus;
+}
+
+/** Per-CPU values are laid out one per CPU, each rounded up to 8 bytes. */
+export function perCpuStride(valueSize: number): number {
+  return Math.ceil(valueSize / 8) * 8;
+}
+
+export function splitPerCpu(raw: Buffer, valueSize: number): Buffer[] {
+  const stride = perCpuStride(valueSize);
+  const out: Buffer[] = [];
+  for (let off = 0; off + stride <= raw.length; off += stride) out.push(raw.subarray(off, off + valueSize));
+  return out;
+}
+
+export function joinPerCpu(values: Buffer[], valueSize: number): Buffer {
+  const stride = perCpuStride(valueSize);
+  const raw = Buffer.alloc(stride * values.length);
+  values.forEach((v, i) => {
+    if (v.length !== valueSize) throw new RangeError(`per-CPU value ${i} has ${v.length} bytes, expected ${valueSize}`);
+    v.copy(raw, i * stride);
+  });
+  return raw;
+}
+
+/** Sums per-CPU values word by word; values must be made of u64 counters. */
+export function sumPerCpu(raw: Buffer, valueSize: number): Buffer {
+  if (valueSize % 8 !== 0) throw new RangeError(`cannot sum per-CPU values of ${valueSize} bytes: not u64 counters`);
+  const out = Buffer.alloc(valueSize);
+  for (const v of splitPerCpu(raw, valueSize)) {
+    for (let w = 0; w < valueSize; w += 8) out.writeBigUInt64LE(BigInt.asUintN(64, out.readBigUInt64LE(w) + v.readBigUInt64LE(w)), w);
+  }
+  return out;
+}
+
+/** Ids of the programs attached through tcx on a hook, in run order. */
+export function tcxPrograms(ifindex: number, direction: TcDirection): number[] {
+  return call(() => native().tcxQuery(ifindex, direction));
+}
+
+/**
+ * Turns on the kernel's per-program run count and run time (kernel.bpf_stats_enabled)
+ * for as long as the returned handle is open.
+ */
+export function enableStats(): { close(): void } {
+  let fd = call(() => native().enableStats());
+  return {
+    close() {
+      if (fd >= 0) call(() => native().closeFd(fd));
+      fd = -1;
+    },
+  };
+}
+
+/** Enumerators of a kernel enum, read from the running kernel's BTF (/sys/kernel/btf/vmlinux). */
+export function kernelEnum(name: string): Map<string, number> {
+  return new Map(Object.entries(call(() => native().btfEnum(name))));
+}

@@ -1,0 +1,168 @@
+/**
+ * nfscope-exporter: loads the eBPF programs, attaches them to the configured
+ * interfaces, reads their maps every second and serves /metrics and the JSON API.
+ */
+import type { Server } from 'http';
+import { Collector, VERSION } from './collector';
+import { ConfigError, loadConfig } from './config';
+import { Datapath } from './datapath';
+import { preflight } from './preflight';
+import { createApp } from './server';
+
+const PROG = 'nfscope-exporter';
+export const DEFAULT_LISTEN = '0.0.0.0:9810';
+
+const USAGE = `usage: ${PROG} --config FILE [--listen HOST:PORT] [--check-config]
+
+Measures latency and packet drops between 5G network functions from the
+kernel and serves them as Prometheus metrics and a JSON API.
+
+  --config FILE        YAML configuration (NFs, their addresses, interfaces)
+  --listen HOST:PORT   address of the HTTP server (default ${DEFAULT_LISTEN})
+  --check-config       validate the configuration and exit
+  --version            print the version and exit
+  -h, --help           show this help
+
+Needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN) and a kernel with BTF.
+SIGTERM or SIGINT detach every program and exit.`;
+
+export interface Args {
+  config: string;
+  listen: { host: string; port: number };
+  checkConfig: boolean;
+}
+
+class UsageError extends Error {}
+
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port < 1 || port > 65535) {
+    throw new UsageError(`--listen: ${JSON.stringify(text)} is not HOST:PORT (examples: 0.0.0.0:9810, 127.0.0.1:9810, [::]:9810)`);
+  }
+  return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
+}
+
+export function parseArgs(argv: string[]): Args | 'help' | 'version' {
+  let config: string | undefined;
+  let listen = DEFAULT_LISTEN;
+  let checkConfig = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        return 'help';
+      case '--version':
+        return 'version';
+      case '--config':
+        config = value();
+        break;
+      case '--listen':
+        listen = value();
+        break;
+      case '--check-config':
+        checkConfig = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+    }
+  }
+  if (!config) throw new UsageError('--config FILE is required');
+  return { config, listen: parseListen(listen), checkConfig };
+}
+
+function log(msg: string): void {
+  process.stderr.write(`${PROG}: ${msg}\n`);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  let args: Args;
+  try {
+    const parsed = parseArgs(argv);
+    if (parsed === 'help') return void process.stdout.write(`${USAGE}\n`);
+    if (parsed === 'version') return void process.stdout.write(`${VERSION}\n`);
+    args = parsed;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    log(e.message);
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(2);
+  }
+
+  let config;
+  try {
+    config = loadConfig(args.config);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    log(`invalid configuration:\n${e.message}`);
+    process.exit(2);
+  }
+  if (args.checkConfig) {
+    process.stdout.write(`${args.config}: ok (${config.nfs.length} NFs, interfaces ${config.interfaces.join(', ')})\n`);
+    return;
+  }
+
+  const problems = preflight();
+  if (problems.length > 0) {
+    for (const p of problems) log(p);
+    process.exit(1);
+  }
+
+  let datapath: Datapath;
+  try {
+    datapath = Datapath.start(config, log);
+  } catch (e) {
+    log(`cannot start: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  const collector = new Collector(datapath, config.node);
+  let server: Server | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let stopping = false;
+
+  const stop = (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    if (timer) clearInterval(timer);
+    server?.closeAllConnections();
+    server?.close();
+    datapath.close();
+    log(code === 0 ? 'detached; bye' : 'detached after an error');
+    process.exit(code);
+  };
+  process.on('SIGTERM', () => stop(0));
+  process.on('SIGINT', () => stop(0));
+  process.on('uncaughtException', (e) => {
+    log(`fatal: ${e.stack ?? e.message}`);
+    stop(1);
+  });
+
+  const tick = () => {
+    try {
+      datapath.rescanInterfaces();
+      collector.tick();
+    } catch (e) {
+      log(`reading the kernel maps failed: ${(e as Error).message}`);
+    }
+  };
+  tick();
+  timer = setInterval(tick, 1000);
+
+  const app = createApp({ config, datapath, collector });
+  server = app.listen(args.listen.port, args.listen.host);
+  server.on('listening', () => {
+    const a = args.listen;
+    log(`node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
+  });
+  server.on('error', (e) => {
+    log(`cannot listen on ${args.listen.host}:${args.listen.port}: ${e.message}`);
+    stop(1);
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * The exporter's HTTP API: health, Prometheus /metrics and the JSON API
+ * (contract in docs/api.md and ARCHITECTURE.md).
+ */
+import * as os from 'os';
+import express, { type Request, type Response } from 'express';
+import type { Collector } from './collector';
+import { VERSION } from './collector';
+import type { Config } from './config';
+import type { Datapath } from './datapath';
+
+export const MAX_WINDOW_SECONDS = 3600;
+
+/** Parses a window such as "60s", "5m", "1h" or "90" (seconds). */
+export function parseWindow(text: unknown, max = MAX_WINDOW_SECONDS): number {
+  if (text === undefined) return 60;
+  const m = typeof text === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim()) : null;
+  if (!m) throw new HttpError(400, `window: ${JSON.stringify(text)} is not a duration (examples: 30s, 5m, 1h)`);
+  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] ?? 's']!;
+  const s = Number(m[1]) * unit;
+  if (s < 1 || s > max) throw new HttpError(400, `window: ${JSON.stringify(text)} is outside 1s..${max}s`);
+  return s;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface ApiContext {
+  config: Config;
+  datapath: Datapath;
+  collector: Collector;
+}
+
+export function createApp(ctx: ApiContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+
+  const json = (fn: (req: Request) => unknown) => (req: Request, res: Response) => {
+    try {
+      res.json(fn(req));
+    } catch (e) {
+      const status = e instanceof HttpError ? e.status : 500;
+      res.status(status).json({ error: (e as Error).message });
+    }
+  };
+
+  app.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok\n');
+  });
+
+  app.get('/readyz', (_req, res) => {
+    const ready = ctx.datapath.ready && ctx.collector.lastReadAt > 0;
+    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready: programs not attached or maps not read yet\n');
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    try {
+      res.type(ctx.collector.registry.contentType).send(await ctx.collector.registry.metrics());
+    } catch (e) {
+      res.status(500).type('text/plain').send(`${(e as Error).message}\n`);
+    }
+  });
+
+  app.get(
+    '/api/v1/status',
+    json(() => ({
+      node: ctx.config.node,
+      version: VERSION,
+      kernel: os.release(),
+      ready: ctx.datapath.ready,
+      last_read: ctx.collector.lastReadAt ? new Date(ctx.collector.lastReadAt * 1000).toISOString() : null,
+      programs: ctx.datapath.programs().map((p) => ({
+        name: p.name,
+        attach_points: p.attachPoints,
+        run_count: p.runCount,
+        run_time_ns: p.runTimeNs,
+      })),
+      interfaces: ctx.datapath.attachedInterfaces(),
+      maps: ctx.datapath.maps(),
+      config: {
+        interfaces: ctx.config.interfaces,
+        nfs: ctx.config.nfs.length,
+        protocols: ctx.config.protocols,
+        peers: ctx.config.peers,
+      },
+    })),
+  );
+
+  app.get(
+    '/api/v1/nfs',
+    json(() => ({
+      nfs: ctx.config.nfs.map((nf) => ({ name: nf.name, type: nf.type, addresses: nf.addresses, node: nf.node ?? ctx.config.node })),
+    })),
+  );
+
+  app.get(
+    '/api/v1/summary',
+    json((req) => {
+      const window = parseWindow(req.query.window);
+      if (req.query.scope !== undefined && req.query.scope !== 'node') {
+        throw new HttpError(400, `scope: ${JSON.stringify(req.query.scope)} is not supported by this exporter version (use "node")`);
+      }
+      return {
+        node: ctx.config.node,
+        window_s: window,
+        // Request/response latency arrives with the protocol datapath; none is measured yet.
+        latency: [],
+        drops: ctx.collector.dropSummary(window),
+      };
+    }),
+  );
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no such endpoint: ${req.method} ${req.path}` });
+  });
+  return app;
+}
