@@ -1,0 +1,221 @@
+import * as os from 'os';
+import { Collector, DeltaHistory, DeltaTracker, dropLabels, VERSION } from './collector';
+import type { Datapath, DropSample, MapStatus, ProgramStatus, TrafficSample } from './datapath';
+import { readDropReasons } from './datapath';
+import { NfProto } from './kernel/layout';
+import { NfTable } from './nfs';
+
+const REASONS = readDropReasons(
+  new Map([
+    ['SKB_NOT_DROPPED_YET', 0],
+    ['SKB_CONSUMED', 1],
+    ['SKB_DROP_REASON_NOT_SPECIFIED', 2],
+    ['SKB_DROP_REASON_NO_SOCKET', 3],
+    ['SKB_DROP_REASON_UDP_CSUM', 4],
+  ]),
+);
+// ids: smf-1 1, upf-1 2, gnb-1 3
+const NFS = new NfTable([
+  { name: 'smf-1', type: 'SMF', addresses: ['198.18.0.10'] },
+  { name: 'upf-1', type: 'UPF', addresses: ['198.18.0.20'] },
+  { name: 'gnb-1', type: 'gNB', addresses: ['198.18.0.30'] },
+]);
+
+const m = (entries: Record<string, number>) => new Map(Object.entries(entries));
+
+describe('DeltaTracker', () => {
+  test('the first reading is all new, then only growth counts', () => {
+    const t = new DeltaTracker();
+    expect(t.update(m({ a: 5, b: 0 }))).toEqual(m({ a: 5 }));
+    expect(t.update(m({ a: 8, b: 2 }))).toEqual(m({ a: 3, b: 2 }));
+  });
+
+  test('no change, no delta', () => {
+    const t = new DeltaTracker();
+    t.update(m({ a: 5 }));
+    expect(t.update(m({ a: 5 }))).toEqual(new Map());
+  });
+
+  test('a counter that went down restarted: its new total is the delta', () => {
+    const t = new DeltaTracker();
+    t.update(m({ a: 100 }));
+    expect(t.update(m({ a: 7 }))).toEqual(m({ a: 7 }));
+    expect(t.update(m({ a: 9 }))).toEqual(m({ a: 2 }));
+  });
+
+  test('a key that vanished starts from zero when it comes back', () => {
+    const t = new DeltaTracker();
+    t.update(m({ a: 4, b: 10 }));
+    expect(t.update(m({ b: 11 }))).toEqual(m({ b: 1 }));
+    expect(t.update(m({ a: 4, b: 11 }))).toEqual(m({ a: 4 }));
+  });
+});
+
+describe('DeltaHistory', () => {
+  const labelsOf = (k: string) => ({ k });
+  const sums = (h: DeltaHistory<{ k: string }>, now: number, window: number) =>
+    Object.fromEntries(h.sum(now, window).map((s) => [s.labels.k, s.count]));
+
+  test('sums over (now - window, now]', () => {
+    const h = new DeltaHistory<{ k: string }>(3600);
+    h.add(100, m({ a: 1 }), labelsOf);
+    h.add(105, m({ a: 2, b: 5 }), labelsOf);
+    h.add(110, m({ a: 4 }), labelsOf);
+    expect(sums(h, 110, 10)).toEqual({ a: 6, b: 5 }); // 100 is exactly now - window: out
+    expect(sums(h, 110, 11)).toEqual({ a: 7, b: 5 });
+    expect(sums(h, 110, 5)).toEqual({ a: 4 });
+    expect(sums(h, 110, 1)).toEqual({ a: 4 });
+    expect(sums(h, 200, 60)).toEqual({});
+  });
+
+  test('retention drops slots as time advances, also on an empty reading', () => {
+    const h = new DeltaHistory<{ k: string }>(10);
+    h.add(100, m({ a: 1 }), labelsOf);
+    h.add(105, m({ a: 2, b: 5 }), labelsOf);
+    expect(sums(h, 105, 60)).toEqual({ a: 3, b: 5 });
+    h.add(110, m({ a: 4 }), labelsOf); // drops t <= 100
+    expect(sums(h, 110, 60)).toEqual({ a: 6, b: 5 });
+    h.add(115, new Map(), labelsOf); // drops t <= 105
+    expect(sums(h, 115, 60)).toEqual({ a: 4 });
+  });
+
+  test('labels are computed once per key', () => {
+    const h = new DeltaHistory<{ k: string }>(60);
+    const of = jest.fn(labelsOf);
+    h.add(1, m({ a: 1 }), of);
+    h.add(2, m({ a: 1, b: 1 }), of);
+    expect(of.mock.calls).toEqual([['a'], ['b']]);
+  });
+});
+
+describe('dropLabels', () => {
+  test('reason names come from the given map, without the prefix', () => {
+    expect(dropLabels(NFS, REASONS, { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3 })).toEqual({
+      nf: 'upf-1',
+      nf_type: 'UPF',
+      peer_nf: 'gnb-1',
+      interface: 'N3',
+      reason: 'NO_SOCKET',
+    });
+  });
+
+  test('an unknown destination: the sender owns the drop; unknown reason numbers are reason_<n>', () => {
+    expect(dropLabels(NFS, REASONS, { srcNf: 1, dstNf: 0, proto: NfProto.Pfcp, reason: 77 })).toEqual({
+      nf: 'smf-1',
+      nf_type: 'SMF',
+      peer_nf: 'unknown',
+      interface: 'N4',
+      reason: 'reason_77',
+    });
+  });
+});
+
+describe('Collector', () => {
+  /** What the fake kernel holds; tests change it between ticks. */
+  interface FakeState {
+    drops: DropSample[];
+    traffic: TrafficSample[];
+    errors: bigint[];
+    programs: ProgramStatus[];
+    maps: MapStatus[];
+  }
+
+  function fakeDatapath(state: FakeState): Datapath {
+    const fake = {
+      nfTable: NFS,
+      reasons: REASONS,
+      readDrops: () => state.drops,
+      readTraffic: () => state.traffic,
+      readErrors: () => state.errors,
+      programs: () => state.programs,
+      maps: () => state.maps,
+    };
+    return fake as unknown as Datapath;
+  }
+
+  const prog = (name: string, runCount: number, runTimeNs: number): ProgramStatus => ({ name, attachPoints: [], runCount, runTimeNs });
+
+  /** Tick 1 at t=100 s, tick 2 at t=130 s. */
+  function twoTicks(): Collector {
+    const state: FakeState = {
+      drops: [
+        { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, count: 5n },
+        { srcNf: 0, dstNf: 1, proto: NfProto.Pfcp, reason: 4, count: 2n },
+      ],
+      traffic: [{ srcNf: 1, dstNf: 2, proto: NfProto.Pfcp, packets: 10n, bytes: 1000n }],
+      errors: [0n, 0n, 0n, 0n],
+      programs: [prog('count_drop', 100, 5_000_000), prog('traffic_ingress', 50, 1_000_000)],
+      maps: [{ name: 'drops', entries: 2, capacity: 10240 }],
+    };
+    const c = new Collector(fakeDatapath(state), 'worker-1');
+    c.tick(100_000);
+    expect(c.lastReadAt).toBe(100);
+
+    state.drops = [
+      { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, count: 8n },
+      { srcNf: 0, dstNf: 1, proto: NfProto.Pfcp, reason: 4, count: 2n },
+      // two kernel keys with the same labels (both `other`): summed
+      { srcNf: 1, dstNf: 0, proto: NfProto.Other, reason: 99, count: 3n },
+      { srcNf: 1, dstNf: 0, proto: 7 as NfProto, reason: 99, count: 1n },
+    ];
+    state.traffic = [{ srcNf: 1, dstNf: 2, proto: NfProto.Pfcp, packets: 25n, bytes: 2600n }];
+    state.errors = [1n, 0n, 0n, 0n];
+    state.programs = [prog('count_drop', 160, 8_000_000), prog('traffic_ingress', 50, 1_000_000)];
+    state.maps = [{ name: 'drops', entries: 3, capacity: 10240 }];
+    c.tick(130_400);
+    expect(c.lastReadAt).toBe(130);
+    return c;
+  }
+
+  test('/metrics carries the kernel totals with 5G labels', async () => {
+    const text = await twoTicks().registry.metrics();
+    const lines = text.split('\n');
+    const expected = [
+      'nfscope_packet_drops_total{nf="upf-1",nf_type="UPF",peer_nf="gnb-1",interface="N3",reason="NO_SOCKET"} 8',
+      'nfscope_packet_drops_total{nf="smf-1",nf_type="SMF",peer_nf="unknown",interface="N4",reason="UDP_CSUM"} 2',
+      'nfscope_packet_drops_total{nf="smf-1",nf_type="SMF",peer_nf="unknown",interface="other",reason="reason_99"} 4',
+      'nfscope_packets_total{src_nf="smf-1",dst_nf="upf-1",interface="N4"} 25',
+      'nfscope_bytes_total{src_nf="smf-1",dst_nf="upf-1",interface="N4"} 2600',
+      'nfscope_bpf_program_runs_total{program="count_drop"} 160',
+      'nfscope_bpf_program_runs_total{program="traffic_ingress"} 50',
+      'nfscope_bpf_program_run_seconds_total{program="count_drop"} 0.008',
+      'nfscope_bpf_program_run_seconds_total{program="traffic_ingress"} 0.001',
+      'nfscope_bpf_lost_events_total{cause="drops_map_full"} 1',
+      'nfscope_bpf_map_entries{map="drops"} 3',
+      'nfscope_bpf_map_capacity{map="drops"} 10240',
+      `nfscope_build_info{version="${VERSION}",kernel="${os.release()}"} 1`,
+    ];
+    for (const line of expected) expect(lines).toContain(line);
+    expect(lines.filter((l) => l.startsWith('nfscope_packet_drops_total{'))).toHaveLength(3);
+    expect(text).not.toContain('traffic_map_full"} ');
+  });
+
+  test('dropSummary counts the ticks inside the window, largest first', () => {
+    const c = twoTicks();
+    const row = (nf: string, nf_type: string, peer_nf: string, iface: string, reason: string, count: number) => ({
+      nf,
+      nf_type,
+      peer_nf,
+      interface: iface,
+      reason,
+      count,
+    });
+    // both ticks (100 and 130 are inside (70, 130])
+    expect(c.dropSummary(60, 130_900)).toEqual([
+      row('upf-1', 'UPF', 'gnb-1', 'N3', 'NO_SOCKET', 8),
+      row('smf-1', 'SMF', 'unknown', 'other', 'reason_99', 4),
+      row('smf-1', 'SMF', 'unknown', 'N4', 'UDP_CSUM', 2),
+    ]);
+    // (99, 130] still holds the first tick
+    expect(c.dropSummary(31, 130_000)).toHaveLength(3);
+    // (100, 130]: the first tick is exactly at the edge, out
+    expect(c.dropSummary(30, 130_000)).toEqual([
+      row('smf-1', 'SMF', 'unknown', 'other', 'reason_99', 4),
+      row('upf-1', 'UPF', 'gnb-1', 'N3', 'NO_SOCKET', 3),
+    ]);
+    // later: (100, 160]
+    expect(c.dropSummary(60, 160_000).map((r) => r.count)).toEqual([4, 3]);
+    // (130, 200]: nothing
+    expect(c.dropSummary(70, 200_000)).toEqual([]);
+  });
+});

@@ -1,0 +1,241 @@
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { addressBytes, defineStruct, DROP_KEY, NF_ERROR_SLOTS, NfError, NfProto, PORT_KEY, SHARED_LAYOUTS } from './layout';
+
+describe('defineStruct', () => {
+  interface Mixed {
+    a: number;
+    b: bigint;
+  }
+  const MIXED = defineStruct<Mixed>('mixed', [
+    ['a', 'u8'],
+    ['b', 'u64'],
+  ]);
+
+  test('offsets and size follow C natural alignment', () => {
+    expect(MIXED.fields.map((f) => [f.name, f.offset])).toEqual([
+      ['a', 0],
+      ['b', 8],
+    ]);
+    expect(MIXED.size).toBe(16);
+
+    const s = defineStruct('s', [
+      ['x', 'u32'],
+      ['y', 'u8'],
+      ['z', 'u16'],
+      ['w', 'u8'],
+    ]);
+    // x 0..3, y 4, z aligned to 6, w 8, size rounded up to 4 → 12
+    expect(s.fields.map((f) => f.offset)).toEqual([0, 4, 6, 8]);
+    expect(s.size).toBe(12);
+  });
+
+  test('encodes little-endian and decodes back', () => {
+    const buf = MIXED.encode({ a: 0xab, b: 0x0102030405060708n });
+    expect(buf.toString('hex')).toBe('ab00000000000000' + '0807060504030201');
+    expect(MIXED.decode(buf)).toEqual({ a: 0xab, b: 0x0102030405060708n });
+  });
+
+  test('round trip of the shared drop_key, pad written as zero and not decoded', () => {
+    const key = { src_nf: 1, dst_nf: 0x01020304, reason: 77, proto: NfProto.Gtpu };
+    const buf = DROP_KEY.encode({ ...key, pad: Buffer.from([9, 9, 9]) } as typeof key);
+    expect(buf.length).toBe(16);
+    expect(buf.toString('hex')).toBe('01000000' + '04030201' + '4d000000' + '02' + '000000');
+    expect(DROP_KEY.decode(buf)).toEqual(key);
+
+    const port = PORT_KEY.encode({ l4proto: 17, port: 8805 });
+    expect([...port]).toEqual([17, 0, 8805 & 0xff, 8805 >> 8]);
+  });
+
+  test('byte arrays decode to a copy', () => {
+    const arr = defineStruct<{ id: number; bytes: Buffer }>('arr', [
+      ['id', 'u16'],
+      ['bytes', 'u8', 3],
+    ]);
+    expect(arr.size).toBe(6);
+    const buf = arr.encode({ id: 513, bytes: Buffer.from([1, 2, 3]) });
+    expect(buf.toString('hex')).toBe('010201020300');
+    const out = arr.decode(buf);
+    buf[2] = 99;
+    expect([...out.bytes]).toEqual([1, 2, 3]);
+  });
+
+  test('a missing field throws', () => {
+    expect(() => MIXED.encode({ a: 1 } as Mixed)).toThrow('mixed.b is missing');
+  });
+
+  test('a byte array of the wrong length throws', () => {
+    const k = defineStruct<{ addr: Buffer }>('k', [['addr', 'u8', 16]]);
+    expect(() => k.encode({ addr: Buffer.alloc(15) })).toThrow('k.addr must be 16 bytes');
+    expect(() => k.encode({ addr: Buffer.alloc(17) })).toThrow('k.addr must be 16 bytes');
+  });
+
+  test('decoding a short buffer throws', () => {
+    expect(() => MIXED.decode(Buffer.alloc(15))).toThrow(RangeError);
+  });
+});
+
+describe('addressBytes', () => {
+  const hex = (a: string) => addressBytes(a).toString('hex');
+
+  test('IPv4 becomes IPv4-mapped IPv6', () => {
+    expect(hex('198.18.0.1')).toBe('00000000000000000000ffff' + 'c6120001');
+  });
+
+  test('full IPv6', () => {
+    expect(hex('2001:0db8:0001:0002:0003:0004:0005:0010')).toBe('20010db8000100020003000400050010');
+    expect(hex('fe80:0:0:0:abcd:EF01:2:3')).toBe('fe80000000000000abcdef0100020003');
+  });
+
+  test('compressed IPv6', () => {
+    expect(hex('2001:db8::10')).toBe('20010db8' + '0'.repeat(20) + '0010');
+    expect(hex('::1')).toBe('0'.repeat(30) + '01');
+    expect(hex('::')).toBe('0'.repeat(32));
+    expect(hex('2001:db8::')).toBe('20010db8' + '0'.repeat(24));
+    expect(hex('1:2:3::7:8')).toBe('00010002000300000000000000070008');
+  });
+
+  test('a trailing dotted quad', () => {
+    expect(addressBytes('::ffff:198.18.0.1')).toEqual(addressBytes('198.18.0.1'));
+    expect(hex('64:ff9b::10.0.0.255')).toBe('0064ff9b' + '0'.repeat(16) + '0a0000ff');
+  });
+
+  test.each(['', 'abc', '1.2.3', '256.1.1.1', '1::2::3', '12345::', 'fe80:::1'])('%j throws', (a) => {
+    expect(() => addressBytes(a)).toThrow(/not an IP address/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// Drift between layout.ts and bpf/nfscope.h, read from the compiled objects' BTF.
+
+const BPF_DIR = path.resolve(__dirname, '../../../bpf/build');
+const OBJECTS = ['drops.bpf.o', 'traffic.bpf.o'];
+const FIELD_BYTES = { u8: 1, u16: 2, u32: 4, u64: 8 } as const;
+
+interface BtfMember {
+  name: string;
+  type_id: number;
+  bits_offset: number;
+  bitfield_size?: number;
+}
+interface BtfType {
+  id: number;
+  kind: string;
+  name: string;
+  size?: number;
+  type_id?: number;
+  nr_elems?: number;
+  members?: BtfMember[];
+  values?: { name: string; val: number }[];
+}
+
+function readBtf(file: string): Map<number, BtfType> {
+  const full = path.join(BPF_DIR, file);
+  if (!fs.existsSync(full)) {
+    throw new Error(`${full} not found: build the eBPF objects first (run \`make -C bpf\`)`);
+  }
+  const json = execFileSync('bpftool', ['btf', 'dump', 'file', full, '-j'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const types = (JSON.parse(json) as { types: BtfType[] }).types;
+  return new Map(types.map((t) => [t.id, t]));
+}
+
+/** Byte size of a BTF type, through typedefs, const/volatile and arrays. */
+function sizeOf(btf: Map<number, BtfType>, id: number): number {
+  const t = btf.get(id);
+  if (!t) throw new Error(`BTF type ${id} not found`);
+  switch (t.kind) {
+    case 'INT':
+    case 'STRUCT':
+    case 'UNION':
+    case 'ENUM':
+      return t.size!;
+    case 'ARRAY':
+      return t.nr_elems! * sizeOf(btf, t.type_id!);
+    case 'TYPEDEF':
+    case 'CONST':
+    case 'VOLATILE':
+      return sizeOf(btf, t.type_id!);
+    default:
+      throw new Error(`unexpected BTF kind ${t.kind} (type ${id})`);
+  }
+}
+
+/** Parses `NAME = n,` enumerators of one enum in a C header. */
+function headerEnum(text: string, name: string): Map<string, number> {
+  const body = new RegExp(`enum\\s+${name}\\s*\\{([^}]*)\\}`).exec(text);
+  if (!body) throw new Error(`enum ${name} not found in bpf/nfscope.h`);
+  const out = new Map<string, number>();
+  for (const m of body[1].matchAll(/([A-Z_][A-Z0-9_]*)\s*=\s*(\d+)/g)) out.set(m[1], Number(m[2]));
+  return out;
+}
+
+/** PROTO_OTHER → Other, ERR_DROPS_MAP_FULL → DropsMapFull */
+function pascal(cName: string, prefix: string): string {
+  return cName
+    .slice(prefix.length)
+    .toLowerCase()
+    .split('_')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('');
+}
+
+describe('layouts match the BTF of the compiled eBPF objects', () => {
+  let btfs: Map<string, Map<number, BtfType>>;
+  beforeAll(() => {
+    btfs = new Map(OBJECTS.map((o) => [o, readBtf(o)]));
+  });
+
+  test.each(SHARED_LAYOUTS.map((l) => [l.cName, l] as const))('struct %s', (cName, layout) => {
+    let found = 0;
+    for (const [obj, btf] of btfs) {
+      const structs = [...btf.values()].filter((t) => t.kind === 'STRUCT' && t.name === cName);
+      for (const s of structs) {
+        found++;
+        const where = `struct ${cName} in ${obj}`;
+        expect({ where, size: s.size }).toEqual({ where, size: layout.size });
+        const ts = new Map(layout.fields.map((f) => [f.name, f]));
+        for (const m of s.members!) {
+          const f = ts.get(m.name);
+          if (!f) throw new Error(`${where}: member ${m.name} is missing from the TypeScript layout`);
+          expect(m.bitfield_size ?? 0).toBe(0);
+          // byte size of every member; offset of every member but padding
+          const pad = f.name.startsWith('pad');
+          expect({ where, member: m.name, size: sizeOf(btf, m.type_id), offset: pad ? 'pad' : m.bits_offset / 8 }).toEqual({
+            where,
+            member: m.name,
+            size: FIELD_BYTES[f.type] * f.count,
+            offset: pad ? 'pad' : f.offset,
+          });
+        }
+        const cMembers = new Set(s.members!.map((m) => m.name));
+        const extra = layout.fields.filter((f) => !f.name.startsWith('pad') && !cMembers.has(f.name)).map((f) => f.name);
+        expect({ where, notInC: extra }).toEqual({ where, notInC: [] });
+      }
+    }
+    if (found === 0) throw new Error(`struct ${cName} is in the BTF of none of ${OBJECTS.join(', ')}`);
+  });
+
+  test('enum nf_proto matches NfProto', () => {
+    let c: Map<string, number> | undefined;
+    for (const btf of btfs.values()) {
+      const e = [...btf.values()].find((t) => t.kind === 'ENUM' && t.name === 'nf_proto');
+      if (e) c = new Map(e.values!.map((v) => [v.name, v.val]));
+    }
+    // clang leaves enums out of BTF when no BTF-described type uses them: read the header then.
+    c ??= headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_proto');
+    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'PROTO_'), v]));
+    const fromTs = Object.fromEntries(Object.entries(NfProto).filter(([, v]) => typeof v === 'number'));
+    expect(fromC).toEqual(fromTs);
+    expect(Object.keys(fromC)).toHaveLength(5);
+  });
+
+  test('enum nf_error matches NfError and NF_ERROR_SLOTS', () => {
+    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_error');
+    expect(c.get('ERR_MAX')).toBe(NF_ERROR_SLOTS);
+    c.delete('ERR_MAX');
+    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'ERR_'), v]));
+    const fromTs = Object.fromEntries(Object.entries(NfError).filter(([, v]) => typeof v === 'number'));
+    expect(fromC).toEqual(fromTs);
+  });
+});

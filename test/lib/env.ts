@@ -1,0 +1,72 @@
+/**
+ * What the integration tests need from the machine, and how they gate on it:
+ * outside CI a test that needs root skips when a prerequisite is missing; with
+ * CI=true the same gap fails the run.
+ */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+export const REPO = path.resolve(__dirname, '../..');
+export const EXPORTER_BIN = path.join(REPO, 'exporter/bin/nfscope-exporter.js');
+export const BPF_DIR = path.join(REPO, 'bpf/build');
+export const SEND_UDP = path.join(REPO, 'test/tools/send-udp.js');
+
+function has(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why root tests cannot run here, or null when they can. */
+export function rootTestProblem(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (eBPF, tc, network namespaces)';
+  for (const f of [
+    path.join(BPF_DIR, 'drops.bpf.o'),
+    path.join(BPF_DIR, 'traffic.bpf.o'),
+    path.join(REPO, 'exporter/build/Release/nfscope_bpf.node'),
+    path.join(REPO, 'exporter/dist/main.js'),
+  ]) {
+    if (!fs.existsSync(f)) return `${path.relative(REPO, f)} is not built (run scripts/test.sh or npm run build)`;
+  }
+  if (!fs.existsSync('/sys/kernel/btf/vmlinux')) return 'kernel has no BTF';
+  for (const cmd of ['ip', 'tc']) if (!has(cmd)) return `${cmd} (iproute2) is not installed`;
+  return null;
+}
+
+const inCI = process.env.CI === 'true';
+
+/** describe() for tests that need root and the built project. */
+export function describeRoot(name: string, fn: () => void): void {
+  const problem = rootTestProblem();
+  if (!problem) {
+    describe(name, fn);
+  } else if (inCI) {
+    describe(name, () => {
+      test('prerequisites', () => {
+        throw new Error(`cannot run in CI: ${problem}`);
+      });
+    });
+  } else {
+    describe.skip(`${name} (skipped: ${problem})`, fn);
+  }
+}
+
+/** Polls fn until it returns a value that is not undefined, or throws after timeoutMs with the last reason. */
+export async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

@@ -1,0 +1,101 @@
+/** Runs the real exporter binary for integration tests. */
+import { spawn, type ChildProcess } from 'child_process';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { EXPORTER_BIN, waitFor } from './env';
+
+export async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+export interface RunningExporter {
+  url: string;
+  proc: ChildProcess;
+  /** everything it wrote to stdout and stderr so far */
+  output(): string;
+  /** Sends a signal and waits for the exit; resolves to the exit code (or signal name) and how long it took. */
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | string; ms: number }>;
+  getJson<T = unknown>(p: string): Promise<T>;
+  getText(p: string): Promise<string>;
+}
+
+/** Writes a YAML config into a temp dir and returns its path. */
+export function writeConfig(yaml: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-test-'));
+  const file = path.join(dir, 'config.yaml');
+  fs.writeFileSync(file, yaml);
+  return file;
+}
+
+/** Runs the exporter to completion (for commands that should exit on their own). */
+export function runExporter(args: string[], opts: { wrapper?: string[]; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cmd = [...(opts.wrapper ?? []), process.execPath, EXPORTER_BIN, ...args];
+  const p = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  p.stdout.on('data', (d) => (stdout += d));
+  p.stderr.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => p.kill('SIGKILL'), opts.timeoutMs ?? 15000);
+  return new Promise((resolve) =>
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    }),
+  );
+}
+
+/** Starts the exporter with a config and waits until /readyz answers 200. */
+export async function startExporter(configYaml: string): Promise<RunningExporter> {
+  const port = await freePort();
+  const config = writeConfig(configYaml);
+  const proc = spawn(process.execPath, [EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<{ code: number | string; at: number }>((resolve) =>
+    proc.on('exit', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', at: Date.now() })),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const ex: RunningExporter = {
+    url,
+    proc,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      const t0 = Date.now();
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      const { code, at } = await exited;
+      return { code, ms: at - t0 };
+    },
+    async getJson<T>(p: string): Promise<T> {
+      const r = await fetch(url + p);
+      if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
+      return (await r.json()) as T;
+    },
+    async getText(p: string): Promise<string> {
+      const r = await fetch(url + p);
+      if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
+      return r.text();
+    },
+  };
+  try {
+    await waitFor(
+      'exporter /readyz',
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`exporter exited with ${proc.exitCode}:\n${out}`);
+        const r = await fetch(`${url}/readyz`);
+        return r.status === 200 ? true : undefined;
+      },
+      15000,
+    );
+  } catch (e) {
+    await ex.stop('SIGKILL');
+    throw new Error(`${(e as Error).message}\nexporter output:\n${out}`);
+  }
+  return ex;
+}

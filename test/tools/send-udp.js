@@ -1,0 +1,96 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Sends UDP datagrams for the tests, run inside a test host's namespace:
+ *   send-udp.js --to ADDR --port PORT --count N [--from-port PORT] [--bad-checksum] [--size BYTES]
+ * With --bad-checksum the datagrams go out through a raw socket with a UDP
+ * checksum that is deliberately wrong (the correct one plus one), so the
+ * receiving kernel drops them with UDP_CSUM. Prints the number sent.
+ */
+const dgram = require('dgram');
+const net = require('net');
+const path = require('path');
+
+function parse(argv) {
+  const o = { fromPort: 40000, size: 16, badChecksum: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => argv[++i];
+    if (a === '--to') o.to = v();
+    else if (a === '--port') o.port = Number(v());
+    else if (a === '--count') o.count = Number(v());
+    else if (a === '--from-port') o.fromPort = Number(v());
+    else if (a === '--size') o.size = Number(v());
+    else if (a === '--bad-checksum') o.badChecksum = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!net.isIP(o.to) || !(o.port > 0) || !(o.count > 0)) throw new Error('usage: --to ADDR --port PORT --count N');
+  return o;
+}
+
+/** Internet checksum (RFC 1071). */
+function checksum(buf) {
+  const b = buf.length % 2 ? Buffer.concat([buf, Buffer.alloc(1)]) : buf;
+  let sum = 0;
+  for (let i = 0; i < b.length; i += 2) sum += b.readUInt16BE(i);
+  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+  return ~sum & 0xffff;
+}
+
+function ipBytes(addr) {
+  if (net.isIPv4(addr)) return Buffer.from(addr.split('.').map(Number));
+  throw new Error('--bad-checksum supports IPv4 destinations');
+}
+
+/** Source address the kernel would choose for `to`. */
+function sourceFor(to) {
+  const s = dgram.createSocket('udp4');
+  return new Promise((resolve, reject) => {
+    s.connect(9, to, () => {
+      const a = s.address().address;
+      s.close();
+      resolve(a);
+    });
+    s.on('error', reject);
+  });
+}
+
+async function sendBad(o) {
+  const { native } = require(path.resolve(__dirname, '../../exporter/dist/kernel/bpf.js'));
+  const addon = native();
+  const src = await sourceFor(o.to);
+  const payload = Buffer.alloc(o.size, 0x5a);
+  const udp = Buffer.alloc(8);
+  udp.writeUInt16BE(o.fromPort, 0);
+  udp.writeUInt16BE(o.port, 2);
+  udp.writeUInt16BE(8 + payload.length, 4);
+  const pseudo = Buffer.concat([ipBytes(src), ipBytes(o.to), Buffer.from([0, 17]), Buffer.from([(8 + payload.length) >> 8, (8 + payload.length) & 0xff])]);
+  const good = checksum(Buffer.concat([pseudo, udp, payload])) || 0xffff;
+  // Any other non-zero value is wrong; 0 would mean "no checksum" in IPv4.
+  udp.writeUInt16BE(good === 0xffff ? 1 : good + 1, 6);
+  const fd = addon.rawOpen(4, 17, false);
+  try {
+    for (let i = 0; i < o.count; i++) addon.rawSend(fd, Buffer.concat([udp, payload]), o.to);
+  } finally {
+    addon.closeFd(fd);
+  }
+  return o.count;
+}
+
+async function sendGood(o) {
+  const s = dgram.createSocket(net.isIPv6(o.to) ? 'udp6' : 'udp4');
+  await new Promise((resolve) => s.bind(o.fromPort, resolve));
+  const payload = Buffer.alloc(o.size, 0x5a);
+  for (let i = 0; i < o.count; i++) await new Promise((resolve, reject) => s.send(payload, o.port, o.to, (e) => (e ? reject(e) : resolve())));
+  s.close();
+  return o.count;
+}
+
+const o = parse(process.argv.slice(2));
+(o.badChecksum ? sendBad(o) : sendGood(o)).then(
+  (n) => process.stdout.write(`${n}\n`),
+  (e) => {
+    process.stderr.write(`send-udp: ${e.message}\n`);
+    process.exit(1);
+  },
+);
