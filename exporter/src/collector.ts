@@ -56,7 +56,16 @@ export class DeltaHistory<L extends object> {
   add(tSeconds: number, deltas: Map<string, number>, labelsOf: (key: string) => L): void {
     for (const k of deltas.keys()) if (!this.labels.has(k)) this.labels.set(k, labelsOf(k));
     if (deltas.size > 0) this.slots.push({ t: tSeconds, deltas });
-    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) this.slots.shift();
+    let expired = false;
+    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) {
+      this.slots.shift();
+      expired = true;
+    }
+    // Forget the labels of series that no longer have any slot.
+    if (expired) {
+      const live = new Set(this.slots.flatMap((s) => [...s.deltas.keys()]));
+      for (const k of this.labels.keys()) if (!live.has(k)) this.labels.delete(k);
+    }
   }
 
   /** Sum of each series over (now - window, now]. */
@@ -226,6 +235,13 @@ export class Collector {
     return this.dropHistory
       .sum(Math.floor(nowMs / 1000), windowSeconds)
       .map(({ labels, count }) => ({ ...labels, count }))
-      .sort((a, b) => b.count - a.count || a.nf.localeCompare(b.nf) || a.reason.localeCompare(b.reason));
+      .sort(
+        (a, b) =>
+          b.count - a.count ||
+          a.nf.localeCompare(b.nf) ||
+          a.peer_nf.localeCompare(b.peer_nf) ||
+          a.interface.localeCompare(b.interface) ||
+          a.reason.localeCompare(b.reason),
+      );
   }
 }

@@ -52,14 +52,19 @@ export function parseArgs(argv: string[]): Args | 'help' | 'version' {
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
+      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
       return v;
+    };
+    const noValue = () => {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
     };
     switch (flag) {
       case '-h':
       case '--help':
+        noValue();
         return 'help';
       case '--version':
+        noValue();
         return 'version';
       case '--config':
         config = value();
@@ -68,6 +73,7 @@ export function parseArgs(argv: string[]): Args | 'help' | 'version' {
         listen = value();
         break;
       case '--check-config':
+        noValue();
         checkConfig = true;
         break;
       default:

@@ -239,3 +239,7 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
     expect(fromC).toEqual(fromTs);
   });
 });
+
+test('arrays of wider types are refused rather than mis-sized', () => {
+  expect(() => defineStruct('bad', [['x', 'u32', 2]])).toThrow('bad.x: arrays are supported only of u8');
+});

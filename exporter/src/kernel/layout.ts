@@ -38,6 +38,7 @@ export function defineStruct<T extends object>(cName: string, spec: [string, Fie
   let offset = 0;
   let align = 1;
   const fields: FieldSpec[] = spec.map(([name, type, count = 1]) => {
+    if (count > 1 && type !== 'u8') throw new TypeError(`${cName}.${name}: arrays are supported only of u8`);
     const a = SIZES[type];
     align = Math.max(align, a);
     offset = Math.ceil(offset / a) * a;

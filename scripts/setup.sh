@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what nfscope needs on Debian (12 or later) and builds it. Idempotent:
+# a second run installs nothing and rebuilds only what changed. Needs root for
+# the Debian packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*"; }
+
+# Build: clang/llvm for the eBPF objects, bpftool for vmlinux.h, libbpf-dev,
+# pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
+# util-linux (setpriv).
+PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "[setup] missing Debian packages: ${missing[*]}; run as root (sudo $0) to install them" >&2
+    exit 1
+  fi
+  say "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# libbpf resolves tracepoint ids through tracefs; some machines do not mount it.
+if [ "$(id -u)" -eq 0 ] && [ ! -d /sys/kernel/tracing/events ] && [ -d /sys/kernel/tracing ]; then
+  say "mounting tracefs on /sys/kernel/tracing"
+  mount -t tracefs nodev /sys/kernel/tracing || say "could not mount tracefs (tracepoint attach by name will fail)"
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+say "building eBPF objects (bpf/build)"
+make -s -C bpf
+if [ ! -f exporter/build/Release/nfscope_bpf.node ] || [ exporter/native/binding.cc -nt exporter/build/Release/nfscope_bpf.node ] || [ exporter/binding.gyp -nt exporter/build/Release/nfscope_bpf.node ]; then
+  say "building the native libbpf binding"
+  (cd exporter && npx --no-install node-gyp rebuild --loglevel=error >/dev/null)
+fi
+say "compiling TypeScript"
+npm run -s build:ts -w exporter
+say "ready"
