@@ -10,7 +10,7 @@ say() { printf '[setup] %s\n' "$*"; }
 # Build: clang/llvm for the eBPF objects, bpftool for vmlinux.h, libbpf-dev,
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
 # util-linux (setpriv).
-PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux)
+PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
