@@ -28,14 +28,16 @@ describeRoot('kernel drop accounting', () => {
   beforeAll(async () => {
     topo = Topology.create([
       { name: 'gnb', addr: '198.18.0.1/24' },
-      { name: 'upf', addr: '198.18.0.2/24' },
+      { name: 'upf', addr: '198.18.0.2/24', addr6: '2001:2::2/64' },
+      { name: 'smf', addr: '198.18.0.3/24', addr6: '2001:2::3/64' },
     ]);
     exporter = await startExporter(`
 node: test-node
 interfaces: ["${topo.vethGlob}"]
 nfs:
   - { name: gnb-1, type: gNB, addresses: ["198.18.0.1"] }
-  - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }
+  - { name: upf-1, type: UPF, addresses: ["198.18.0.2", "2001:2::2"] }
+  - { name: smf-1, type: SMF, addresses: ["198.18.0.3", "2001:2::3"] }
 `);
   });
 
@@ -76,6 +78,15 @@ nfs:
     }
     // The tc programs on the hosts' veths saw every datagram once, however many interfaces it crossed.
     expect(metrics).toContain(`nfscope_packets_total{src_nf="gnb-1",dst_nf="upf-1",interface="N3"} ${NO_SOCKET_COUNT + BAD_CSUM_COUNT}\n`);
+  });
+
+  test('IPv6 drops are attributed the same way (PFCP port, N4)', async () => {
+    const count = 9;
+    topo.exec('smf', process.execPath, [SEND_UDP, '--to', '2001:2::2', '--port', '8805', '--count', `${count}`]);
+    const n4 = async () => (await exporter!.getJson<{ drops: Drop[] }>('/api/v1/summary?window=5m')).drops.filter((d) => d.interface === 'N4');
+    await waitFor('IPv6 drops', async () => ((await n4()).length > 0 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 2200));
+    expect(await n4()).toEqual([{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'smf-1', interface: 'N4', reason: 'NO_SOCKET', count }]);
   });
 
   test('a window that ends before the drops does not count them', async () => {

@@ -12,6 +12,8 @@ export interface HostSpec {
   name: string;
   /** IPv4 address with prefix, from 198.18.0.0/15, e.g. "198.18.0.1/24" */
   addr: string;
+  /** optional IPv6 address with prefix, from the benchmarking range 2001:2::/48, e.g. "2001:2::1/64" */
+  addr6?: string;
 }
 
 export interface Host extends HostSpec {
@@ -59,6 +61,8 @@ export class Topology {
     ip('link', 'add', host.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', host.netns);
     ip('link', 'set', host.veth, 'master', this.bridge, 'up');
     ip('-n', host.netns, 'addr', 'add', spec.addr, 'dev', 'eth0');
+    // nodad: usable at once, without waiting for duplicate address detection.
+    if (spec.addr6) ip('-n', host.netns, 'addr', 'add', spec.addr6, 'dev', 'eth0', 'nodad');
     ip('-n', host.netns, 'link', 'set', 'eth0', 'up');
     ip('-n', host.netns, 'link', 'set', 'lo', 'up');
   }
