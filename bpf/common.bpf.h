@@ -34,17 +34,17 @@ struct {
 	__type(value, __u8);
 } ports SEC(".maps");
 
-/* Per-CPU counters of events the programs could not record (enum nf_error). */
+/* Per-CPU counters of the programs' own events (enum nf_event). */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ERR_MAX);
+	__uint(max_entries, EV_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-} errors SEC(".maps");
+} events SEC(".maps");
 
-static __always_inline void count_error(__u32 err)
+static __always_inline void count_event(__u32 ev)
 {
-	__u64 *v = bpf_map_lookup_elem(&errors, &err);
+	__u64 *v = bpf_map_lookup_elem(&events, &ev);
 
 	if (v)
 		*v += 1;
@@ -104,7 +104,7 @@ static __always_inline void count_u64(void *map, const void *key, __u32 err_if_f
 	if (v)
 		*v += 1;
 	else
-		count_error(err_if_full);
+		count_event(err_if_full);
 }
 
 #endif

@@ -91,6 +91,6 @@ int BPF_PROG(count_drop, struct sk_buff *skb, void *location, enum skb_drop_reas
 	}
 
 	key.reason = (__u32)reason;
-	count_u64(&drops, &key, ERR_DROPS_MAP_FULL);
+	count_u64(&drops, &key, EV_DROPS_MAP_FULL);
 	return 0;
 }

@@ -53,11 +53,78 @@ struct traffic_val {
 	__u64 bytes;
 };
 
-/* Indexes of the per-CPU `errors` array: events the programs could not record. */
-enum nf_error {
-	ERR_DROPS_MAP_FULL = 0,
-	ERR_TRAFFIC_MAP_FULL = 1,
-	ERR_MAX = 4,
+/* Indexes of the per-CPU `events` array: things the programs count about
+ * themselves (full maps, in-flight requests added and completed). */
+enum nf_event {
+	EV_DROPS_MAP_FULL = 0,
+	EV_TRAFFIC_MAP_FULL = 1,
+	EV_HIST_MAP_FULL = 2,
+	EV_OUTCOME_MAP_FULL = 3,
+	EV_INFLIGHT_NEW = 4,  /* requests stamped */
+	EV_INFLIGHT_DONE = 5, /* requests completed by their response */
+	EV_INFLIGHT_FULL = 6, /* requests that could not be stamped */
+	EV_MAX = 8,
+};
+
+/*
+ * Latency histograms: log-linear, 16 sub-buckets per power of two, in
+ * nanoseconds. Slot 0 holds values below 2^HIST_MIN_EXP ns (1.024 us); slot
+ * 1 + (e - HIST_MIN_EXP) * 16 + s holds [ (16 + s) << (e - 4), (17 + s) << (e - 4) )
+ * for 2^e <= v < 2^(e+1); the last slot holds values of 2^(HIST_MAX_EXP+1) ns
+ * (137 s) and more.
+ */
+#define HIST_SUB_BITS 4
+#define HIST_MIN_EXP 10
+#define HIST_MAX_EXP 36
+#define HIST_SLOTS (2 + (HIST_MAX_EXP - HIST_MIN_EXP + 1) * (1 << HIST_SUB_BITS))
+
+/* A series of transactions: who asked whom, over which protocol, for what. */
+struct lat_key {
+	__u32 client_nf;
+	__u32 server_nf;
+	__u8 proto;     /* enum nf_proto */
+	__u8 procedure; /* request message type (PFCP, GTP-U) or NGAP procedure code */
+	__u8 pad[2];
+};
+
+/* Value of the per-CPU `hists` map. */
+struct hist {
+	__u64 slots[HIST_SLOTS];
+	__u64 sum_ns;
+};
+
+enum nf_outcome {
+	OUTCOME_ACCEPTED = 0,
+	OUTCOME_REJECTED = 1,
+	OUTCOME_OTHER = 2,
+};
+
+/* Key of the per-CPU `outcomes` map (value: __u64 count of completed transactions). */
+struct outcome_key {
+	__u32 client_nf;
+	__u32 server_nf;
+	__u8 proto;
+	__u8 procedure;
+	__u8 outcome; /* enum nf_outcome */
+	__u8 pad;
+	__u32 code;   /* PFCP cause; 0 when the response carries none */
+};
+
+/* Key of the `inflight` map: a request as it travelled, client to server. */
+struct flow_seq {
+	__u8 saddr[16]; /* IPv4-mapped for IPv4, as in addr_key */
+	__u8 daddr[16];
+	__u16 sport;    /* host byte order */
+	__u16 dport;
+	__u32 seq;      /* PFCP 24-bit or GTP-U 16-bit sequence number */
+	__u8 proto;
+	__u8 pad[3];
+};
+
+/* Value of the `inflight` map. */
+struct inflight {
+	__u64 ts_ns;    /* bpf_ktime_get_ns() when the first copy was seen */
+	struct lat_key lat;
 };
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * tc classifier on the configured interfaces, ingress and egress: packets and
- * bytes per (source NF, destination NF, 5G protocol). Every program returns
+ * bytes per (source NF, destination NF, 5G protocol), and request/response
+ * pairing for the 5G protocols (pfcp.bpf.h, gtpu.bpf.h). Every program returns
  * TC_ACT_UNSPEC (tcx: TCX_NEXT), so the packet continues to whatever else is
  * attached on the interface.
  *
@@ -13,6 +14,9 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
+#include "gtpu.bpf.h"
+#include "packet.bpf.h"
+#include "pfcp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -52,17 +56,27 @@ static __always_inline void add_traffic(const struct traffic_key *key, __u32 len
 		v->packets += 1;
 		v->bytes += len;
 	} else {
-		count_error(ERR_TRAFFIC_MAP_FULL);
+		count_event(EV_TRAFFIC_MAP_FULL);
 	}
 }
 
-static __always_inline int count_packet(struct __sk_buff *skb)
+static __always_inline void set_v4(__u8 *a, __u32 addr_be)
+{
+	__builtin_memset(a, 0, 10);
+	a[10] = 0xff;
+	a[11] = 0xff;
+	__builtin_memcpy(a + 12, &addr_be, 4);
+}
+
+static __always_inline int handle_packet(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
+	void *start = data;
 	struct traffic_key key = {};
 	struct ethhdr *eth = data;
-	__u16 l3proto, sport = 0, dport = 0;
+	struct pkt p = {};
+	__u16 l3proto, sport, dport;
 	__u8 l4proto;
 	void *l4;
 
@@ -85,10 +99,12 @@ static __always_inline int count_packet(struct __sk_buff *skb)
 
 		if ((void *)(ip + 1) > data_end || ip->ihl < 5)
 			return TC_ACT_UNSPEC;
-		key.src_nf = nf_of_v4(ip->saddr);
-		key.dst_nf = nf_of_v4(ip->daddr);
+		p.src_nf = nf_of_v4(ip->saddr);
+		p.dst_nf = nf_of_v4(ip->daddr);
 		if (bpf_ntohs(ip->frag_off) & 0x1fff)
 			return TC_ACT_UNSPEC; /* later fragments carry no ports */
+		set_v4(p.flow.saddr, ip->saddr);
+		set_v4(p.flow.daddr, ip->daddr);
 		l4proto = ip->protocol;
 		l4 = data + ip->ihl * 4;
 	} else if (l3proto == ETH_P_IPV6) {
@@ -96,14 +112,16 @@ static __always_inline int count_packet(struct __sk_buff *skb)
 
 		if ((void *)(ip6 + 1) > data_end)
 			return TC_ACT_UNSPEC;
-		key.src_nf = nf_of_v6((const __u8 *)&ip6->saddr);
-		key.dst_nf = nf_of_v6((const __u8 *)&ip6->daddr);
+		p.src_nf = nf_of_v6((const __u8 *)&ip6->saddr);
+		p.dst_nf = nf_of_v6((const __u8 *)&ip6->daddr);
+		__builtin_memcpy(p.flow.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(p.flow.daddr, &ip6->daddr, 16);
 		l4proto = ip6->nexthdr;
 		l4 = ip6 + 1;
 	} else {
 		return TC_ACT_UNSPEC;
 	}
-	if (key.src_nf == NF_UNKNOWN && key.dst_nf == NF_UNKNOWN)
+	if (p.src_nf == NF_UNKNOWN && p.dst_nf == NF_UNKNOWN)
 		return TC_ACT_UNSPEC;
 	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP && l4proto != IPPROTO_SCTP)
 		return TC_ACT_UNSPEC;
@@ -112,17 +130,43 @@ static __always_inline int count_packet(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	sport = bpf_ntohs(((__u16 *)l4)[0]);
 	dport = bpf_ntohs(((__u16 *)l4)[1]);
-	key.proto = proto_of(l4proto, sport, dport);
-	if (key.proto == PROTO_OTHER)
+	p.proto = proto_of(l4proto, sport, dport);
+	if (p.proto == PROTO_OTHER)
 		return TC_ACT_UNSPEC;
+
+	key.src_nf = p.src_nf;
+	key.dst_nf = p.dst_nf;
+	key.proto = p.proto;
 	add_traffic(&key, skb->len);
+
+	if (l4proto != IPPROTO_UDP)
+		return TC_ACT_UNSPEC;
+	p.flow.sport = sport;
+	p.flow.dport = dport;
+	p.flow.proto = p.proto;
+	__builtin_memcpy(p.rflow.saddr, p.flow.daddr, 16);
+	__builtin_memcpy(p.rflow.daddr, p.flow.saddr, 16);
+	p.rflow.sport = dport;
+	p.rflow.dport = sport;
+	p.rflow.proto = p.proto;
+	p.l7 = (__u32)(l4 - start) + 8;
+	/* The UDP length, not skb->len: a short frame may carry Ethernet padding. */
+	if (l4 + 6 > data_end)
+		return TC_ACT_UNSPEC;
+	p.end = (__u32)(l4 - start) + bpf_ntohs(((__u16 *)l4)[2]);
+	if (p.end < p.l7 || p.end > skb->len)
+		return TC_ACT_UNSPEC;
+	if (p.proto == PROTO_PFCP)
+		handle_pfcp(skb, &p);
+	else if (p.proto == PROTO_GTPU)
+		handle_gtpu(skb, &p);
 	return TC_ACT_UNSPEC;
 }
 
 SEC("tc")
 int traffic_ingress(struct __sk_buff *skb)
 {
-	return count_packet(skb);
+	return handle_packet(skb);
 }
 
 SEC("tc")
@@ -132,5 +176,5 @@ int traffic_egress(struct __sk_buff *skb)
 
 	if (in && bpf_map_lookup_elem(&attached_ifs, &in))
 		return TC_ACT_UNSPEC;
-	return count_packet(skb);
+	return handle_packet(skb);
 }

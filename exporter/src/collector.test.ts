@@ -1,8 +1,9 @@
 import * as os from 'os';
 import { Collector, DeltaHistory, DeltaTracker, dropLabels, VERSION } from './collector';
-import type { Datapath, DropSample, MapStatus, ProgramStatus, TrafficSample } from './datapath';
+import type { Datapath, DropSample, HistSample, MapStatus, OutcomeSample, ProgramStatus, RetransSample, TrafficSample } from './datapath';
 import { readDropReasons } from './datapath';
-import { NfProto } from './kernel/layout';
+import { slotBounds, slotOf } from './histogram';
+import { HIST_SLOTS, type LatKey, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 
 const REASONS = readDropReasons(
@@ -118,6 +119,10 @@ describe('Collector', () => {
     errors: bigint[];
     programs: ProgramStatus[];
     maps: MapStatus[];
+    hists?: HistSample[];
+    outcomes?: OutcomeSample[];
+    retrans?: RetransSample[];
+    timeouts?: LatKey[];
   }
 
   function fakeDatapath(state: FakeState): Datapath {
@@ -126,7 +131,13 @@ describe('Collector', () => {
       reasons: REASONS,
       readDrops: () => state.drops,
       readTraffic: () => state.traffic,
-      readErrors: () => state.errors,
+      readEvents: () => state.errors,
+      readHists: () => state.hists ?? [],
+      readOutcomes: () => state.outcomes ?? [],
+      readRetransmissions: () => state.retrans ?? [],
+      sweepTimeouts: () => state.timeouts?.splice(0) ?? [],
+      inflightCount: () => 0,
+      sweptTotal: 0,
       programs: () => state.programs,
       maps: () => state.maps,
     };
@@ -217,5 +228,82 @@ describe('Collector', () => {
     expect(c.dropSummary(60, 160_000).map((r) => r.count)).toEqual([4, 3]);
     // (130, 200]: nothing
     expect(c.dropSummary(70, 200_000)).toEqual([]);
+  });
+});
+
+describe('Collector latency', () => {
+  // NFS: 1 smf-1 (SMF), 2 upf-1 (UPF) — see the table at the top of this file.
+  const ASSOC: LatKey = { client_nf: 1, server_nf: 2, proto: NfProto.Pfcp, procedure: 5 };
+
+  function histOf(latenciesNs: number[]): HistSample {
+    const slots = new Array<number>(HIST_SLOTS).fill(0);
+    for (const ns of latenciesNs) slots[slotOf(ns)] += 1;
+    return { key: ASSOC, slots, sumNs: latenciesNs.reduce((a, b) => a + b, 0) };
+  }
+
+  function collector(state: { hists: HistSample[]; outcomes: OutcomeSample[]; retrans: RetransSample[]; timeouts: LatKey[] }): Collector {
+    const fake = {
+      nfTable: NFS,
+      reasons: REASONS,
+      readDrops: () => [],
+      readTraffic: () => [],
+      readEvents: () => [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
+      readHists: () => state.hists,
+      readOutcomes: () => state.outcomes,
+      readRetransmissions: () => state.retrans,
+      sweepTimeouts: () => state.timeouts.splice(0),
+      inflightCount: () => 0,
+      sweptTotal: 0,
+      programs: () => [],
+      maps: () => [],
+    };
+    return new Collector(fake as unknown as Datapath, 'n1');
+  }
+
+  test('summary quantiles, outcomes, timeouts and retransmissions over a window', async () => {
+    // 100 latencies of 1..100 ms: p50 ≈ 50 ms, p90 ≈ 90 ms, p99 ≈ 99 ms within a slot's width (≤ 6.25 %).
+    const lat = Array.from({ length: 100 }, (_, i) => (i + 1) * 1e6);
+    const state = {
+      hists: [histOf(lat)],
+      outcomes: [
+        { key: ASSOC, outcome: NfOutcome.Accepted, code: 1, count: 97n },
+        { key: ASSOC, outcome: NfOutcome.Rejected, code: 64, count: 3n },
+      ],
+      retrans: [{ key: ASSOC, count: 2n }],
+      timeouts: [ASSOC, ASSOC],
+    };
+    const c = collector(state);
+    c.tick(100_000);
+    const [row] = c.latencySummary(60, 100_500);
+    expect(row).toMatchObject({ client: 'smf-1', server: 'upf-1', interface: 'N4', procedure: 'AssociationSetup', count: 100, rejected: 3, timeouts: 2, retransmissions: 2 });
+    expect(row.mean_ms).toBeCloseTo(50.5, 3);
+    const near = (got: number | null, want: number) => expect(Math.abs(got! - want) / want).toBeLessThan(0.0625);
+    near(row.p50_ms, 50);
+    near(row.p90_ms, 90);
+    near(row.p99_ms, 99);
+    const [, maxUpper] = slotBounds(slotOf(100e6));
+    expect(row.max_ms).toBeCloseTo(maxUpper / 1e6, 3);
+
+    const metrics = await c.registry.metrics();
+    const labels = 'client_nf="smf-1",client_type="SMF",server_nf="upf-1",server_type="UPF",interface="N4",procedure="AssociationSetup"';
+    expect(metrics).toContain(`nfscope_request_duration_seconds_count{${labels}} 100\n`);
+    expect(metrics).toContain(`nfscope_request_duration_seconds_bucket{${labels},le="+Inf"} 100\n`);
+    // Coarse buckets take each slot at its midpoint: all 100 are under 0.1 s; only the 1 ms one
+    // (slot [0.983, 1.016) ms, midpoint 0.9994 ms) is under 1 ms; none under 0.5 ms.
+    expect(metrics).toContain(`nfscope_request_duration_seconds_bucket{${labels},le="0.1"} 100\n`);
+    expect(metrics).toContain(`nfscope_request_duration_seconds_bucket{${labels},le="0.001"} 1\n`);
+    expect(metrics).toContain(`nfscope_request_duration_seconds_bucket{${labels},le="0.0005"} 0\n`);
+    expect(metrics).toContain(`nfscope_requests_total{${labels},outcome="rejected",code="64"} 3\n`);
+    expect(metrics).toContain(`nfscope_requests_total{${labels},outcome="timeout",code=""} 2\n`);
+    expect(metrics).toContain(`nfscope_request_retransmissions_total{${labels}} 2\n`);
+
+    // A second tick with 10 more 5 ms responses: the 1 s window after it holds only those.
+    state.hists = [histOf([...lat, ...Array(10).fill(5e6)])];
+    c.tick(101_000);
+    const [recent] = c.latencySummary(1, 101_200);
+    expect(recent.count).toBe(10);
+    expect(Math.abs(recent.p50_ms! - 5) / 5).toBeLessThan(0.0625);
+    expect(recent.rejected).toBe(0);
+    expect(c.latencySummary(60, 101_200)[0].count).toBe(110);
   });
 });

@@ -6,8 +6,11 @@
 import * as os from 'os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Datapath, DropReasons } from './datapath';
+import { DEFAULT_PROM_BUCKETS, maxBound, quantile, total } from './histogram';
+import { HIST_SLOTS, type LatKey, NfEvent } from './kernel/layout';
 import { NfTable } from './nfs';
-import { NfError } from './kernel/layout';
+import { OUTCOME_LABELS, procedureName } from './procedures';
+import { BucketHistogram } from './prom-histogram';
 
 export const VERSION: string = (require('../package.json') as { version: string }).version;
 
@@ -17,6 +20,34 @@ export interface DropLabels {
   peer_nf: string;
   interface: string;
   reason: string;
+}
+
+export interface LatencyLabels {
+  client_nf: string;
+  client_type: string;
+  server_nf: string;
+  server_type: string;
+  interface: string;
+  procedure: string;
+}
+
+/** One row of the latency part of /api/v1/summary. */
+export interface LatencySummary {
+  client: string;
+  client_type: string;
+  server: string;
+  server_type: string;
+  interface: string;
+  procedure: string;
+  count: number;
+  p50_ms: number | null;
+  p90_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  mean_ms: number | null;
+  rejected: number;
+  timeouts: number;
+  retransmissions: number;
 }
 
 export interface TrafficLabels {
@@ -47,7 +78,7 @@ export class DeltaTracker {
 }
 
 /** Sparse per-second deltas of labelled counters, for sums over a recent window. */
-export class DeltaHistory<L extends object> {
+export class DeltaHistory<L> {
   private readonly slots: { t: number; deltas: Map<string, number> }[] = [];
   private readonly labels = new Map<string, L>();
 
@@ -80,6 +111,7 @@ export class DeltaHistory<L extends object> {
 }
 
 const DROP_LABELS = ['nf', 'nf_type', 'peer_nf', 'interface', 'reason'] as const;
+const LATENCY_LABELS = ['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure'] as const;
 const TRAFFIC_LABELS = ['src_nf', 'dst_nf', 'interface'] as const;
 
 /** Series key: label values in a fixed order. */
@@ -109,6 +141,28 @@ export function dropLabels(nfs: NfTable, reasons: DropReasons, s: { srcNf: numbe
   };
 }
 
+export function latencyLabels(nfs: NfTable, k: LatKey): LatencyLabels {
+  const c = nfs.identity(k.client_nf);
+  const s = nfs.identity(k.server_nf);
+  return {
+    client_nf: c.name,
+    client_type: c.type,
+    server_nf: s.name,
+    server_type: s.type,
+    interface: nfs.interfaceOf(k.proto, k.client_nf, k.server_nf),
+    procedure: procedureName(k.proto, k.procedure),
+  };
+}
+
+/*
+ * Keys of the latency history. One DeltaHistory holds every per-second delta
+ * of the latency series, each under a key that starts with what it is:
+ *   L|series|slot   histogram slot count     S|series   sum of latencies (ns)
+ *   O|series|outcome|code   completed        T|series   timeouts
+ *   R|series        retransmissions
+ */
+const histKey = (series: string, slot: number) => `L|${series}|${slot}`;
+
 export class Collector {
   readonly registry = new Registry();
   readonly dropHistory: DeltaHistory<DropLabels>;
@@ -117,7 +171,16 @@ export class Collector {
   private readonly byteDeltas = new DeltaTracker();
   private readonly runDeltas = new DeltaTracker();
   private readonly runTimeDeltas = new DeltaTracker();
-  private readonly errorDeltas = new DeltaTracker();
+  private readonly eventDeltas = new DeltaTracker();
+  private readonly latDeltas = new DeltaTracker();
+  private readonly outcomeDeltas = new DeltaTracker();
+  private readonly retransDeltas = new DeltaTracker();
+  readonly latencyHistory: DeltaHistory<string>;
+  private readonly duration: BucketHistogram;
+  private readonly requestsTotal: Counter<string>;
+  private readonly retransTotal: Counter<string>;
+  private readonly inflightEvicted: Counter<string>;
+  private evictedReported = 0;
   private readonly dropsTotal: Counter<string>;
   private readonly packetsTotal: Counter<string>;
   private readonly bytesTotal: Counter<string>;
@@ -132,10 +195,37 @@ export class Collector {
   constructor(
     private readonly dp: Datapath,
     readonly node: string,
+    private readonly requestTimeoutSeconds = 10,
     historySeconds = 3600,
+    promBuckets = DEFAULT_PROM_BUCKETS,
   ) {
     const registers = [this.registry];
     this.dropHistory = new DeltaHistory<DropLabels>(historySeconds);
+    this.latencyHistory = new DeltaHistory<string>(historySeconds);
+    this.duration = new BucketHistogram(
+      'nfscope_request_duration_seconds',
+      'Request/response latency between NFs, measured on the wire at the first hook of this node that saw each.',
+      LATENCY_LABELS,
+      promBuckets,
+      this.registry,
+    );
+    this.requestsTotal = new Counter({
+      name: 'nfscope_requests_total',
+      help: 'Transactions between NFs by outcome (accepted, rejected, other, timeout) and cause code.',
+      labelNames: [...LATENCY_LABELS, 'outcome', 'code'],
+      registers,
+    });
+    this.retransTotal = new Counter({
+      name: 'nfscope_request_retransmissions_total',
+      help: 'Copies of a request sent while the first was still waiting for its response.',
+      labelNames: LATENCY_LABELS,
+      registers,
+    });
+    this.inflightEvicted = new Counter({
+      name: 'nfscope_bpf_inflight_evictions_total',
+      help: 'In-flight requests pushed out of the full in-flight map before a response or timeout.',
+      registers,
+    });
     this.dropsTotal = new Counter({
       name: 'nfscope_packet_drops_total',
       help: 'Packets the kernel dropped, by the NF they were addressed to (else their sender), peer NF, 5G interface and kernel drop reason.',
@@ -216,18 +306,128 @@ export class Collector {
     for (const [p, d] of this.runDeltas.update(runs)) this.programRuns.inc({ program: p }, d);
     for (const [p, d] of this.runTimeDeltas.update(runNs)) this.programSeconds.inc({ program: p }, d / 1e9);
 
-    const errors = this.dp.readErrors();
+    this.readLatency(now);
+
+    const ev = this.dp.readEvents();
     const lost = new Map<string, number>([
-      ['drops_map_full', Number(errors[NfError.DropsMapFull])],
-      ['traffic_map_full', Number(errors[NfError.TrafficMapFull])],
+      ['drops_map_full', Number(ev[NfEvent.DropsMapFull])],
+      ['traffic_map_full', Number(ev[NfEvent.TrafficMapFull])],
+      ['histogram_map_full', Number(ev[NfEvent.HistMapFull])],
+      ['outcome_map_full', Number(ev[NfEvent.OutcomeMapFull])],
+      ['inflight_map_full', Number(ev[NfEvent.InflightFull])],
     ]);
-    for (const [cause, d] of this.errorDeltas.update(lost)) this.lostEvents.inc({ cause }, d);
+    for (const [cause, d] of this.eventDeltas.update(lost)) this.lostEvents.inc({ cause }, d);
+    // Stamped requests leave the map by a response, the sweep, or LRU eviction.
+    const evicted = Number(ev[NfEvent.InflightNew]) - Number(ev[NfEvent.InflightDone]) - this.dp.sweptTotal - this.dp.inflightCount();
+    if (evicted > this.evictedReported) {
+      this.inflightEvicted.inc(evicted - this.evictedReported);
+      this.evictedReported = evicted;
+    }
 
     for (const m of this.dp.maps()) {
       this.mapEntries.set({ map: m.name }, m.entries);
       this.mapCapacity.set({ map: m.name }, m.capacity);
     }
     this.lastReadAt = now;
+  }
+
+  /** Histograms, outcomes, retransmissions and timeouts of the latency series. */
+  private readLatency(now: number): void {
+    const nfs = this.dp.nfTable;
+    const labelsOf = new Map<string, LatencyLabels>();
+    const series = (k: LatKey): string => {
+      const l = latencyLabels(nfs, k);
+      const key = keyOf(l, LATENCY_LABELS);
+      labelsOf.set(key, l);
+      return key;
+    };
+
+    const totals = new Map<string, number>();
+    for (const h of this.dp.readHists()) {
+      const s = series(h.key);
+      h.slots.forEach((c, i) => c > 0 && addTo(totals, histKey(s, i), c));
+      addTo(totals, `S|${s}`, h.sumNs);
+    }
+    const latDeltas = this.latDeltas.update(totals);
+    const perSeries = new Map<string, { slots: Map<number, number>; sum: number }>();
+    for (const [k, d] of latDeltas) {
+      const [kind, s, slot] = k.split('|');
+      const e = perSeries.get(s) ?? { slots: new Map<number, number>(), sum: 0 };
+      perSeries.set(s, e);
+      if (kind === 'L') e.slots.set(Number(slot), d);
+      else e.sum += d;
+    }
+    for (const [s, e] of perSeries) this.duration.add(s, { ...labelsOf.get(s)! }, e.slots, e.sum, HIST_SLOTS);
+
+    const outcomes = new Map<string, number>();
+    for (const o of this.dp.readOutcomes()) addTo(outcomes, `O|${series(o.key)}|${OUTCOME_LABELS[o.outcome]}|${o.code}`, Number(o.count));
+    const outcomeDeltas = this.outcomeDeltas.update(outcomes);
+    for (const [k, d] of outcomeDeltas) {
+      const [, s, outcome, code] = k.split('|');
+      this.requestsTotal.inc({ ...labelsOf.get(s)!, outcome, code }, d);
+    }
+
+    const retrans = new Map<string, number>();
+    for (const r of this.dp.readRetransmissions()) addTo(retrans, `R|${series(r.key)}`, Number(r.count));
+    const retransDeltas = this.retransDeltas.update(retrans);
+    for (const [k, d] of retransDeltas) this.retransTotal.inc({ ...labelsOf.get(k.slice(2))! }, d);
+
+    const timeouts = new Map<string, number>();
+    for (const k of this.dp.sweepTimeouts(BigInt(Math.round(this.requestTimeoutSeconds * 1e9)))) addTo(timeouts, `T|${series(k)}`, 1);
+    for (const [k, d] of timeouts) this.requestsTotal.inc({ ...labelsOf.get(k.slice(2))!, outcome: 'timeout', code: '' }, d);
+
+    const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
+    this.latencyHistory.add(now, all, (k) => k);
+    for (const [k, l] of labelsOf) this.seriesLabels.set(k, l);
+  }
+
+  /** Labels of every latency series seen, by series key. */
+  private readonly seriesLabels = new Map<string, LatencyLabels>();
+
+  /** The latency part of /api/v1/summary: per series, over the last window. */
+  latencySummary(windowSeconds: number, nowMs = Date.now()): LatencySummary[] {
+    const rows = new Map<string, { slots: number[]; sum: number; rejected: number; timeouts: number; retrans: number }>();
+    const row = (s: string) => {
+      let r = rows.get(s);
+      if (!r) {
+        r = { slots: new Array<number>(HIST_SLOTS).fill(0), sum: 0, rejected: 0, timeouts: 0, retrans: 0 };
+        rows.set(s, r);
+      }
+      return r;
+    };
+    for (const { labels: k, count } of this.latencyHistory.sum(Math.floor(nowMs / 1000), windowSeconds)) {
+      const [kind, s, a] = k.split('|');
+      const r = row(s);
+      if (kind === 'L') r.slots[Number(a)] += count;
+      else if (kind === 'S') r.sum += count;
+      else if (kind === 'O' && a === 'rejected') r.rejected += count;
+      else if (kind === 'T') r.timeouts += count;
+      else if (kind === 'R') r.retrans += count;
+    }
+    const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e3) / 1e3 : null);
+    return [...rows]
+      .map(([s, r]) => {
+        const l = this.seriesLabels.get(s)!;
+        const count = total(r.slots);
+        return {
+          client: l.client_nf,
+          client_type: l.client_type,
+          server: l.server_nf,
+          server_type: l.server_type,
+          interface: l.interface,
+          procedure: l.procedure,
+          count,
+          p50_ms: ms(quantile(r.slots, 0.5)),
+          p90_ms: ms(quantile(r.slots, 0.9)),
+          p99_ms: ms(quantile(r.slots, 0.99)),
+          max_ms: ms(maxBound(r.slots)),
+          mean_ms: count > 0 ? ms(r.sum / count) : null,
+          rejected: r.rejected,
+          timeouts: r.timeouts,
+          retransmissions: r.retrans,
+        };
+      })
+      .sort((a, b) => a.interface.localeCompare(b.interface) || a.client.localeCompare(b.client) || a.server.localeCompare(b.server) || a.procedure.localeCompare(b.procedure));
   }
 
   /** The drops part of /api/v1/summary: counts over the last window, largest first. */

@@ -12,8 +12,14 @@ import {
   ADDR_KEY,
   addressBytes,
   DROP_KEY,
-  NF_ERROR_SLOTS,
+  HIST,
+  INFLIGHT,
+  LAT_KEY,
+  type LatKey,
+  NF_EVENT_SLOTS,
+  NfOutcome,
   NfProto,
+  OUTCOME_KEY,
   PORT_KEY,
   TRAFFIC_KEY,
   TRAFFIC_VAL,
@@ -37,6 +43,25 @@ export interface TrafficSample {
   proto: NfProto;
   packets: bigint;
   bytes: bigint;
+}
+
+export interface HistSample {
+  key: LatKey;
+  /** count per slot (layout in histogram.ts), summed over CPUs */
+  slots: number[];
+  sumNs: number;
+}
+
+export interface OutcomeSample {
+  key: LatKey;
+  outcome: NfOutcome;
+  code: number;
+  count: bigint;
+}
+
+export interface RetransSample {
+  key: LatKey;
+  count: bigint;
 }
 
 export interface ProgramStatus {
@@ -82,8 +107,14 @@ export class Datapath {
   private stats: { close(): void } | undefined;
   private drops!: BpfMap;
   private traffic!: BpfMap;
-  private errors!: BpfMap;
+  private events!: BpfMap;
   private attachedIfs!: BpfMap;
+  private hists!: BpfMap;
+  private outcomes!: BpfMap;
+  private retrans!: BpfMap;
+  private inflight!: BpfMap;
+  /** in-flight requests removed by the timeout sweep since start */
+  sweptTotal = 0;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
@@ -136,14 +167,18 @@ export class Datapath {
     dropsObj.setGlobal('reason_consumed', this.reasons.consumed);
     dropsObj.load();
     this.drops = dropsObj.map('drops');
-    this.errors = dropsObj.map('errors');
+    this.events = dropsObj.map('events');
 
-    // The tc object shares the NF table, ports and error counters of the first.
+    // The tc object shares the NF table, ports and event counters of the first.
     this.trafficObj = open('traffic.bpf.o');
-    for (const shared of ['nf_addrs', 'ports', 'errors']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
+    for (const shared of ['nf_addrs', 'ports', 'events']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
     this.trafficObj.load();
     this.traffic = this.trafficObj.map('traffic');
     this.attachedIfs = this.trafficObj.map('attached_ifs');
+    this.hists = this.trafficObj.map('hists');
+    this.outcomes = this.trafficObj.map('outcomes');
+    this.retrans = this.trafficObj.map('retrans');
+    this.inflight = this.trafficObj.map('inflight');
   }
 
   /** Fills the kernel's NF address and port tables from the config. */
@@ -240,15 +275,62 @@ export class Datapath {
     });
   }
 
-  /** Events the programs could not record, by enum nf_error slot. */
-  readErrors(): bigint[] {
+  /** The programs' own event counters, by enum nf_event slot. */
+  readEvents(): bigint[] {
     const out: bigint[] = [];
-    for (let i = 0; i < NF_ERROR_SLOTS; i++) {
+    for (let i = 0; i < NF_EVENT_SLOTS; i++) {
       const k = Buffer.alloc(4);
       k.writeUInt32LE(i);
-      out.push(this.errors.lookup(k)?.readBigUInt64LE(0) ?? 0n);
+      out.push(this.events.lookup(k)?.readBigUInt64LE(0) ?? 0n);
     }
     return out;
+  }
+
+  /** Latency histograms of every series, cumulative since load. */
+  readHists(): HistSample[] {
+    return this.hists.entries().map(([k, v]) => {
+      const h = HIST.decode(v);
+      return { key: LAT_KEY.decode(k), slots: h.slots.map(Number), sumNs: Number(h.sum_ns) };
+    });
+  }
+
+  readOutcomes(): OutcomeSample[] {
+    return this.outcomes.entries().map(([k, v]) => {
+      const o = OUTCOME_KEY.decode(k);
+      return {
+        key: { client_nf: o.client_nf, server_nf: o.server_nf, proto: o.proto, procedure: o.procedure },
+        outcome: o.outcome,
+        code: o.code,
+        count: v.readBigUInt64LE(0),
+      };
+    });
+  }
+
+  readRetransmissions(): RetransSample[] {
+    return this.retrans.entries().map(([k, v]) => ({ key: LAT_KEY.decode(k), count: v.readBigUInt64LE(0) }));
+  }
+
+  /**
+   * Removes requests that have waited longer than the timeout and returns
+   * them: each is a timeout of its series. The kernel stamps with
+   * bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of process.hrtime.
+   */
+  sweepTimeouts(timeoutNs: bigint, nowNs = process.hrtime.bigint()): LatKey[] {
+    const out: LatKey[] = [];
+    for (const [k, v] of this.inflight.entries()) {
+      const f = INFLIGHT.decode(v);
+      if (nowNs - f.ts_ns < timeoutNs) continue;
+      // A response may have completed it in the meantime: only a successful delete is a timeout.
+      if (!this.inflight.delete(k)) continue;
+      out.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
+    }
+    this.sweptTotal += out.length;
+    return out;
+  }
+
+  /** Requests in flight now. */
+  inflightCount(): number {
+    return this.inflight.keys().length;
   }
 
   programs(): ProgramStatus[] {

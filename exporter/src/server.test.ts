@@ -80,7 +80,7 @@ describe('createApp', () => {
     const registry = new Registry();
     new Counter({ name: 'nfscope_test_total', help: 'test', registers: [registry] }).inc(3);
     dropSummary = jest.fn(() => DROPS);
-    const collector = { registry, lastReadAt: opts.lastReadAt ?? 1_700_000_000, dropSummary };
+    const collector = { registry, lastReadAt: opts.lastReadAt ?? 1_700_000_000, dropSummary, latencySummary: () => [] };
     const datapath = {
       ready: opts.ready ?? true,
       programs: () => [{ name: 'count_drop', attachPoints: ['tp_btf/kfree_skb'], runCount: 42, runTimeNs: 1234 }],

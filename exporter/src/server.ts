@@ -109,8 +109,7 @@ export function createApp(ctx: ApiContext): express.Express {
       return {
         node: ctx.config.node,
         window_s: window,
-        // Request/response latency arrives with the protocol datapath; none is measured yet.
-        latency: [],
+        latency: ctx.collector.latencySummary(window),
         drops: ctx.collector.dropSummary(window),
       };
     }),

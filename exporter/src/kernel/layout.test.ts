@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addressBytes, defineStruct, DROP_KEY, NF_ERROR_SLOTS, NfError, NfProto, PORT_KEY, SHARED_LAYOUTS } from './layout';
+import { addressBytes, defineStruct, DROP_KEY, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, PORT_KEY, SHARED_LAYOUTS } from './layout';
 
 describe('defineStruct', () => {
   interface Mixed {
@@ -230,16 +230,36 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
     expect(Object.keys(fromC)).toHaveLength(5);
   });
 
-  test('enum nf_error matches NfError and NF_ERROR_SLOTS', () => {
-    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_error');
-    expect(c.get('ERR_MAX')).toBe(NF_ERROR_SLOTS);
-    c.delete('ERR_MAX');
-    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'ERR_'), v]));
-    const fromTs = Object.fromEntries(Object.entries(NfError).filter(([, v]) => typeof v === 'number'));
+  test('enum nf_event matches NfEvent and NF_EVENT_SLOTS', () => {
+    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_event');
+    expect(c.get('EV_MAX')).toBe(NF_EVENT_SLOTS);
+    c.delete('EV_MAX');
+    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'EV_'), v]));
+    const fromTs = Object.fromEntries(Object.entries(NfEvent).filter(([, v]) => typeof v === 'number'));
     expect(fromC).toEqual(fromTs);
+  });
+
+  test('enum nf_outcome matches NfOutcome', () => {
+    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_outcome');
+    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'OUTCOME_'), v]));
+    const fromTs = Object.fromEntries(Object.entries(NfOutcome).filter(([, v]) => typeof v === 'number'));
+    expect(fromC).toEqual(fromTs);
+  });
+
+  test('histogram constants match nfscope.h', () => {
+    const text = fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8');
+    const define = (n: string) => Number(new RegExp(`#define ${n} (\\d+)`).exec(text)?.[1]);
+    expect([define('HIST_SUB_BITS'), define('HIST_MIN_EXP'), define('HIST_MAX_EXP')]).toEqual([HIST_SUB_BITS, HIST_MIN_EXP, HIST_MAX_EXP]);
+    expect(HIST_SLOTS).toBe(434);
   });
 });
 
-test('arrays of wider types are refused rather than mis-sized', () => {
-  expect(() => defineStruct('bad', [['x', 'u32', 2]])).toThrow('bad.x: arrays are supported only of u8');
+test('arrays of wider types take their element size and decode to arrays', () => {
+  const l = defineStruct<{ a: number; x: number[] }>('arr', [['a', 'u8'], ['x', 'u32', 2]]);
+  expect(l.size).toBe(12);
+  expect(l.fields[1].offset).toBe(4);
+  const buf = l.encode({ a: 7, x: [1, 0x01020304] });
+  expect([...buf]).toEqual([7, 0, 0, 0, 1, 0, 0, 0, 4, 3, 2, 1]);
+  expect(l.decode(buf)).toEqual({ a: 7, x: [1, 0x01020304] });
+  expect(() => l.encode({ a: 1, x: [1] })).toThrow('arr.x must have 2 elements');
 });

@@ -26,19 +26,19 @@ export interface StructLayout<T> {
   decode(buf: Buffer): T;
 }
 
-type Values = Record<string, number | bigint | Buffer>;
+type Values = Record<string, number | bigint | Buffer | (number | bigint)[]>;
 
 /**
  * Declares a C struct as a list of [name, type, count?] in declaration order;
  * offsets follow C's natural alignment, as clang lays them out for BPF.
  * Fields named `pad*` are written as zeros and not decoded. u64 fields decode
- * to bigint, byte arrays (u8 with count > 1) to Buffer, the rest to number.
+ * to bigint, byte arrays (u8 with count > 1) to Buffer, other arrays to
+ * arrays of their element, the rest to number.
  */
 export function defineStruct<T extends object>(cName: string, spec: [string, FieldType, number?][]): StructLayout<T> {
   let offset = 0;
   let align = 1;
   const fields: FieldSpec[] = spec.map(([name, type, count = 1]) => {
-    if (count > 1 && type !== 'u8') throw new TypeError(`${cName}.${name}: arrays are supported only of u8`);
     const a = SIZES[type];
     align = Math.max(align, a);
     offset = Math.ceil(offset / a) * a;
@@ -58,6 +58,12 @@ export function defineStruct<T extends object>(cName: string, spec: [string, Fie
         if (f.name.startsWith('pad')) continue;
         const x = v[f.name];
         if (x === undefined) throw new TypeError(`${cName}.${f.name} is missing`);
+        if (f.count > 1 && f.type !== 'u8') {
+          const arr = x as (number | bigint)[];
+          if (!Array.isArray(arr) || arr.length !== f.count) throw new TypeError(`${cName}.${f.name} must have ${f.count} elements`);
+          arr.forEach((e, i) => writeField(buf, { ...f, offset: f.offset + i * SIZES[f.type] }, e));
+          continue;
+        }
         if (f.count > 1) {
           const b = x as Buffer;
           if (!Buffer.isBuffer(b) || b.length !== f.count) throw new TypeError(`${cName}.${f.name} must be ${f.count} bytes`);
@@ -73,7 +79,11 @@ export function defineStruct<T extends object>(cName: string, spec: [string, Fie
       const out: Values = {};
       for (const f of fields) {
         if (f.name.startsWith('pad')) continue;
-        out[f.name] = f.count > 1 ? Buffer.from(buf.subarray(f.offset, f.offset + f.count)) : readField(buf, f);
+        if (f.count > 1 && f.type !== 'u8') {
+          out[f.name] = Array.from({ length: f.count }, (_, i) => readField(buf, { ...f, offset: f.offset + i * SIZES[f.type] })) as unknown as number;
+        } else {
+          out[f.name] = f.count > 1 ? Buffer.from(buf.subarray(f.offset, f.offset + f.count)) : readField(buf, f);
+        }
       }
       return out as unknown as T;
     },
@@ -122,12 +132,30 @@ export enum NfProto {
   Ngap = 4,
 }
 
-/** enum nf_error: indexes of the `errors` array */
-export enum NfError {
+/** enum nf_event: indexes of the `events` array */
+export enum NfEvent {
   DropsMapFull = 0,
   TrafficMapFull = 1,
+  HistMapFull = 2,
+  OutcomeMapFull = 3,
+  InflightNew = 4,
+  InflightDone = 5,
+  InflightFull = 6,
 }
-export const NF_ERROR_SLOTS = 4;
+export const NF_EVENT_SLOTS = 8;
+
+/** enum nf_outcome */
+export enum NfOutcome {
+  Accepted = 0,
+  Rejected = 1,
+  Other = 2,
+}
+
+/** Histogram layout (nfscope.h): log-linear, 2^HIST_SUB_BITS sub-buckets per power of two, in ns. */
+export const HIST_SUB_BITS = 4;
+export const HIST_MIN_EXP = 10;
+export const HIST_MAX_EXP = 36;
+export const HIST_SLOTS = 2 + (HIST_MAX_EXP - HIST_MIN_EXP + 1) * (1 << HIST_SUB_BITS);
 
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
@@ -183,8 +211,81 @@ export const TRAFFIC_VAL = defineStruct<TrafficVal>('traffic_val', [
   ['bytes', 'u64'],
 ]);
 
+export interface LatKey {
+  client_nf: number;
+  server_nf: number;
+  proto: NfProto;
+  /** request message type (PFCP, GTP-U) or NGAP procedure code */
+  procedure: number;
+}
+const LAT_KEY_FIELDS: [string, FieldType, number?][] = [
+  ['client_nf', 'u32'],
+  ['server_nf', 'u32'],
+  ['proto', 'u8'],
+  ['procedure', 'u8'],
+  ['pad', 'u8', 2],
+];
+export const LAT_KEY = defineStruct<LatKey>('lat_key', LAT_KEY_FIELDS);
+
+export interface Hist {
+  slots: bigint[];
+  sum_ns: bigint;
+}
+export const HIST = defineStruct<Hist>('hist', [
+  ['slots', 'u64', HIST_SLOTS],
+  ['sum_ns', 'u64'],
+]);
+
+export interface OutcomeKey extends LatKey {
+  outcome: NfOutcome;
+  code: number;
+}
+export const OUTCOME_KEY = defineStruct<OutcomeKey>('outcome_key', [
+  ['client_nf', 'u32'],
+  ['server_nf', 'u32'],
+  ['proto', 'u8'],
+  ['procedure', 'u8'],
+  ['outcome', 'u8'],
+  ['pad', 'u8'],
+  ['code', 'u32'],
+]);
+
+export interface FlowSeq {
+  saddr: Buffer;
+  daddr: Buffer;
+  sport: number;
+  dport: number;
+  seq: number;
+  proto: NfProto;
+}
+export const FLOW_SEQ = defineStruct<FlowSeq>('flow_seq', [
+  ['saddr', 'u8', 16],
+  ['daddr', 'u8', 16],
+  ['sport', 'u16'],
+  ['dport', 'u16'],
+  ['seq', 'u32'],
+  ['proto', 'u8'],
+  ['pad', 'u8', 3],
+]);
+
+export interface Inflight extends LatKey {
+  ts_ns: bigint;
+}
+/** struct inflight: ts_ns, then a struct lat_key (flattened here) */
+export const INFLIGHT = defineStruct<Inflight>('inflight', [['ts_ns', 'u64'], ...LAT_KEY_FIELDS]);
+
 /** Every layout shared with C, for the drift test. */
-export const SHARED_LAYOUTS: StructLayout<object>[] = [ADDR_KEY, PORT_KEY, DROP_KEY, TRAFFIC_KEY, TRAFFIC_VAL] as StructLayout<object>[];
+export const SHARED_LAYOUTS: StructLayout<object>[] = [
+  ADDR_KEY,
+  PORT_KEY,
+  DROP_KEY,
+  TRAFFIC_KEY,
+  TRAFFIC_VAL,
+  LAT_KEY,
+  HIST,
+  OUTCOME_KEY,
+  FLOW_SEQ,
+] as StructLayout<object>[];
 
 /**
  * The 16 bytes of an addr_key: IPv6 as is, IPv4 as an IPv4-mapped IPv6

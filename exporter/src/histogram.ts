@@ -1,0 +1,90 @@
+/**
+ * The kernel's log-linear latency histograms (bpf/nfscope.h): slot bounds,
+ * quantiles, and the coarse buckets Prometheus gets. Counts stay raw bucket
+ * counts until a quantile is asked for, so histograms merge exactly by adding.
+ */
+import { HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS } from './kernel/layout';
+
+const SUB = 1 << HIST_SUB_BITS;
+
+/** [lower, upper) of a slot in nanoseconds; the last slot is [2^(HIST_MAX_EXP+1), Infinity). */
+export function slotBounds(slot: number): [number, number] {
+  if (slot <= 0) return [0, 2 ** HIST_MIN_EXP];
+  if (slot >= HIST_SLOTS - 1) return [2 ** (HIST_MAX_EXP + 1), Infinity];
+  const e = HIST_MIN_EXP + Math.floor((slot - 1) / SUB);
+  const s = (slot - 1) % SUB;
+  const unit = 2 ** (e - HIST_SUB_BITS);
+  return [(SUB + s) * unit, (SUB + s + 1) * unit];
+}
+
+/** The slot a latency falls in: the same computation as hist_slot() in bpf/latency.bpf.h. */
+export function slotOf(ns: number): number {
+  if (ns < 2 ** HIST_MIN_EXP) return 0;
+  const e = Math.floor(Math.log2(ns));
+  // log2 of a float can land one off at exact powers of two
+  const exp = 2 ** e > ns ? e - 1 : 2 ** (e + 1) <= ns ? e + 1 : e;
+  if (exp > HIST_MAX_EXP) return HIST_SLOTS - 1;
+  const sub = Math.floor(ns / 2 ** (exp - HIST_SUB_BITS)) % SUB;
+  return 1 + (exp - HIST_MIN_EXP) * SUB + sub;
+}
+
+export function total(counts: ArrayLike<number>): number {
+  let n = 0;
+  for (let i = 0; i < counts.length; i++) n += counts[i];
+  return n;
+}
+
+/**
+ * The q-quantile (0..1) in nanoseconds: the slot holding the rank q·n, with
+ * linear interpolation inside it (values are taken as spread evenly over the
+ * slot). NaN for an empty histogram. The overflow slot answers its lower bound.
+ */
+export function quantile(counts: ArrayLike<number>, q: number): number {
+  const n = total(counts);
+  if (n === 0) return NaN;
+  const rank = Math.min(Math.max(q, 0), 1) * n;
+  let cum = 0;
+  for (let i = 0; i < counts.length; i++) {
+    const c = counts[i];
+    if (c === 0) continue;
+    if (cum + c >= rank) {
+      const [lo, hi] = slotBounds(i);
+      if (!Number.isFinite(hi)) return lo;
+      return lo + ((rank - cum) / c) * (hi - lo);
+    }
+    cum += c;
+  }
+  return slotBounds(counts.length - 1)[0];
+}
+
+/** Upper bound of the highest non-empty slot: the largest value is at most this. */
+export function maxBound(counts: ArrayLike<number>): number {
+  for (let i = counts.length - 1; i >= 0; i--) {
+    if (counts[i] === 0) continue;
+    const [lo, hi] = slotBounds(i);
+    return Number.isFinite(hi) ? hi : lo;
+  }
+  return NaN;
+}
+
+/** Default `le` bounds (seconds) of nfscope_request_duration_seconds. */
+export const DEFAULT_PROM_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
+
+/**
+ * Maps fine slots onto coarse cumulative Prometheus buckets: a slot counts
+ * under every `le` at or above its midpoint. A value near a bound may land
+ * on the wrong side of it by at most half a slot (≤ 3.1 %), the precision of
+ * the fine histogram itself.
+ */
+export function coarseBuckets(counts: ArrayLike<number>, leSeconds: number[]): number[] {
+  const out = new Array<number>(leSeconds.length).fill(0);
+  for (let i = 0; i < counts.length; i++) {
+    if (counts[i] === 0) continue;
+    const [lo, hi] = slotBounds(i);
+    const midS = (Number.isFinite(hi) ? (lo + hi) / 2 : lo) / 1e9;
+    for (let b = 0; b < leSeconds.length; b++) if (midS <= leSeconds[b]) out[b] += counts[i];
+  }
+  return out;
+}

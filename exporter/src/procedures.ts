@@ -1,0 +1,33 @@
+/** Procedure labels: what a request's message type means, per protocol. */
+import { NfOutcome, NfProto } from './kernel/layout';
+
+/** PFCP request message types (3GPP TS 29.244 §7.3), named without "Request". */
+const PFCP_REQUESTS: Record<number, string> = {
+  1: 'Heartbeat',
+  3: 'PFDManagement',
+  5: 'AssociationSetup',
+  7: 'AssociationUpdate',
+  9: 'AssociationRelease',
+  12: 'NodeReport',
+  14: 'SessionSetDeletion',
+  16: 'SessionSetModification',
+  50: 'SessionEstablishment',
+  52: 'SessionModification',
+  54: 'SessionDeletion',
+  56: 'SessionReport',
+};
+
+/** GTP-U (TS 29.281 §7.2): only Echo has a response. */
+const GTPU_REQUESTS: Record<number, string> = { 1: 'Echo' };
+
+/** The procedure label of a series; codes nfscope does not know are named by number. */
+export function procedureName(proto: NfProto, procedure: number): string {
+  const table = proto === NfProto.Pfcp ? PFCP_REQUESTS : proto === NfProto.Gtpu ? GTPU_REQUESTS : undefined;
+  return table?.[procedure] ?? `type_${procedure}`;
+}
+
+export const OUTCOME_LABELS: Record<NfOutcome, string> = {
+  [NfOutcome.Accepted]: 'accepted',
+  [NfOutcome.Rejected]: 'rejected',
+  [NfOutcome.Other]: 'other',
+};
