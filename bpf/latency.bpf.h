@@ -132,37 +132,56 @@ static __always_inline void stamp_request(const struct flow_seq *f, const struct
 }
 
 /*
+ * Takes the in-flight request `req` out of the map if it is there (and, unless
+ * `answers` is PROC_ANY, if it is of that type) and records its latency.
+ * Only the CPU whose delete succeeds records: a response seen twice counts once.
+ */
+static __always_inline int take_inflight(const struct flow_seq *req, __u8 answers, struct lat_key *lat)
+{
+	struct inflight *cur = bpf_map_lookup_elem(&inflight, req);
+	__u64 ts;
+
+	if (!cur)
+		return 0;
+	if (answers != PROC_ANY && cur->lat.procedure != answers)
+		return 0;
+	ts = cur->ts_ns;
+	*lat = cur->lat;
+	if (bpf_map_delete_elem(&inflight, req) != 0)
+		return 0;
+	record_latency(lat, bpf_ktime_get_ns() - ts);
+	count_event(EV_INFLIGHT_DONE);
+	return 1;
+}
+
+/*
  * A response was seen; `req` is the request's flow (addresses and ports
  * swapped back). `answers` is the request type this response answers, or
  * PROC_ANY. Returns 1 when it completed a transaction.
  */
 static __always_inline int complete_response(const struct flow_seq *req, __u8 answers, __u8 outcome, __u32 code)
 {
-	struct inflight *cur = bpf_map_lookup_elem(&inflight, req);
 	struct outcome_key ok = {};
 	struct lat_key lat;
-	__u64 now, ts;
 
-	if (!cur)
+	if (!take_inflight(req, answers, &lat))
 		return 0;
-	if (answers != PROC_ANY && cur->lat.procedure != answers)
-		return 0;
-	now = bpf_ktime_get_ns();
-	ts = cur->ts_ns;
-	lat = cur->lat;
-	ok.client_nf = cur->lat.client_nf;
-	ok.server_nf = cur->lat.server_nf;
-	ok.proto = cur->lat.proto;
-	ok.procedure = cur->lat.procedure;
+	ok.client_nf = lat.client_nf;
+	ok.server_nf = lat.server_nf;
+	ok.proto = lat.proto;
+	ok.procedure = lat.procedure;
 	ok.outcome = outcome;
 	ok.code = code;
-	/* Only the CPU whose delete succeeds records: a response seen twice counts once. */
-	if (bpf_map_delete_elem(&inflight, req) != 0)
-		return 0;
-	record_latency(&lat, now - ts);
 	count_u64(&outcomes, &ok, EV_OUTCOME_MAP_FULL);
-	count_event(EV_INFLIGHT_DONE);
 	return 1;
+}
+
+/* A transport acknowledgement (SCTP SACK): a round trip, with no outcome of its own. */
+static __always_inline int complete_rtt(const struct flow_seq *req)
+{
+	struct lat_key lat;
+
+	return take_inflight(req, PROC_ANY, &lat);
 }
 
 #endif

@@ -97,6 +97,7 @@ enum nf_outcome {
 	OUTCOME_ACCEPTED = 0,
 	OUTCOME_REJECTED = 1,
 	OUTCOME_OTHER = 2,
+	OUTCOME_INITIATED = 3, /* NGAP: a procedure's initiating message */
 };
 
 /* Key of the per-CPU `outcomes` map (value: __u64 count of completed transactions). */

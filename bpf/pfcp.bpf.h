@@ -73,30 +73,63 @@ static __always_inline __u8 pfcp_outcome(__u8 type, __u32 cause)
 	return cause >= 64 ? OUTCOME_REJECTED : OUTCOME_OTHER;
 }
 
+/*
+ * One message header at `off`: its flags, type, header length (after the
+ * first four octets) and end. Returns 0 when it is not a sane PFCP v1 header.
+ */
+static __always_inline int pfcp_header(struct __sk_buff *skb, const struct pkt *p, __u32 off, __u8 *flags, __u8 *type,
+				       __u32 *hlen, __u32 *end)
+{
+	__u8 h[4];
+	__u32 len;
+
+	if (off + 4 > p->end || bpf_skb_load_bytes(skb, off, h, 4))
+		return 0;
+	if ((h[0] >> 5) != 1)
+		return 0; /* not PFCP version 1 */
+	*flags = h[0];
+	*type = h[1];
+	len = be16_at(h + 2); /* octets after the first four */
+	/* S=1: SEID (8), sequence (3), spare (1); S=0: sequence (3), spare (1) */
+	*hlen = (h[0] & 0x01) ? 12 : 4;
+	*end = off + 4 + len;
+	return len >= *hlen && *end <= p->end;
+}
+
+/*
+ * A datagram is taken only when its whole FO chain (§7.2.2) is well formed:
+ * at most PFCP_MAX_MSGS messages, each length inside the datagram, the last
+ * one (FO=0) ending exactly where the datagram ends. Anything else is ignored
+ * as a whole, so a malformed chain never stamps half its requests.
+ */
+static __always_inline int pfcp_chain_ok(struct __sk_buff *skb, const struct pkt *p)
+{
+	__u32 off = p->l7, hlen, end;
+	__u8 flags, type;
+
+	for (int i = 0; i < PFCP_MAX_MSGS; i++) {
+		if (!pfcp_header(skb, p, off, &flags, &type, &hlen, &end))
+			return 0;
+		if (!(flags & 0x04))
+			return end == p->end;
+		off = end;
+	}
+	return 0;
+}
+
 static __always_inline void handle_pfcp(struct __sk_buff *skb, struct pkt *p)
 {
 	__u32 off = p->l7;
 
+	if (!pfcp_chain_ok(skb, p))
+		return;
 	for (int i = 0; i < PFCP_MAX_MSGS; i++) {
-		__u8 h[4], sq[3];
-		__u32 len, hlen, end, seq;
-		__u8 flags, type;
+		__u32 hlen, end, seq;
+		__u8 flags, type, sq[3];
 
-		if (off + 4 > p->end || bpf_skb_load_bytes(skb, off, h, 4))
+		if (!pfcp_header(skb, p, off, &flags, &type, &hlen, &end))
 			return;
-		flags = h[0];
-		type = h[1];
-		len = be16_at(h + 2); /* octets after the first four */
-		if ((flags >> 5) != 1)
-			return; /* not PFCP version 1: nothing after it can be trusted */
-		/* S=1: SEID (8), sequence (3), spare (1); S=0: sequence (3), spare (1) */
-		hlen = (flags & 0x01) ? 12 : 4;
-		end = off + 4 + len;
-		/* The last message ends exactly where the datagram does (§7.2.2): a
-		 * length pointing past it, or short of it, is not PFCP. */
-		if (len < hlen || end > p->end || (!(flags & 0x04) && end != p->end))
-			return;
-		if (bpf_skb_load_bytes(skb, off + hlen, sq, 3)) /* bytes 12-14 (S=1) or 4-6 */
+		if (bpf_skb_load_bytes(skb, off + hlen, sq, 3)) /* octets 12-14 (S=1) or 4-6 */
 			return;
 		seq = ((__u32)sq[0] << 16) | ((__u32)sq[1] << 8) | sq[2];
 

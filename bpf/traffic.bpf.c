@@ -17,6 +17,7 @@
 #include "gtpu.bpf.h"
 #include "packet.bpf.h"
 #include "pfcp.bpf.h"
+#include "sctp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -77,6 +78,7 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	struct ethhdr *eth = data;
 	struct pkt p = {};
 	__u16 l3proto, sport, dport;
+	__u32 l3_end; /* end of the IP packet, from its length field */
 	__u8 l4proto;
 	void *l4;
 
@@ -103,6 +105,7 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 		p.dst_nf = nf_of_v4(ip->daddr);
 		if (bpf_ntohs(ip->frag_off) & 0x1fff)
 			return TC_ACT_UNSPEC; /* later fragments carry no ports */
+		l3_end = (__u32)((void *)ip - start) + bpf_ntohs(ip->tot_len);
 		set_v4(p.flow.saddr, ip->saddr);
 		set_v4(p.flow.daddr, ip->daddr);
 		l4proto = ip->protocol;
@@ -114,6 +117,7 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 			return TC_ACT_UNSPEC;
 		p.src_nf = nf_of_v6((const __u8 *)&ip6->saddr);
 		p.dst_nf = nf_of_v6((const __u8 *)&ip6->daddr);
+		l3_end = (__u32)((void *)ip6 - start) + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		__builtin_memcpy(p.flow.saddr, &ip6->saddr, 16);
 		__builtin_memcpy(p.flow.daddr, &ip6->daddr, 16);
 		l4proto = ip6->nexthdr;
@@ -139,7 +143,7 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	key.proto = p.proto;
 	add_traffic(&key, skb->len);
 
-	if (l4proto != IPPROTO_UDP)
+	if (l4proto == IPPROTO_TCP)
 		return TC_ACT_UNSPEC;
 	p.flow.sport = sport;
 	p.flow.dport = dport;
@@ -149,6 +153,14 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	p.rflow.sport = dport;
 	p.rflow.dport = sport;
 	p.rflow.proto = p.proto;
+	if (l4proto == IPPROTO_SCTP) {
+		/* Common header: ports, verification tag, checksum (RFC 9260 §3.1). */
+		p.l7 = (__u32)(l4 - start) + 12;
+		p.end = l3_end < skb->len ? l3_end : skb->len;
+		if (p.proto == PROTO_NGAP && p.l7 < p.end)
+			handle_sctp(skb, &p);
+		return TC_ACT_UNSPEC;
+	}
 	p.l7 = (__u32)(l4 - start) + 8;
 	/* The UDP length, not skb->len: a short frame may carry Ethernet padding. */
 	if (l4 + 6 > data_end)

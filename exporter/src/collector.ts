@@ -7,7 +7,7 @@ import * as os from 'os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Datapath, DropReasons } from './datapath';
 import { DEFAULT_PROM_BUCKETS, maxBound, quantile, total } from './histogram';
-import { HIST_SLOTS, type LatKey, NfEvent } from './kernel/layout';
+import { HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 import { OUTCOME_LABELS, procedureName } from './procedures';
 import { BucketHistogram } from './prom-histogram';
@@ -180,6 +180,7 @@ export class Collector {
   private readonly requestsTotal: Counter<string>;
   private readonly retransTotal: Counter<string>;
   private readonly inflightEvicted: Counter<string>;
+  private readonly proceduresTotal: Counter<string>;
   private evictedReported = 0;
   private readonly dropsTotal: Counter<string>;
   private readonly packetsTotal: Counter<string>;
@@ -218,6 +219,12 @@ export class Collector {
     this.retransTotal = new Counter({
       name: 'nfscope_request_retransmissions_total',
       help: 'Copies of a request sent while the first was still waiting for its response.',
+      labelNames: LATENCY_LABELS,
+      registers,
+    });
+    this.proceduresTotal = new Counter({
+      name: 'nfscope_procedures_total',
+      help: 'Procedures initiated between NFs (NGAP initiating messages on N2), by procedure.',
       labelNames: LATENCY_LABELS,
       registers,
     });
@@ -364,7 +371,8 @@ export class Collector {
     const outcomeDeltas = this.outcomeDeltas.update(outcomes);
     for (const [k, d] of outcomeDeltas) {
       const [, s, outcome, code] = k.split('|');
-      this.requestsTotal.inc({ ...labelsOf.get(s)!, outcome, code }, d);
+      if (outcome === OUTCOME_LABELS[NfOutcome.Initiated]) this.proceduresTotal.inc({ ...labelsOf.get(s)! }, d);
+      else this.requestsTotal.inc({ ...labelsOf.get(s)!, outcome, code }, d);
     }
 
     const retrans = new Map<string, number>();
@@ -373,7 +381,11 @@ export class Collector {
     for (const [k, d] of retransDeltas) this.retransTotal.inc({ ...labelsOf.get(k.slice(2))! }, d);
 
     const timeouts = new Map<string, number>();
-    for (const k of this.dp.sweepTimeouts(BigInt(Math.round(this.requestTimeoutSeconds * 1e9)))) addTo(timeouts, `T|${series(k)}`, 1);
+    for (const k of this.dp.sweepTimeouts(BigInt(Math.round(this.requestTimeoutSeconds * 1e9)))) {
+      // An SCTP SACK acknowledges every TSN up to its cumulative ack, but only the
+      // TSN equal to it is paired: the others are not timeouts, just unsampled.
+      if (k.proto !== NfProto.Ngap) addTo(timeouts, `T|${series(k)}`, 1);
+    }
     for (const [k, d] of timeouts) this.requestsTotal.inc({ ...labelsOf.get(k.slice(2))!, outcome: 'timeout', code: '' }, d);
 
     const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);

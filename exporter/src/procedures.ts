@@ -20,14 +20,33 @@ const PFCP_REQUESTS: Record<number, string> = {
 /** GTP-U (TS 29.281 §7.2): only Echo has a response. */
 const GTPU_REQUESTS: Record<number, string> = { 1: 'Echo' };
 
+/** NGAP procedure codes (TS 38.413 §9.4.7, ProcedureCode). */
+const NGAP_PROCEDURES: string[] = [
+  'AMFConfigurationUpdate', 'AMFStatusIndication', 'CellTrafficTrace', 'DeactivateTrace', 'DownlinkNASTransport',
+  'DownlinkNonUEAssociatedNRPPaTransport', 'DownlinkRANConfigurationTransfer', 'DownlinkRANStatusTransfer',
+  'DownlinkUEAssociatedNRPPaTransport', 'ErrorIndication', 'HandoverCancel', 'HandoverNotification',
+  'HandoverPreparation', 'HandoverResourceAllocation', 'InitialContextSetup', 'InitialUEMessage',
+  'LocationReportingControl', 'LocationReportingFailureIndication', 'LocationReport', 'NASNonDeliveryIndication',
+  'NGReset', 'NGSetup', 'OverloadStart', 'OverloadStop', 'Paging', 'PathSwitchRequest', 'PDUSessionResourceModify',
+  'PDUSessionResourceModifyIndication', 'PDUSessionResourceRelease', 'PDUSessionResourceSetup',
+  'PDUSessionResourceNotify', 'PrivateMessage', 'PWSCancel', 'PWSFailureIndication', 'PWSRestartIndication',
+  'RANConfigurationUpdate', 'RerouteNASRequest', 'RRCInactiveTransitionReport', 'TraceFailureIndication',
+  'TraceStart', 'UEContextModification', 'UEContextRelease', 'UEContextReleaseRequest', 'UERadioCapabilityCheck',
+  'UERadioCapabilityInfoIndication', 'UETNLABindingRelease', 'UplinkNASTransport',
+  'UplinkNonUEAssociatedNRPPaTransport', 'UplinkRANConfigurationTransfer', 'UplinkRANStatusTransfer',
+  'UplinkUEAssociatedNRPPaTransport', 'WriteReplaceWarning', 'SecondaryRATDataUsageReport',
+];
+
 /** The procedure label of a series; codes nfscope does not know are named by number. */
 export function procedureName(proto: NfProto, procedure: number): string {
-  const table = proto === NfProto.Pfcp ? PFCP_REQUESTS : proto === NfProto.Gtpu ? GTPU_REQUESTS : undefined;
-  return table?.[procedure] ?? `type_${procedure}`;
+  const table: Record<number, string> | undefined =
+    proto === NfProto.Pfcp ? PFCP_REQUESTS : proto === NfProto.Gtpu ? GTPU_REQUESTS : proto === NfProto.Ngap ? NGAP_PROCEDURES : undefined;
+  return table?.[procedure] ?? `${proto === NfProto.Ngap ? 'procedure' : 'type'}_${procedure}`;
 }
 
 export const OUTCOME_LABELS: Record<NfOutcome, string> = {
   [NfOutcome.Accepted]: 'accepted',
   [NfOutcome.Rejected]: 'rejected',
   [NfOutcome.Other]: 'other',
+  [NfOutcome.Initiated]: 'initiated',
 };

@@ -3,6 +3,8 @@
 /**
  * Sends UDP datagrams for the tests, run inside a test host's namespace:
  *   send-udp.js --to ADDR --port PORT --count N [--from-port PORT] [--bad-checksum] [--size BYTES]
+ *   send-udp.js --to ADDR --port PORT --hex PAYLOAD [--hex PAYLOAD …] [--from-port PORT] [--gap-ms N]
+ * With --hex each payload is one datagram, sent in order (with --gap-ms between).
  * With --bad-checksum the datagrams go out through a raw socket with a UDP
  * checksum that is deliberately wrong (the correct one plus one), so the
  * receiving kernel drops them with UDP_CSUM. Prints the number sent.
@@ -12,7 +14,7 @@ const net = require('net');
 const path = require('path');
 
 function parse(argv) {
-  const o = { fromPort: 40000, size: 16, badChecksum: false };
+  const o = { fromPort: 40000, size: 16, badChecksum: false, hex: [], gapMs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i];
@@ -22,9 +24,12 @@ function parse(argv) {
     else if (a === '--from-port') o.fromPort = Number(v());
     else if (a === '--size') o.size = Number(v());
     else if (a === '--bad-checksum') o.badChecksum = true;
+    else if (a === '--hex') o.hex.push(v());
+    else if (a === '--gap-ms') o.gapMs = Number(v());
     else throw new Error(`unknown argument ${a}`);
   }
-  if (!net.isIP(o.to) || !(o.port > 0) || !(o.count > 0)) throw new Error('usage: --to ADDR --port PORT --count N');
+  if (o.hex.length > 0) o.count = o.hex.length;
+  if (!net.isIP(o.to) || !(o.port > 0) || !(o.count > 0)) throw new Error('usage: --to ADDR --port PORT (--count N | --hex PAYLOAD …)');
   return o;
 }
 
@@ -80,8 +85,11 @@ async function sendBad(o) {
 async function sendGood(o) {
   const s = dgram.createSocket(net.isIPv6(o.to) ? 'udp6' : 'udp4');
   await new Promise((resolve) => s.bind(o.fromPort, resolve));
-  const payload = Buffer.alloc(o.size, 0x5a);
-  for (let i = 0; i < o.count; i++) await new Promise((resolve, reject) => s.send(payload, o.port, o.to, (e) => (e ? reject(e) : resolve())));
+  const payloads = o.hex.length > 0 ? o.hex.map((h) => Buffer.from(h, 'hex')) : Array(o.count).fill(Buffer.alloc(o.size, 0x5a));
+  for (const payload of payloads) {
+    await new Promise((resolve, reject) => s.send(payload, o.port, o.to, (e) => (e ? reject(e) : resolve())));
+    if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));
+  }
   s.close();
   return o.count;
 }

@@ -149,6 +149,8 @@ export enum NfOutcome {
   Accepted = 0,
   Rejected = 1,
   Other = 2,
+  /** NGAP: a procedure's initiating message */
+  Initiated = 3,
 }
 
 /** Histogram layout (nfscope.h): log-linear, 2^HIST_SUB_BITS sub-buckets per power of two, in ns. */
