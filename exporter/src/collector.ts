@@ -6,7 +6,8 @@
 import * as os from 'os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Datapath, DropReasons } from './datapath';
-import { DEFAULT_PROM_BUCKETS, maxBound, quantile, total } from './histogram';
+import { DEFAULT_DURATION_BUCKETS } from './config';
+import { maxBound, quantile, total } from './histogram';
 import { HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 import { OUTCOME_LABELS, procedureName } from './procedures';
@@ -198,7 +199,7 @@ export class Collector {
     readonly node: string,
     private readonly requestTimeoutSeconds = 10,
     historySeconds = 3600,
-    promBuckets = DEFAULT_PROM_BUCKETS,
+    promBuckets = DEFAULT_DURATION_BUCKETS,
   ) {
     const registers = [this.registry];
     this.dropHistory = new DeltaHistory<DropLabels>(historySeconds);

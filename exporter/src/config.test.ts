@@ -5,6 +5,7 @@ import {
   canonicalAddress,
   ConfigError,
   ConfigProblem,
+  DEFAULT_DURATION_BUCKETS,
   loadConfig,
   matchInterface,
   NF_TYPES,
@@ -73,6 +74,7 @@ describe('parseConfig: valid files', () => {
       protocols: { pfcp: [8805], gtpu: [2152], sbi: [7777, 8000, 8080, 80], ngap: [38412] },
       peers: [],
       requestTimeoutSeconds: 10,
+      durationBuckets: DEFAULT_DURATION_BUCKETS,
     });
   });
 
@@ -85,6 +87,7 @@ describe('parseConfig: valid files', () => {
       protocols: { pfcp: [8805], gtpu: [2152], sbi: [7777, 8000, 8080, 80], ngap: [38412] },
       peers: [],
       requestTimeoutSeconds: 10,
+      durationBuckets: DEFAULT_DURATION_BUCKETS,
     });
     expect(config.nfs[0]).not.toHaveProperty('node');
   });
@@ -222,7 +225,7 @@ describe('parseConfig: YAML and document problems', () => {
     expectProblem(
       text,
       '',
-      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout)`,
+      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets)`,
     );
   });
 });
@@ -232,7 +235,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('nsf: []\n'),
       'nsf',
-      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout); did you mean "nfs"?',
+      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets); did you mean "nfs"?',
     );
   });
 
@@ -240,7 +243,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('metrics_port: 9400\n'),
       'metrics_port',
-      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout)',
+      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets)',
     );
   });
 
@@ -914,5 +917,18 @@ describe('loadConfig', () => {
 
   test('a directory is a ConfigError too', () => {
     expect(() => loadConfig(dir)).toThrow(/cannot read the configuration file: EISDIR/);
+  });
+});
+
+describe('duration_buckets', () => {
+  const base = 'interfaces: ["eth0"]\nnfs:\n  - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }\n';
+  test('defaults to 100 µs .. 60 s and accepts an increasing list', () => {
+    expect(parseConfig(base, 'c.yaml').durationBuckets).toEqual(DEFAULT_DURATION_BUCKETS);
+    expect(parseConfig(`${base}duration_buckets: [0.001, 0.01, 0.1]\n`, 'c.yaml').durationBuckets).toEqual([0.001, 0.01, 0.1]);
+  });
+  test('bounds that do not increase, or are out of range, are errors naming the index', () => {
+    expect(() => parseConfig(`${base}duration_buckets: [0.01, 0.01]\n`, 'c.yaml')).toThrow('c.yaml: duration_buckets[1]: 0.01 does not increase');
+    expect(() => parseConfig(`${base}duration_buckets: [0.5, 500]\n`, 'c.yaml')).toThrow('c.yaml: duration_buckets[1]: 500 is not a bound in seconds');
+    expect(() => parseConfig(`${base}duration_buckets: []\n`, 'c.yaml')).toThrow('duration_buckets');
   });
 });

@@ -41,6 +41,8 @@ export interface Config {
   /** Base URLs of the other exporters, `http://` or `https://`, no trailing slash. */
   peers: string[];
   requestTimeoutSeconds: number;
+  /** `le` bounds (seconds) of nfscope_request_duration_seconds on /metrics */
+  durationBuckets: number[];
 }
 
 export interface ConfigProblem {
@@ -59,7 +61,12 @@ export class ConfigError extends Error {
   }
 }
 
-const TOP_LEVEL_KEYS = ['node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout'];
+const TOP_LEVEL_KEYS = ['node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets'];
+
+/** Default `le` bounds (seconds) of nfscope_request_duration_seconds: 100 µs to 60 s. */
+export const DEFAULT_DURATION_BUCKETS = [
+  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+];
 const NF_KEYS = ['name', 'type', 'addresses', 'node'];
 const PROTOCOL_KEYS = ['ports'];
 
@@ -293,17 +300,19 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   const peers = top.peers == null ? [] : checkPeers(top.peers, problems);
   const requestTimeoutSeconds =
     top.request_timeout == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : checkRequestTimeout(top.request_timeout, problems);
+  const durationBuckets = top.duration_buckets == null ? DEFAULT_DURATION_BUCKETS : checkDurationBuckets(top.duration_buckets, problems);
 
   if (
     node === undefined ||
     interfaces === undefined ||
     nfs === undefined ||
     peers === undefined ||
-    requestTimeoutSeconds === undefined
+    requestTimeoutSeconds === undefined ||
+    durationBuckets === undefined
   ) {
     return undefined;
   }
-  return { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds };
+  return { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets };
 }
 
 function checkNodeName(value: unknown, path: string, problems: Problems): string | undefined {
@@ -621,6 +630,34 @@ function checkRequestTimeout(value: unknown, problems: Problems): number | undef
     return undefined;
   }
   return seconds;
+}
+
+/**
+ * Prometheus `le` bounds in seconds: strictly increasing, from 1 µs (the
+ * kernel histogram's finest resolution) to 137 s (its last slot), at most 64.
+ */
+function checkDurationBuckets(value: unknown, problems: Problems): number[] | undefined {
+  const list = checkList(value, 'duration_buckets', 'a list of bucket bounds in seconds', true, problems);
+  if (list === undefined) return undefined;
+  if (list.length > 64) {
+    problems.add('duration_buckets', `${list.length} bounds is too many (at most 64)`);
+    return undefined;
+  }
+  const out: number[] = [];
+  let ok = true;
+  list.forEach((b, i) => {
+    const path = indexPath('duration_buckets', i);
+    if (typeof b !== 'number' || !(b >= 1e-6 && b <= 137)) {
+      problems.add(path, `${show(b)} is not a bound in seconds (expected a number from 0.000001 to 137)`);
+      ok = false;
+    } else if (out.length > 0 && b <= out[out.length - 1]) {
+      problems.add(path, `${show(b)} does not increase (the bounds must be in increasing order)`);
+      ok = false;
+    } else {
+      out.push(b);
+    }
+  });
+  return ok ? out : undefined;
 }
 
 // ---------------------------------------------------------------------------

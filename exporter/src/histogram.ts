@@ -67,11 +67,6 @@ export function maxBound(counts: ArrayLike<number>): number {
   return NaN;
 }
 
-/** Default `le` bounds (seconds) of nfscope_request_duration_seconds. */
-export const DEFAULT_PROM_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-];
-
 /**
  * Maps fine slots onto coarse cumulative Prometheus buckets: a slot counts
  * under every `le` at or above its midpoint. A value near a bound may land

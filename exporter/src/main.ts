@@ -128,7 +128,7 @@ export async function main(argv: string[]): Promise<void> {
     log(`cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
-  const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds);
+  const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, 3600, config.durationBuckets);
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;

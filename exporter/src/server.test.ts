@@ -64,6 +64,7 @@ describe('createApp', () => {
     protocols: { pfcp: [8805], gtpu: [2152], sbi: [7777], ngap: [38412] },
     peers: ['http://198.18.0.2:9810'],
     requestTimeoutSeconds: 10,
+    durationBuckets: [0.001, 0.01],
   };
   const DROPS = [{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'N3', reason: 'NO_SOCKET', count: 17 }];
 
