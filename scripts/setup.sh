@@ -9,8 +9,8 @@ say() { printf '[setup] %s\n' "$*"; }
 
 # Build: clang/llvm for the eBPF objects, bpftool for vmlinux.h, libbpf-dev,
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
-# util-linux (setpriv).
-PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl)
+# util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
+PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -45,4 +45,5 @@ if [ ! -f exporter/build/Release/nfscope_bpf.node ] || [ exporter/native/binding
 fi
 say "compiling TypeScript"
 npm run -s build:ts -w exporter
+npm run -s build -w sim
 say "ready"

@@ -36,13 +36,16 @@ describe('quantile', () => {
     return c;
   };
 
-  test('interpolates linearly inside the slot holding the rank', () => {
+  test('places the k-th value (k = ceil(q·n)) at (j − ½)/c of its slot', () => {
     const s = slotOf(1e6);
     const [lo, hi] = slotBounds(s);
     const c = at([[s, 4]]);
-    expect(quantile(c, 0.5)).toBeCloseTo(lo + (hi - lo) / 2, 6);
-    expect(quantile(c, 1)).toBeCloseTo(hi, 6);
-    expect(quantile(c, 0.25)).toBeCloseTo(lo + (hi - lo) / 4, 6);
+    expect(quantile(c, 0.5)).toBeCloseTo(lo + (1.5 / 4) * (hi - lo), 6); // k = 2
+    expect(quantile(c, 1)).toBeCloseTo(lo + (3.5 / 4) * (hi - lo), 6); // k = 4
+    expect(quantile(c, 0.25)).toBeCloseTo(lo + (0.5 / 4) * (hi - lo), 6); // k = 1
+    expect(quantile(c, 0)).toBeCloseTo(lo + (0.5 / 4) * (hi - lo), 6); // k is at least 1
+    // A lone value sits at the middle of its slot.
+    expect(quantile(at([[s, 1]]), 0.99)).toBeCloseTo((lo + hi) / 2, 6);
   });
 
   test('walks cumulative counts across slots', () => {
@@ -52,9 +55,10 @@ describe('quantile', () => {
       [a, 90],
       [b, 10],
     ]);
-    expect(quantile(c, 0.9)).toBeCloseTo(slotBounds(a)[1], 6);
+    const [alo, ahi] = slotBounds(a);
+    expect(quantile(c, 0.9)).toBeCloseTo(alo + (89.5 / 90) * (ahi - alo), 6); // k = 90: last of a
     const [blo, bhi] = slotBounds(b);
-    expect(quantile(c, 0.95)).toBeCloseTo(blo + 0.5 * (bhi - blo), 6);
+    expect(quantile(c, 0.95)).toBeCloseTo(blo + (4.5 / 10) * (bhi - blo), 6); // k = 95: 5th of b
   });
 
   test('empty histograms answer NaN; the overflow slot answers its lower bound', () => {

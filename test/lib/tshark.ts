@@ -92,11 +92,8 @@ export function gtpEchoTimes(file: string, nameOf: (ip: string) => string): Map<
   return out;
 }
 
-/** The q-quantile of a sample (linear interpolation between closest ranks, as numpy's default). */
+/** The nearest-rank q-quantile of a sample: its k-th smallest value, k = ceil(q·n) (at least 1). */
 export function sampleQuantile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  return s[Math.max(1, Math.ceil(q * s.length)) - 1];
 }
