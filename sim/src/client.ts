@@ -5,7 +5,7 @@
  * T1/N1; TS 29.281 §7.2.1 with TS 29.060 §7.6: T3-RESPONSE/N3-REQUESTS), and
  * records one outcome per request: accepted, rejected or timeout.
  */
-import { epochNs } from './clock';
+import { afterAtLeast, epochNs, type Timer } from './clock';
 import type { ClientTransaction, Interface, Procedure } from './record';
 
 export interface Peer {
@@ -33,7 +33,7 @@ export interface ResponseResult {
 interface Pending {
   spec: RequestSpec;
   tx: ClientTransaction;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 export interface TrackerOptions {
@@ -85,7 +85,8 @@ export class RequestTracker {
       outcome: 'timeout',
     };
     this.o.send(spec.bytes, spec.peer);
-    const p: Pending = { spec, tx, timer: setTimeout(() => this.expire(k), this.o.timerMs) };
+    // T1 is a minimum: the retransmission never leaves earlier (afterAtLeast).
+    const p: Pending = { spec, tx, timer: afterAtLeast(this.o.timerMs, () => this.expire(k)) };
     this.pending.set(k, p);
   }
 
@@ -96,7 +97,7 @@ export class RequestTracker {
       // Retransmission: the same bytes, hence the same sequence number.
       p.tx.transmissions++;
       this.o.send(p.spec.bytes, p.spec.peer);
-      p.timer = setTimeout(() => this.expire(k), this.o.timerMs);
+      p.timer = afterAtLeast(this.o.timerMs, () => this.expire(k));
       return;
     }
     this.pending.delete(k);
@@ -114,7 +115,7 @@ export class RequestTracker {
       else this.unmatchedResponses++;
       return false;
     }
-    clearTimeout(p.timer);
+    p.timer.cancel();
     this.pending.delete(k);
     p.tx.respondedAtNs = now.toString();
     p.tx.latencyNs = Number(now - BigInt(p.tx.sentAtNs));
@@ -149,7 +150,7 @@ export class RequestTracker {
     clearInterval(this.lateSweep);
     this.flushLate(true);
     for (const p of this.pending.values()) {
-      clearTimeout(p.timer);
+      p.timer.cancel();
       if (interrupted) p.tx.interrupted = true;
       this.o.emit(p.tx);
     }

@@ -25,21 +25,41 @@ export function monoNs(): bigint {
   return process.hrtime.bigint();
 }
 
+export interface Timer {
+  cancel(): void;
+}
+
 /**
- * Resolves after at least `ms` milliseconds of monotonic time. setTimeout alone
- * may fire early: Node measures from the event loop's cached "now", which can
- * be older than the moment the timer was armed.
+ * Calls fn once at least `ms` milliseconds of monotonic time from now.
+ * setTimeout alone may fire early: Node measures from the event loop's cached
+ * "now", which can be older than the moment the timer was armed. Used for
+ * processing delays and retransmission timers, whose minimum the record
+ * promises.
  */
+export function afterAtLeast(ms: number, fn: () => void): Timer {
+  const until = process.hrtime.bigint() + BigInt(Math.ceil(Math.max(0, ms) * 1e6));
+  let timeout: NodeJS.Timeout | undefined;
+  let immediate: NodeJS.Immediate | undefined;
+  let cancelled = false;
+  const check = (): void => {
+    if (cancelled) return;
+    const left = Number(until - process.hrtime.bigint()) / 1e6;
+    if (left <= 0) fn();
+    else if (left < 1) immediate = setImmediate(check);
+    else timeout = setTimeout(check, Math.ceil(left));
+  };
+  if (ms < 1) immediate = setImmediate(check);
+  else timeout = setTimeout(check, Math.floor(ms));
+  return {
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timeout);
+      if (immediate) clearImmediate(immediate);
+    },
+  };
+}
+
+/** Resolves after at least `ms` milliseconds of monotonic time (see afterAtLeast). */
 export function sleepAtLeast(ms: number): Promise<void> {
-  const until = process.hrtime.bigint() + BigInt(Math.ceil(ms * 1e6));
-  return new Promise((resolve) => {
-    const check = (): void => {
-      const left = Number(until - process.hrtime.bigint()) / 1e6;
-      if (left <= 0) resolve();
-      else if (left < 1) setImmediate(check);
-      else setTimeout(check, Math.ceil(left));
-    };
-    if (ms <= 0) resolve();
-    else setTimeout(check, Math.floor(ms));
-  });
+  return new Promise((resolve) => void afterAtLeast(ms, resolve));
 }

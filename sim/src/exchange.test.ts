@@ -67,7 +67,7 @@ describe('client and responder', () => {
     expect(txs[0]).toMatchObject({ outcome: 'accepted', cause: 1, transmissions: 1, seq: 1, client: 'smf-1', server: 'upf-1', procedure: 'SessionDeletion' });
     expect(txs[0].latencyNs! / 1e6).toBeGreaterThanOrEqual(15);
     expect(BigInt(txs[0].respondedAtNs!) - BigInt(txs[0].sentAtNs)).toBe(BigInt(txs[0].latencyNs!));
-    expect(views).toEqual([{ interface: 'N4', procedure: 'SessionDeletion', client: 'smf-1', server: 'upf-1', seq: 1, decision: 'answer', delayMs: 15, copies: 1, responses: 1, cause: 1 }]);
+    expect(views).toEqual([{ interface: 'N4', procedure: 'SessionDeletion', client: 'smf-1', server: 'upf-1', seq: 1, decision: 'answer', delayMs: 15, reply: 'accepted', copies: 1, responses: 1, cause: 1 }]);
   });
 
   test('reject: the cause comes back', async () => {
@@ -75,7 +75,7 @@ describe('client and responder', () => {
     p.request(2);
     const { txs, views } = await p.finish(30);
     expect(txs[0]).toMatchObject({ outcome: 'rejected', cause: 74, transmissions: 1 });
-    expect(views[0]).toMatchObject({ decision: 'reject', cause: 74, responses: 1 });
+    expect(views[0]).toMatchObject({ decision: 'reject', reply: 'rejected', cause: 74, responses: 1 });
   });
 
   test('ignore: every copy ignored, timeout after N1 retransmissions', async () => {
@@ -85,7 +85,7 @@ describe('client and responder', () => {
     const { txs, views } = await p.finish((N1 + 1) * T1 + 40);
     expect(txs[0]).toMatchObject({ outcome: 'timeout', transmissions: N1 + 1, respondedAtNs: null, latencyNs: null });
     expect(txs[0].cause).toBeUndefined();
-    expect(views[0]).toMatchObject({ decision: 'ignore', copies: N1 + 1, responses: 0 });
+    expect(views[0]).toMatchObject({ decision: 'ignore', reply: 'none', copies: N1 + 1, responses: 0 });
   });
 
   test('drop-first: the retransmission is answered', async () => {
@@ -94,7 +94,7 @@ describe('client and responder', () => {
     const { txs, views } = await p.finish(T1 + 40);
     expect(txs[0]).toMatchObject({ outcome: 'accepted', transmissions: 2 });
     expect(txs[0].latencyNs! / 1e6).toBeGreaterThanOrEqual(T1 + 2);
-    expect(views[0]).toMatchObject({ decision: 'drop-first', copies: 2, responses: 1 });
+    expect(views[0]).toMatchObject({ decision: 'drop-first', reply: 'accepted', copies: 2, responses: 1 });
   });
 
   test('a lost response: the retransmission gets the same response again, processed once', async () => {

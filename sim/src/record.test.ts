@@ -25,6 +25,7 @@ const view = (seq: number, over: Partial<ResponderView> = {}): ResponderView => 
   seq,
   decision: 'answer',
   delayMs: 1,
+  reply: 'accepted',
   copies: 1,
   responses: 1,
   ...over,
@@ -34,7 +35,7 @@ describe('record', () => {
   test('joins client and responder views on interface, procedure, client, server and sequence number', () => {
     const { transactions, unmatched } = joinTransactions(
       [tx(2), tx(1), tx(1, { procedure: 'SessionDeletion', sentAtNs: '1000000005' })],
-      [view(1, { delayMs: 7 }), view(1, { procedure: 'SessionDeletion', decision: 'reject', cause: 65 }), view(3)],
+      [view(1, { delayMs: 7 }), view(1, { procedure: 'SessionDeletion', decision: 'reject', reply: 'rejected', cause: 65 }), view(3)],
     );
     expect(transactions.map((t) => [t.seq, t.procedure, t.responder?.delayMs, t.responder?.decision])).toEqual([
       [1, 'Heartbeat', 7, 'answer'],
@@ -42,7 +43,7 @@ describe('record', () => {
       [1, 'SessionDeletion', 1, 'reject'],
     ]);
     expect(transactions[1].responder).toBeNull();
-    expect(transactions[0].responder).toEqual({ decision: 'answer', delayMs: 7, copies: 1, responses: 1 });
+    expect(transactions[0].responder).toEqual({ decision: 'answer', delayMs: 7, reply: 'accepted', copies: 1, responses: 1 });
     expect(unmatched).toEqual([view(3)]);
   });
 

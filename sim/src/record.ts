@@ -48,16 +48,19 @@ export interface ResponderView {
   client: string;
   server: string;
   seq: number;
+  /** What the scenario's seeded draw decided for this request (reproducible from the seed, see behaviour.ts). */
   decision: DecisionKind;
   /** Processing delay chosen (ms); the response left at least this long after the copy it answers arrived. */
   delayMs: number;
-  /** Cause sent, for rejections. */
+  /** What the response said: 'rejected' when its Cause was ≥ 64; 'none' when nothing was sent. */
+  reply: 'accepted' | 'rejected' | 'none';
+  /** Cause sent (PFCP, except Heartbeat). */
   cause?: number;
   /** Copies of the request received (first transmission and retransmissions). */
   copies: number;
   /** Responses sent: the answer plus answers repeated for retransmissions that came after it. */
   responses: number;
-  /** Why the responder rejected on its own (e.g. an unknown SEID), overriding the drawn decision. */
+  /** Why the responder rejected on its own (e.g. an unknown SEID, cause 65) although the draw said answer or drop-first. */
   note?: string;
 }
 

@@ -30,9 +30,10 @@ export interface IncomingRequest {
 }
 
 /**
- * Builds the response for a request once the processing delay is over. It may
- * override the decision (a UPF that does not know the SEID rejects with cause
- * 65 whatever was drawn); null: send nothing.
+ * Builds the response for a request once the processing delay is over. The
+ * responder's state may turn an answer into a rejection (a UPF that does not
+ * know the SEID rejects with cause 65 whatever was drawn): `overrideNote` says
+ * why. null: send nothing.
  */
 export type Answer = (d: Decision) => { bytes: Buffer; cause?: number; overrideNote?: string } | null;
 
@@ -91,6 +92,7 @@ export class Responder {
         delayMs: Math.round(decision.delayMs * 1000) / 1000,
         copies: 1,
         responses: 0,
+        reply: 'none',
       },
       from: req.from,
       state: 'ignored',
@@ -112,10 +114,8 @@ export class Responder {
       const r = e.answer(e.decision);
       if (!r) return;
       if (r.cause !== undefined) e.view.cause = r.cause;
-      if (r.overrideNote) {
-        e.view.note = r.overrideNote;
-        if (r.cause !== undefined && r.cause >= 64) e.view.decision = 'reject';
-      }
+      if (r.overrideNote) e.view.note = r.overrideNote;
+      e.view.reply = r.cause !== undefined && r.cause >= 64 ? 'rejected' : 'accepted';
       e.response = r.bytes;
       e.state = 'answered';
       e.view.responses++;
