@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+'use strict';
+require('../dist/cli.js')
+  .main(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  })
+  .catch((e) => {
+    process.stderr.write(`nfscope: ${e.stack || e.message}\n`);
+    process.exit(1);
+  });

@@ -1,0 +1,343 @@
+/**
+ * The `nfscope` command: `nfscope testbed …` creates the namespace testbed,
+ * runs a scenario, records it and tears everything down.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { Progress } from './run';
+import { writeRecord } from './run';
+import { summarize, type RunRecord } from './record';
+import { describe as describeDelay } from './distributions';
+import { estimatePacketsPerSecond, loadScenario, resolveScenario, ScenarioError, type Scenario } from './scenario';
+import { Testbed, TESTBED_NFS } from './testbed';
+
+const USAGE = `usage: nfscope <command> [options]
+
+Commands:
+  testbed    create the 5G network-namespace testbed, run simulated N4/N3/N9
+             traffic between its NFs and record every transaction
+
+Run "nfscope <command> --help" for the options of a command.`;
+
+const TESTBED_USAGE = `usage: nfscope testbed [--duration 30s] [--scenario FILE.json] [--seed N]
+                       [--record FILE] [--config-out FILE] [--ipv6]
+                       [--start-delay DURATION] [--keep] [--quiet]
+       nfscope testbed --down ID
+
+Creates one network namespace per simulated NF (${TESTBED_NFS.map((n) => n.name).join(' ')})
+joined by veth pairs to a bridge, with addresses 198.18.0.1-9/24 (and
+2001:2::1-9/64 with --ipv6); runs a scenario between them with real sockets;
+records every transaction as its client saw it, joined with the responder's
+decision; then removes everything, also on Ctrl-C. Needs root.
+
+Traffic (rates, delays, rejections and losses come from the scenario):
+  N4  smf-1 <-> upf-1, upf-2, PFCP on UDP 8805: Association Setup, Heartbeat,
+      Session Establishment, Modification, Deletion; Session Report from the UPFs
+  N3  gnb-1 -> upf-1, GTP-U on UDP 2152: Echo, G-PDUs
+  N9  upf-1 -> upf-2, GTP-U: Echo, the G-PDUs from gnb-1 forwarded
+
+Options:
+  --duration DURATION     how long transactions are started (default: the
+                          scenario's durationMs, 30s); e.g. 500ms, 30s, 2m, 1h.
+                          Outstanding requests then finish (T1 x (N1+1) at most)
+  --scenario FILE         scenario JSON; every field is optional (sim/README.md)
+  --seed N                seed of every random decision (overrides the scenario)
+  --record FILE           write the record (transactions, G-PDU counts) as JSON
+  --config-out FILE       write the exporter configuration for the testbed here
+                          (default: a temporary file, removed at the end)
+  --ipv6                  give the NFs IPv6 addresses too (implied by a
+                          scenario with "ipFamily": 6)
+  --start-delay DURATION  wait after creating the testbed before the traffic
+                          starts, e.g. to start the exporter (default 0)
+  --keep                  leave the testbed up after the run (no traffic)
+  --down ID               remove a testbed left up by --keep, and exit
+  --quiet                 print only the summary and errors
+  -h, --help              show this help
+
+Measure it with the exporter, in another terminal:
+  npx nfscope-exporter --config CONFIG   (CONFIG: the file --config-out names)
+
+Exit status: 0 done, 1 failure, 2 bad arguments or scenario, 130 interrupted.`;
+
+export class UsageError extends Error {}
+
+export interface TestbedArgs {
+  durationMs?: number;
+  scenarioFile?: string;
+  seed?: number;
+  recordFile?: string;
+  configOut?: string;
+  ipv6: boolean;
+  startDelayMs: number;
+  keep: boolean;
+  down?: string;
+  quiet: boolean;
+}
+
+/** "500ms", "30s", "2m", "1h", or a number of seconds → milliseconds. */
+export function parseDuration(text: string, flag: string, minMs: number, maxMs: number): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  const ms = m ? Math.round(Number(m[1]) * unit) : NaN;
+  if (!m || !Number.isFinite(ms)) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration (examples: 500ms, 30s, 2m, 1h)`);
+  if (ms < minMs || ms > maxMs) throw new UsageError(`${flag}: ${text} is out of range (${minMs} ms to ${maxMs / 3_600_000} h)`);
+  return ms;
+}
+
+export function parseTestbedArgs(argv: string[]): TestbedArgs | 'help' {
+  const a: TestbedArgs = { ipv6: false, startDelayMs: 0, keep: false, quiet: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      const v = inline ?? argv[++i];
+      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    const noValue = (): void => {
+      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
+    };
+    switch (flag) {
+      case '-h':
+      case '--help':
+        noValue();
+        return 'help';
+      case '--duration':
+        a.durationMs = parseDuration(value(), flag, 100, 86_400_000);
+        break;
+      case '--scenario':
+        a.scenarioFile = value();
+        break;
+      case '--seed': {
+        const v = value();
+        if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new UsageError(`--seed: ${JSON.stringify(v)} is not an integer from 0 to 4294967295`);
+        a.seed = Number(v);
+        break;
+      }
+      case '--record':
+        a.recordFile = value();
+        break;
+      case '--config-out':
+        a.configOut = value();
+        break;
+      case '--ipv6':
+        noValue();
+        a.ipv6 = true;
+        break;
+      case '--start-delay':
+        a.startDelayMs = parseDuration(value(), flag, 0, 3_600_000);
+        break;
+      case '--keep':
+        noValue();
+        a.keep = true;
+        break;
+      case '--down': {
+        const v = value();
+        if (!/^[0-9a-f]{6}$/.test(v)) throw new UsageError(`--down: ${JSON.stringify(v)} is not a testbed id (six hex digits, as printed when it was created)`);
+        a.down = v;
+        break;
+      }
+      case '--quiet':
+        noValue();
+        a.quiet = true;
+        break;
+      default:
+        throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
+    }
+  }
+  if (a.down !== undefined) {
+    const others = argv.filter((x) => x.startsWith('-') && !x.startsWith('--down'));
+    if (others.length > 0) throw new UsageError(`--down takes no other options (got ${others.join(' ')})`);
+  }
+  if (a.recordFile && a.configOut && path.resolve(a.recordFile) === path.resolve(a.configOut)) {
+    throw new UsageError('--record and --config-out name the same file');
+  }
+  return a;
+}
+
+function fmtMs(v: number | null): string {
+  return v === null ? '-' : v < 10 ? v.toFixed(2) : v < 1000 ? v.toFixed(1) : v.toFixed(0);
+}
+
+/** Left-aligned text columns, right-aligned numbers. */
+function table(head: string[], body: string[][], leftColumns: number): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  return [line(head), ...body.map(line)].join('\n');
+}
+
+/** The summary tables printed at the end of a run: transactions, then G-PDU flows (UDP payload octets). */
+export function formatSummary(r: RunRecord): string {
+  const tx = table(
+    ['interface', 'client', 'server', 'procedure', 'count', 'accepted', 'rejected', 'timeouts', 'retrans', 'p50 ms', 'p99 ms', 'max ms'],
+    summarize(r.transactions).map((x) =>
+      [x.interface, x.client, x.server, x.procedure, x.count, x.accepted, x.rejected, x.timeouts, x.retransmissions, fmtMs(x.p50_ms), fmtMs(x.p99_ms), fmtMs(x.max_ms)].map(String),
+    ),
+    4,
+  );
+  if (r.gpdu.length === 0) return tx;
+  const gpdu = table(
+    ['interface', 'from', 'to', 'G-PDU teid', 'sent', 'received', 'sent octets', 'received octets'],
+    r.gpdu.map((f) => [f.interface, f.from, f.to, `0x${f.teid.toString(16).padStart(8, '0')}`, f.sent.packets, f.received.packets, f.sent.bytes, f.received.bytes].map(String)),
+    4,
+  );
+  return `${tx}\n\n${gpdu}`;
+}
+
+function progressLine(id: string, p: Progress): string {
+  return `[testbed ${id}] ${(p.elapsedMs / 1000).toFixed(0).padStart(4)} s  ${p.phase.padEnd(8)}  ${p.transactions} transactions (${p.accepted} accepted, ${p.rejected} rejected, ${p.timeouts} timeouts), ${p.retransmissions} retransmissions`;
+}
+
+function scenarioLine(s: Scenario): string {
+  const est = estimatePacketsPerSecond(s);
+  return (
+    `scenario: ${s.durationMs / 1000} s, seed ${s.seed}, IPv${s.ipFamily}, about ${Math.round(est.total)} packets/s; ` +
+    `PFCP ${s.pfcp.sessionsPerSecond} sessions/s and ${s.pfcp.reportsPerSecond} reports/s per UPF, heartbeat every ${s.pfcp.heartbeatIntervalMs} ms, ` +
+    `T1 ${s.pfcp.t1Ms} ms, N1 ${s.pfcp.n1}, delay ${describeDelay(s.pfcp.responder.delay)}; ` +
+    `GTP-U echo every ${s.gtpu.echoIntervalMs} ms, ${s.gtpu.gpduPerSecond} G-PDUs/s of ${s.gtpu.gpduSize} octets`
+  );
+}
+
+/** `nfscope testbed …`; returns the exit status. */
+export async function testbedMain(argv: string[]): Promise<number> {
+  let args: TestbedArgs;
+  let scenario: Scenario;
+  try {
+    const parsed = parseTestbedArgs(argv);
+    if (parsed === 'help') {
+      process.stdout.write(`${TESTBED_USAGE}\n`);
+      return 0;
+    }
+    args = parsed;
+    if (args.down === undefined) {
+      const base: unknown = args.scenarioFile ? loadScenario(args.scenarioFile) : {};
+      scenario = resolveScenario({ ...(base as object), ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) }, args.scenarioFile ?? 'scenario');
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`nfscope testbed: ${e.message}\nRun "nfscope testbed --help" for usage.\n`);
+      return 2;
+    }
+    if (e instanceof ScenarioError) {
+      process.stderr.write(`nfscope testbed: invalid scenario:\n${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('nfscope testbed: needs root (it creates network namespaces and interfaces): sudo npx nfscope testbed …\n');
+    return 1;
+  }
+
+  if (args.down !== undefined) {
+    const removed = Testbed.destroyById(args.down);
+    const left = Testbed.existingNames(args.down);
+    const conf = path.join(os.tmpdir(), `nfscope-testbed-${args.down}.yaml`);
+    if (fs.existsSync(conf)) fs.rmSync(conf);
+    if (removed.length === 0) {
+      process.stderr.write(`nfscope testbed: no testbed ${args.down} here\n`);
+      return 1;
+    }
+    if (left.length > 0) {
+      process.stderr.write(`nfscope testbed: could not remove ${left.join(', ')}\n`);
+      return 1;
+    }
+    process.stdout.write(`removed testbed ${args.down}: ${removed.join(', ')}\n`);
+    return 0;
+  }
+
+  const say = (msg: string): void => {
+    if (!args.quiet) process.stdout.write(`${msg}\n`);
+  };
+  const abort = new AbortController();
+  let interrupts = 0;
+  let tb: Testbed | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    interrupts++;
+    if (interrupts === 1) {
+      process.stderr.write(`\nnfscope testbed: ${sig}: stopping the agents and removing the testbed (again to force)\n`);
+      abort.abort();
+    } else {
+      tb?.destroy();
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let configFile = args.configOut;
+  let tempConfig = false;
+  try {
+    tb = Testbed.create({ ipv6: args.ipv6 || scenario!.ipFamily === 6 });
+    say(`testbed ${tb.id}: ${tb.nfs.length} NFs in namespaces nfsim-${tb.id}-*, bridge ${tb.bridge}, host-side veths ${tb.vethGlob}`);
+    for (const nf of tb.nfs) say(`  ${nf.name.padEnd(7)} ${nf.type.padEnd(5)} ${nf.addresses.join(', ').padEnd(28)} netns ${nf.netns}, veth ${nf.veth}`);
+    if (!configFile) {
+      configFile = path.join(os.tmpdir(), `nfscope-testbed-${tb.id}.yaml`);
+      tempConfig = true;
+    }
+    fs.writeFileSync(configFile, tb.exporterConfigYaml());
+    say(`exporter config: ${configFile}  (npx nfscope-exporter --config ${configFile})`);
+    if (args.startDelayMs > 0 && !abort.signal.aborted) {
+      say(`waiting ${args.startDelayMs / 1000} s before starting the traffic`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, args.startDelayMs);
+        abort.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+    }
+    if (abort.signal.aborted) return 130;
+    say(scenarioLine(scenario!));
+    const record = await tb.run(scenario!, {
+      signal: abort.signal,
+      progressEveryMs: scenario!.durationMs > 60_000 ? 5000 : 2000,
+      onProgress: (p) => say(progressLine(tb!.id, p)),
+    });
+    process.stdout.write(`${formatSummary(record)}\n`);
+    if (record.unmatched.length > 0) say(`note: ${record.unmatched.length} responder views matched no client transaction`);
+    if (args.recordFile) {
+      writeRecord(args.recordFile, record);
+      say(`record: ${args.recordFile} (${record.transactions.length} transactions)`);
+    }
+    return record.interrupted ? 130 : 0;
+  } catch (e) {
+    process.stderr.write(`nfscope testbed: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    if (tb) {
+      if (args.keep && !abort.signal.aborted) {
+        tb.keep();
+        // Printed even with --quiet: without the id the testbed cannot be removed.
+        process.stdout.write(`testbed ${tb.id} is still up (no traffic); exporter config ${configFile}; remove it with: nfscope testbed --down ${tb.id}\n`);
+      } else {
+        tb.destroy();
+        if (tempConfig && configFile) fs.rmSync(configFile, { force: true });
+        const left = tb.leftovers();
+        if (left.length > 0) process.stderr.write(`nfscope testbed: could not remove ${left.join(', ')}\n`);
+        else say(`removed testbed ${tb.id}`);
+      }
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+/** `nfscope …`; returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'testbed':
+      return testbedMain(rest);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`nfscope: unknown command ${JSON.stringify(cmd)}\n${USAGE}\n`);
+      return 2;
+  }
+}
