@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import type { Behaviour } from './behaviour';
-import { checkDistribution, type Distribution } from './distributions';
+import { checkDistribution } from './distributions';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
 
 /** Echo Response has no Cause: an echo responder answers, ignores or drops the first copy. */
@@ -335,4 +335,3 @@ export function loadScenario(file: string): Scenario {
   return resolveScenario(json, file);
 }
 
-export type { Distribution };
