@@ -1,56 +1,48 @@
 #!/usr/bin/env bash
-# Local demo: three 5G test hosts (gNB, UPF, SMF) in network namespaces behind
-# a bridge, the exporter attached to them, and traffic that the UPF's kernel
-# drops (nothing listens on its GTP-U and PFCP ports; some datagrams carry a
-# bad UDP checksum). Shows what the exporter reports every two seconds.
-# Ctrl-C removes everything it created. Needs root.
+# Local demo: the 5G testbed (gNB, AMF, SMF, two UPFs, NRF, AUSF, UDM, PCF in
+# network namespaces behind a bridge) running N4 and N3/N9 traffic, the
+# exporter attached to it, and a live view of what the exporter measures:
+# latency per NF pair and procedure, and kernel packet drops. Ctrl-C removes
+# everything it created. Needs root.
+#   sudo scripts/demo.sh [--duration 10m] [--scenario FILE.json]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$(id -u)" -eq 0 ] || { echo "demo: needs root (eBPF, tc, network namespaces): sudo $0" >&2; exit 1; }
 
+DURATION=10m
+SCENARIO=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION=$2; shift 2 ;;
+    --scenario) SCENARIO=(--scenario "$2"); shift 2 ;;
+    -h|--help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "demo: unknown argument $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+
 bash scripts/setup.sh
 
 LISTEN=${NFSCOPE_LISTEN:-127.0.0.1:9810}
-ID=$(printf '%04x' $((RANDOM)))
-BR="nfdemo${ID}"
 WORK=$(mktemp -d /tmp/nfscope-demo-XXXXXX)
-HOSTS=(gnb:198.18.0.1 upf:198.18.0.2 smf:198.18.0.3)
 PIDS=()
-
 cleanup() {
   trap - INT TERM EXIT
   echo
   echo "[demo] stopping"
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  # SIGINT first: the testbed removes its namespaces, the exporter detaches.
+  for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  for h in "${HOSTS[@]}"; do ip netns del "nfdemo-${ID}-${h%%:*}" 2>/dev/null || true; done
-  ip link del "$BR" 2>/dev/null || true
   rm -rf "$WORK"
   echo "[demo] removed namespaces, interfaces and programs"
 }
 trap cleanup INT TERM EXIT
 
-ip link add "$BR" type bridge && ip link set "$BR" up
-i=0
-for h in "${HOSTS[@]}"; do
-  name=${h%%:*} addr=${h#*:} ns="nfdemo-${ID}-${name}" veth="nfdv${ID}${i}"
-  ip netns add "$ns"
-  ip link add "$veth" type veth peer name eth0 netns "$ns"
-  ip link set "$veth" master "$BR" up
-  ip -n "$ns" addr add "$addr/24" dev eth0
-  ip -n "$ns" link set eth0 up
-  ip -n "$ns" link set lo up
-  i=$((i + 1))
-done
-
-cat > "$WORK/config.yaml" <<YAML
-node: demo
-interfaces: ["nfdv${ID}*"]
-nfs:
-  - { name: gnb-1, type: gNB, addresses: ["198.18.0.1"] }
-  - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }
-  - { name: smf-1, type: SMF, addresses: ["198.18.0.3"] }
-YAML
+# The testbed waits 3 s before its traffic starts, so that the exporter is attached first.
+node sim/bin/nfscope.js testbed --duration "$DURATION" "${SCENARIO[@]}" --config-out "$WORK/config.yaml" \
+  --record "$WORK/record.json" --start-delay 3s --quiet &
+PIDS+=($!)
+for _ in $(seq 100); do [ -s "$WORK/config.yaml" ] && break; sleep 0.1; done
+[ -s "$WORK/config.yaml" ] || { echo "demo: the testbed did not start" >&2; exit 1; }
 
 node exporter/bin/nfscope-exporter.js --config "$WORK/config.yaml" --listen "$LISTEN" 2> "$WORK/exporter.log" &
 PIDS+=($!)
@@ -58,17 +50,6 @@ for _ in $(seq 50); do curl -sf "http://$LISTEN/readyz" >/dev/null 2>&1 && break
 curl -sf "http://$LISTEN/readyz" >/dev/null || { cat "$WORK/exporter.log" >&2; exit 1; }
 echo "[demo] exporter on http://$LISTEN (metrics: /metrics, summary: /api/v1/summary); Ctrl-C to stop"
 
-# Traffic: a burst every second, bounded to ten minutes.
-(
-  for _ in $(seq 600); do
-    ip netns exec "nfdemo-${ID}-gnb" node test/tools/send-udp.js --to 198.18.0.2 --port 2152 --count $((RANDOM % 5 + 1)) >/dev/null
-    ip netns exec "nfdemo-${ID}-gnb" node test/tools/send-udp.js --to 198.18.0.2 --port 2152 --count 1 --bad-checksum >/dev/null
-    ip netns exec "nfdemo-${ID}-smf" node test/tools/send-udp.js --to 198.18.0.2 --port 8805 --count $((RANDOM % 3 + 1)) >/dev/null
-    sleep 1
-  done
-) &
-PIDS+=($!)
-
 node scripts/show-summary.js "http://$LISTEN" &
 PIDS+=($!)
-wait "${PIDS[1]}"
+wait "${PIDS[0]}" || true

@@ -1,21 +1,24 @@
 #!/usr/bin/env node
 'use strict';
-// Prints the exporter's drop summary every two seconds: show-summary.js URL
+// Prints the exporter's summary every two seconds: show-summary.js [URL]
 const url = process.argv[2] || 'http://127.0.0.1:9810';
 
-function pad(s, n) {
-  s = String(s);
-  return s.length >= n ? s.slice(0, n) : s + ' '.repeat(n - s.length);
-}
+const cell = (v, n) => {
+  const s = v === null || v === undefined ? '-' : String(v);
+  return s.length >= n ? `${s.slice(0, n - 1)} ` : s + ' '.repeat(n - s.length);
+};
 
 async function show() {
   try {
-    const r = await fetch(`${url}/api/v1/summary?window=60s`);
-    const s = await r.json();
-    const lines = [`${new Date().toISOString()}  node ${s.node}: kernel drops in the last ${s.window_s} s`];
-    lines.push(`${pad('NF', 12)}${pad('TYPE', 8)}${pad('PEER', 12)}${pad('IF', 7)}${pad('REASON', 24)}COUNT`);
-    for (const d of s.drops) lines.push(`${pad(d.nf, 12)}${pad(d.nf_type, 8)}${pad(d.peer_nf, 12)}${pad(d.interface, 7)}${pad(d.reason, 24)}${d.count}`);
-    process.stdout.write(`${lines.join('\n')}\n\n`);
+    const s = await (await fetch(`${url}/api/v1/summary?window=60s`)).json();
+    const out = [`${new Date().toISOString()}  node ${s.node}, last ${s.window_s} s`, ''];
+    out.push(['CLIENT', 'SERVER', 'IF', 'PROCEDURE', 'COUNT', 'P50 ms', 'P99 ms', 'REJ', 'T/O', 'RETX'].map((h, i) => cell(h, [8, 8, 5, 22, 7, 9, 9, 5, 5, 5][i])).join(''));
+    for (const r of s.latency) {
+      out.push([r.client, r.server, r.interface, r.procedure, r.count, r.p50_ms, r.p99_ms, r.rejected, r.timeouts, r.retransmissions].map((v, i) => cell(v, [8, 8, 5, 22, 7, 9, 9, 5, 5, 5][i])).join(''));
+    }
+    out.push('', ['NF', 'PEER', 'IF', 'DROP REASON', 'COUNT'].map((h, i) => cell(h, [10, 10, 7, 26, 8][i])).join(''));
+    for (const d of s.drops.slice(0, 8)) out.push([d.nf, d.peer_nf, d.interface, d.reason, d.count].map((v, i) => cell(v, [10, 10, 7, 26, 8][i])).join(''));
+    process.stdout.write(`${out.join('\n')}\n\n`);
   } catch (e) {
     process.stdout.write(`cannot read ${url}: ${e.message}\n`);
   }
