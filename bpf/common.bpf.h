@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Maps and helpers shared by the nfscope eBPF objects. Every object declares
- * `nf_addrs` and `ports`; the exporter loads one copy and hands its file
+ * `nf_addrs` and `events`; the exporter loads one copy and hands its file
  * descriptor to the other objects (bpf_map__reuse_fd), so all programs see the
- * same NF table.
+ * same NF table. The port table is load-time constant data of each object.
  */
 #ifndef NFSCOPE_COMMON_BPF_H
 #define NFSCOPE_COMMON_BPF_H
@@ -26,13 +26,13 @@ struct {
 	__type(value, __u32);
 } nf_addrs SEC(".maps");
 
-/* Transport ports of the 5G protocols (config `protocols`). */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_PORTS);
-	__type(key, struct port_key);
-	__type(value, __u8);
-} ports SEC(".maps");
+/*
+ * Which 5G protocol (enum nf_proto) each transport port carries, per
+ * transport: set by the exporter from its config before load. A read is a
+ * plain memory load, so ports are checked before anything costlier.
+ */
+enum { L4_UDP, L4_TCP, L4_SCTP, L4_SLOTS };
+const volatile __u8 port_proto[L4_SLOTS][65536] = {};
 
 /* Per-CPU counters of the programs' own events (enum nf_event). */
 struct {
@@ -76,16 +76,19 @@ static __always_inline __u32 nf_of_v6(const __u8 *addr16)
  * destination first (requests) and then the source (responses). */
 static __always_inline __u8 proto_of(__u8 l4proto, __u16 sport, __u16 dport)
 {
-	struct port_key k = { .l4proto = l4proto };
-	__u8 *p;
+	int slot;
+	__u8 p;
 
-	k.port = dport;
-	p = bpf_map_lookup_elem(&ports, &k);
-	if (p)
-		return *p;
-	k.port = sport;
-	p = bpf_map_lookup_elem(&ports, &k);
-	return p ? *p : PROTO_OTHER;
+	if (l4proto == IPPROTO_UDP)
+		slot = L4_UDP;
+	else if (l4proto == IPPROTO_TCP)
+		slot = L4_TCP;
+	else if (l4proto == IPPROTO_SCTP)
+		slot = L4_SCTP;
+	else
+		return PROTO_OTHER;
+	p = port_proto[slot][dport];
+	return p ? p : port_proto[slot][sport];
 }
 
 /* Add one to a per-CPU __u64 counter under `key`, creating it when new. */

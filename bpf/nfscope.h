@@ -10,7 +10,7 @@
 /* NF id 0 means "no configured NF owns this address" (reported as `unknown`). */
 #define NF_UNKNOWN 0
 
-/* 5G protocol recognised from the transport port (key of the `ports` map). */
+/* 5G protocol recognised from the transport port (port_proto in common.bpf.h). */
 enum nf_proto {
 	PROTO_OTHER = 0,
 	PROTO_PFCP = 1, /* N4, UDP */
@@ -22,13 +22,6 @@ enum nf_proto {
 /* Key of the `nf_addrs` map: IPv4 addresses are stored IPv4-mapped (::ffff:a.b.c.d). */
 struct addr_key {
 	__u8 addr[16];
-};
-
-/* Key of the `ports` map. */
-struct port_key {
-	__u8 l4proto; /* IPPROTO_UDP, IPPROTO_TCP or IPPROTO_SCTP */
-	__u8 pad;
-	__u16 port; /* host byte order */
 };
 
 /* Key of the `drops` map; the value is a per-CPU __u64 count. */

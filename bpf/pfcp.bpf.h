@@ -74,16 +74,18 @@ static __always_inline __u8 pfcp_outcome(__u8 type, __u32 cause)
 }
 
 /*
- * One message header at `off`: its flags, type, header length (after the
- * first four octets) and end. Returns 0 when it is not a sane PFCP v1 header.
+ * One message header at `off`: its flags, type, sequence number, header
+ * length (after the first four octets) and end. Returns 0 when it is not a
+ * sane PFCP v1 header inside the datagram.
  */
 static __always_inline int pfcp_header(struct __sk_buff *skb, const struct pkt *p, __u32 off, __u8 *flags, __u8 *type,
-				       __u32 *hlen, __u32 *end)
+				       __u32 *seq, __u32 *hlen, __u32 *end)
 {
-	__u8 h[4];
+	__u8 h[8];
 	__u32 len;
 
-	if (off + 4 > p->end || bpf_skb_load_bytes(skb, off, h, 4))
+	/* The shortest message (S=0) has 8 octets: flags, type, length, sequence, spare. */
+	if (off + 8 > p->end || bpf_skb_load_bytes(skb, off, h, 8))
 		return 0;
 	if ((h[0] >> 5) != 1)
 		return 0; /* not PFCP version 1 */
@@ -93,7 +95,14 @@ static __always_inline int pfcp_header(struct __sk_buff *skb, const struct pkt *
 	/* S=1: SEID (8), sequence (3), spare (1); S=0: sequence (3), spare (1) */
 	*hlen = (h[0] & 0x01) ? 12 : 4;
 	*end = off + 4 + len;
-	return len >= *hlen && *end <= p->end;
+	if (len < *hlen || *end > p->end)
+		return 0;
+	if (h[0] & 0x01) {
+		if (bpf_skb_load_bytes(skb, off + 12, h + 4, 3)) /* octets 12-14 */
+			return 0;
+	}
+	*seq = ((__u32)h[4] << 16) | ((__u32)h[5] << 8) | h[6];
+	return 1;
 }
 
 /*
@@ -104,11 +113,11 @@ static __always_inline int pfcp_header(struct __sk_buff *skb, const struct pkt *
  */
 static __always_inline int pfcp_chain_ok(struct __sk_buff *skb, const struct pkt *p)
 {
-	__u32 off = p->l7, hlen, end;
+	__u32 off = p->l7, hlen, end, seq;
 	__u8 flags, type;
 
 	for (int i = 0; i < PFCP_MAX_MSGS; i++) {
-		if (!pfcp_header(skb, p, off, &flags, &type, &hlen, &end))
+		if (!pfcp_header(skb, p, off, &flags, &type, &seq, &hlen, &end))
 			return 0;
 		if (!(flags & 0x04))
 			return end == p->end;
@@ -117,34 +126,41 @@ static __always_inline int pfcp_chain_ok(struct __sk_buff *skb, const struct pkt
 	return 0;
 }
 
+static __always_inline void pfcp_message(struct __sk_buff *skb, struct pkt *p, __u32 off, __u8 type, __u32 seq, __u32 hlen, __u32 end)
+{
+	if (pfcp_is_request(type)) {
+		struct lat_key lat = { .client_nf = p->src_nf, .server_nf = p->dst_nf, .proto = PROTO_PFCP, .procedure = type };
+
+		p->flow.seq = seq;
+		stamp_request(&p->flow, &lat);
+	} else if (pfcp_is_response(type)) {
+		__u32 cause = pfcp_cause(skb, off + 4 + hlen, end);
+
+		p->rflow.seq = seq;
+		complete_response(&p->rflow, type == PFCP_VERSION_NOT_SUPPORTED ? PROC_ANY : type - 1, pfcp_outcome(type, cause),
+				  cause);
+	}
+}
+
 static __always_inline void handle_pfcp(struct __sk_buff *skb, struct pkt *p)
 {
-	__u32 off = p->l7;
+	__u32 off = p->l7, hlen, end, seq;
+	__u8 flags, type;
 
+	if (!pfcp_header(skb, p, off, &flags, &type, &seq, &hlen, &end))
+		return;
+	/* The common case, one message: it must fill the datagram exactly. */
+	if (!(flags & 0x04)) {
+		if (end == p->end)
+			pfcp_message(skb, p, off, type, seq, hlen, end);
+		return;
+	}
 	if (!pfcp_chain_ok(skb, p))
 		return;
 	for (int i = 0; i < PFCP_MAX_MSGS; i++) {
-		__u32 hlen, end, seq;
-		__u8 flags, type, sq[3];
-
-		if (!pfcp_header(skb, p, off, &flags, &type, &hlen, &end))
+		if (!pfcp_header(skb, p, off, &flags, &type, &seq, &hlen, &end))
 			return;
-		if (bpf_skb_load_bytes(skb, off + hlen, sq, 3)) /* octets 12-14 (S=1) or 4-6 */
-			return;
-		seq = ((__u32)sq[0] << 16) | ((__u32)sq[1] << 8) | sq[2];
-
-		if (pfcp_is_request(type)) {
-			struct lat_key lat = { .client_nf = p->src_nf, .server_nf = p->dst_nf, .proto = PROTO_PFCP, .procedure = type };
-
-			p->flow.seq = seq;
-			stamp_request(&p->flow, &lat);
-		} else if (pfcp_is_response(type)) {
-			__u32 cause = pfcp_cause(skb, off + 4 + hlen, end);
-
-			p->rflow.seq = seq;
-			complete_response(&p->rflow, type == PFCP_VERSION_NOT_SUPPORTED ? PROC_ANY : type - 1,
-					  pfcp_outcome(type, cause), cause);
-		}
+		pfcp_message(skb, p, off, type, seq, hlen, end);
 		if (!(flags & 0x04)) /* FO: another message follows */
 			return;
 		off = end;

@@ -23,7 +23,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define TC_ACT_UNSPEC (-1)
 #define MAX_TRAFFIC_KEYS 16384
-#define MAX_ATTACHED_IFS 1024
+#define MAX_ATTACHED_IFS 65536
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -32,9 +32,10 @@ struct {
 	__type(value, struct traffic_val);
 } traffic SEC(".maps");
 
-/* ifindexes the exporter attached to (value unused). */
+/* 1 at the ifindexes the exporter attached to. An array, so that the egress
+ * check is a plain load; interfaces with larger ifindexes are not marked. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_ATTACHED_IFS);
 	__type(key, __u32);
 	__type(value, __u8);
@@ -101,8 +102,6 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 
 		if ((void *)(ip + 1) > data_end || ip->ihl < 5)
 			return TC_ACT_UNSPEC;
-		p.src_nf = nf_of_v4(ip->saddr);
-		p.dst_nf = nf_of_v4(ip->daddr);
 		if (bpf_ntohs(ip->frag_off) & 0x1fff)
 			return TC_ACT_UNSPEC; /* later fragments carry no ports */
 		l3_end = (__u32)((void *)ip - start) + bpf_ntohs(ip->tot_len);
@@ -115,8 +114,6 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 
 		if ((void *)(ip6 + 1) > data_end)
 			return TC_ACT_UNSPEC;
-		p.src_nf = nf_of_v6((const __u8 *)&ip6->saddr);
-		p.dst_nf = nf_of_v6((const __u8 *)&ip6->daddr);
 		l3_end = (__u32)((void *)ip6 - start) + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
 		__builtin_memcpy(p.flow.saddr, &ip6->saddr, 16);
 		__builtin_memcpy(p.flow.daddr, &ip6->daddr, 16);
@@ -125,8 +122,6 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	} else {
 		return TC_ACT_UNSPEC;
 	}
-	if (p.src_nf == NF_UNKNOWN && p.dst_nf == NF_UNKNOWN)
-		return TC_ACT_UNSPEC;
 	if (l4proto != IPPROTO_UDP && l4proto != IPPROTO_TCP && l4proto != IPPROTO_SCTP)
 		return TC_ACT_UNSPEC;
 	/* UDP, TCP and SCTP all start with source and destination port. */
@@ -134,8 +129,14 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 		return TC_ACT_UNSPEC;
 	sport = bpf_ntohs(((__u16 *)l4)[0]);
 	dport = bpf_ntohs(((__u16 *)l4)[1]);
+	/* The port first: traffic on no 5G port costs no map lookup at all. */
 	p.proto = proto_of(l4proto, sport, dport);
 	if (p.proto == PROTO_OTHER)
+		return TC_ACT_UNSPEC;
+	/* IPv4 addresses are IPv4-mapped in flow, as in the nf_addrs keys. */
+	p.src_nf = nf_of_v6(p.flow.saddr);
+	p.dst_nf = nf_of_v6(p.flow.daddr);
+	if (p.src_nf == NF_UNKNOWN && p.dst_nf == NF_UNKNOWN)
 		return TC_ACT_UNSPEC;
 
 	key.src_nf = p.src_nf;
@@ -185,8 +186,12 @@ SEC("tc")
 int traffic_egress(struct __sk_buff *skb)
 {
 	__u32 in = skb->ingress_ifindex;
+	__u8 *seen;
 
-	if (in && bpf_map_lookup_elem(&attached_ifs, &in))
-		return TC_ACT_UNSPEC;
+	if (in) {
+		seen = bpf_map_lookup_elem(&attached_ifs, &in);
+		if (seen && *seen)
+			return TC_ACT_UNSPEC;
+	}
 	return handle_packet(skb);
 }

@@ -20,11 +20,10 @@ import {
   NfOutcome,
   NfProto,
   OUTCOME_KEY,
-  PORT_KEY,
   TRAFFIC_KEY,
   TRAFFIC_VAL,
 } from './kernel/layout';
-import { NfTable, portEntries } from './nfs';
+import { NfTable, portTable } from './nfs';
 
 export const DEFAULT_BPF_DIR = path.resolve(__dirname, '../../bpf/build');
 const SYS_NET = '/sys/class/net';
@@ -162,16 +161,19 @@ export class Datapath {
       this.objects.push(obj);
       return obj;
     };
+    const ports = portTable(this.config.protocols);
     const dropsObj = open('drops.bpf.o');
+    dropsObj.setGlobal('port_proto', ports);
     dropsObj.setGlobal('reason_not_dropped', this.reasons.notDropped);
     dropsObj.setGlobal('reason_consumed', this.reasons.consumed);
     dropsObj.load();
     this.drops = dropsObj.map('drops');
     this.events = dropsObj.map('events');
 
-    // The tc object shares the NF table, ports and event counters of the first.
+    // The tc object shares the NF table and event counters of the first.
     this.trafficObj = open('traffic.bpf.o');
-    for (const shared of ['nf_addrs', 'ports', 'events']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
+    this.trafficObj.setGlobal('port_proto', ports);
+    for (const shared of ['nf_addrs', 'events']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
     this.trafficObj.load();
     this.traffic = this.trafficObj.map('traffic');
     this.attachedIfs = this.trafficObj.map('attached_ifs');
@@ -181,17 +183,13 @@ export class Datapath {
     this.inflight = this.trafficObj.map('inflight');
   }
 
-  /** Fills the kernel's NF address and port tables from the config. */
+  /** Fills the kernel's NF address table from the config. */
   private pushTables(): void {
     const nfAddrs = this.objects[0].map('nf_addrs');
     for (const [addr, id] of this.nfTable.addressEntries()) {
       const v = Buffer.alloc(4);
       v.writeUInt32LE(id);
       nfAddrs.update(ADDR_KEY.encode({ addr: addressBytes(addr) }), v);
-    }
-    const ports = this.objects[0].map('ports');
-    for (const p of portEntries(this.config.protocols)) {
-      ports.update(PORT_KEY.encode({ l4proto: p.l4proto, port: p.port }), Buffer.from([p.proto]));
     }
   }
 
@@ -224,19 +222,33 @@ export class Datapath {
     }
   }
 
-  private attachInterface(name: string, ifindex: number): void {
-    const links: BpfLink[] = [];
+  /**
+   * Marks an ifindex in the kernel's attached_ifs array, so that egress skips
+   * packets an attached ingress already counted. The array covers ifindexes
+   * below its size; beyond, packets bridged between two such interfaces would
+   * be counted at both hooks, so say so.
+   */
+  private markAttached(name: string, ifindex: number, on: boolean): void {
+    if (ifindex >= this.attachedIfs.maxEntries) {
+      if (on) this.log(`interface ${name} has ifindex ${ifindex}, beyond ${this.attachedIfs.maxEntries - 1}: packets it forwards to another attached interface are counted at both`);
+      return;
+    }
     const key = Buffer.alloc(4);
     key.writeUInt32LE(ifindex);
+    this.attachedIfs.update(key, Buffer.from([on ? 1 : 0]));
+  }
+
+  private attachInterface(name: string, ifindex: number): void {
+    const links: BpfLink[] = [];
     try {
       // Mark the interface before its egress hook runs, so packets that came in
       // through another attached interface are not counted twice.
-      this.attachedIfs.update(key, Buffer.from([1]));
+      this.markAttached(name, ifindex, true);
       links.push(this.trafficObj.program('traffic_ingress').attachTc(ifindex, 'ingress', {}, name));
       links.push(this.trafficObj.program('traffic_egress').attachTc(ifindex, 'egress', {}, name));
     } catch (e) {
       for (const l of links) l.detach();
-      this.attachedIfs.delete(key);
+      this.markAttached(name, ifindex, false);
       throw e;
     }
     this.interfaces.set(name, { ifindex, links });
@@ -250,9 +262,7 @@ export class Datapath {
         this.log(`detach from ${name}: ${(e as Error).message}`);
       }
     }
-    const key = Buffer.alloc(4);
-    key.writeUInt32LE(att.ifindex);
-    this.attachedIfs.delete(key);
+    this.markAttached(name, att.ifindex, false);
     this.interfaces.delete(name);
   }
 

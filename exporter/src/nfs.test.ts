@@ -1,6 +1,6 @@
 import type { NfConfig } from './config';
 import { NfProto } from './kernel/layout';
-import { NfTable, portEntries, UNKNOWN } from './nfs';
+import { NfTable, portEntries, portTable, UNKNOWN } from './nfs';
 
 const NFS: NfConfig[] = [
   { name: 'smf-1', type: 'SMF', addresses: ['198.18.0.10', '2001:db8::10'] },
@@ -87,5 +87,18 @@ describe('portEntries', () => {
 
   test('no ports, no entries', () => {
     expect(portEntries({ pfcp: [], gtpu: [], sbi: [], ngap: [] })).toEqual([]);
+  });
+});
+
+describe('portTable', () => {
+  test('one byte per transport and port, UDP then TCP then SCTP', () => {
+    const t = portTable({ pfcp: [8805], gtpu: [2152], sbi: [7777], ngap: [38412] });
+    expect(t.length).toBe(3 * 65536);
+    expect(t[8805]).toBe(NfProto.Pfcp);
+    expect(t[2152]).toBe(NfProto.Gtpu);
+    expect(t[65536 + 7777]).toBe(NfProto.Sbi);
+    expect(t[2 * 65536 + 38412]).toBe(NfProto.Ngap);
+    expect(t[7777]).toBe(0); // SBI is TCP only
+    expect([...t].filter((b) => b !== 0)).toHaveLength(4);
   });
 });

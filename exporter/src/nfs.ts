@@ -3,7 +3,7 @@
  * kernel keys (NF ids + protocol) become 5G labels (NF names, N2/N3/N4/N9/SBI).
  */
 import type { Config, NfConfig } from './config';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, NF_UNKNOWN, NfProto } from './kernel/layout';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, NF_UNKNOWN, NfProto, PORT_TABLE_BYTES } from './kernel/layout';
 
 export const UNKNOWN = 'unknown';
 
@@ -82,4 +82,14 @@ export function portEntries(protocols: Config['protocols']): PortEntry[] {
     ...protocols.sbi.map((port) => ({ l4proto: IPPROTO_TCP, port, proto: NfProto.Sbi })),
     ...protocols.ngap.map((port) => ({ l4proto: IPPROTO_SCTP, port, proto: NfProto.Ngap })),
   ];
+}
+
+/** Slot of each transport in the kernel's port table (enum in common.bpf.h). */
+const L4_SLOT: Record<number, number> = { [IPPROTO_UDP]: 0, [IPPROTO_TCP]: 1, [IPPROTO_SCTP]: 2 };
+
+/** The kernel's port_proto table: one byte per (transport, port), the nf_proto carried there. */
+export function portTable(protocols: Config['protocols']): Buffer {
+  const t = Buffer.alloc(PORT_TABLE_BYTES);
+  for (const e of portEntries(protocols)) t[L4_SLOT[e.l4proto] * 65536 + e.port] = e.proto;
+  return t;
 }

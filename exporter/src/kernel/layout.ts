@@ -132,6 +132,10 @@ export enum NfProto {
   Ngap = 4,
 }
 
+/** port_proto[L4_SLOTS][65536] in common.bpf.h: slot order UDP, TCP, SCTP. */
+export const PORT_TABLE_SLOTS = 3;
+export const PORT_TABLE_BYTES = PORT_TABLE_SLOTS * 65536;
+
 /** enum nf_event: indexes of the `events` array */
 export enum NfEvent {
   DropsMapFull = 0,
@@ -167,16 +171,6 @@ export interface AddrKey {
   addr: Buffer;
 }
 export const ADDR_KEY = defineStruct<AddrKey>('addr_key', [['addr', 'u8', 16]]);
-
-export interface PortKey {
-  l4proto: number;
-  port: number;
-}
-export const PORT_KEY = defineStruct<PortKey>('port_key', [
-  ['l4proto', 'u8'],
-  ['pad', 'u8'],
-  ['port', 'u16'],
-]);
 
 export interface DropKey {
   src_nf: number;
@@ -279,7 +273,6 @@ export const INFLIGHT = defineStruct<Inflight>('inflight', [['ts_ns', 'u64'], ..
 /** Every layout shared with C, for the drift test. */
 export const SHARED_LAYOUTS: StructLayout<object>[] = [
   ADDR_KEY,
-  PORT_KEY,
   DROP_KEY,
   TRAFFIC_KEY,
   TRAFFIC_VAL,
