@@ -135,9 +135,8 @@ describe('Collector', () => {
       readHists: () => state.hists ?? [],
       readOutcomes: () => state.outcomes ?? [],
       readRetransmissions: () => state.retrans ?? [],
-      sweepTimeouts: () => state.timeouts?.splice(0) ?? [],
-      inflightCount: () => 0,
-      sweptTotal: 0,
+      sweepInflight: () => ({ timeouts: state.timeouts?.splice(0) ?? [], pending: 0 }),
+      timedOutTotal: 0,
       programs: () => state.programs,
       maps: () => state.maps,
     };
@@ -251,9 +250,8 @@ describe('Collector latency', () => {
       readHists: () => state.hists,
       readOutcomes: () => state.outcomes,
       readRetransmissions: () => state.retrans,
-      sweepTimeouts: () => state.timeouts.splice(0),
-      inflightCount: () => 0,
-      sweptTotal: 0,
+      sweepInflight: () => ({ timeouts: state.timeouts.splice(0), pending: 0 }),
+      timedOutTotal: 0,
       programs: () => [],
       maps: () => [],
     };

@@ -112,8 +112,8 @@ export class Datapath {
   private outcomes!: BpfMap;
   private retrans!: BpfMap;
   private inflight!: BpfMap;
-  /** in-flight requests removed by the timeout sweep since start */
-  sweptTotal = 0;
+  /** in-flight requests removed as timeouts since start */
+  timedOutTotal = 0;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
@@ -321,26 +321,32 @@ export class Datapath {
   }
 
   /**
-   * Removes requests that have waited longer than the timeout and returns
-   * them: each is a timeout of its series. The kernel stamps with
-   * bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of process.hrtime.
+   * One pass over the in-flight map: removes completed entries (the kernel
+   * marks them with timestamp 0 rather than deleting them) and requests that
+   * have waited longer than the timeout, which it returns as timeouts. The
+   * kernel stamps with bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of
+   * process.hrtime. Also counts the requests still pending.
    */
-  sweepTimeouts(timeoutNs: bigint, nowNs = process.hrtime.bigint()): LatKey[] {
-    const out: LatKey[] = [];
+  sweepInflight(timeoutNs: bigint, nowNs = process.hrtime.bigint()): { timeouts: LatKey[]; pending: number } {
+    const timeouts: LatKey[] = [];
+    let pending = 0;
     for (const [k, v] of this.inflight.entries()) {
       const f = INFLIGHT.decode(v);
-      if (nowNs - f.ts_ns < timeoutNs) continue;
-      // A response may have completed it in the meantime: only a successful delete is a timeout.
-      if (!this.inflight.delete(k)) continue;
-      out.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
+      if (f.ts_ns === 0n) {
+        this.inflight.delete(k);
+        continue;
+      }
+      if (nowNs - f.ts_ns < timeoutNs) {
+        pending += 1;
+        continue;
+      }
+      // A response may have completed it since it was read: look again just before removing.
+      const again = this.inflight.lookup(k);
+      if (!again || INFLIGHT.decode(again).ts_ns === 0n || !this.inflight.delete(k)) continue;
+      timeouts.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
     }
-    this.sweptTotal += out.length;
-    return out;
-  }
-
-  /** Requests in flight now. */
-  inflightCount(): number {
-    return this.inflight.keys().length;
+    this.timedOutTotal += timeouts.length;
+    return { timeouts, pending };
   }
 
   programs(): ProgramStatus[] {
