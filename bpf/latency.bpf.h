@@ -4,12 +4,9 @@
  * parsers. The first hook of this node that sees a request stamps it in
  * `inflight`; the first that sees the matching response completes it: the
  * latency goes into the per-CPU histogram of its series, the outcome into
- * `outcomes`. A completed entry is not deleted here (a delete costs more
- * than the rest of the pairing): its timestamp is swapped to 0, and the
- * exporter's sweep removes it, together with requests that waited past the
- * timeout. Under pressure the LRU evicts the oldest entries, completed ones
- * first in practice; pending ones it evicts are counted by the exporter as
- * stamped − completed − timed out − still pending.
+ * `outcomes`. Requests that never get a response are swept by the exporter
+ * (timeouts) or, under pressure, evicted by the LRU (counted as the
+ * difference between stamped, completed, swept and present entries).
  */
 #ifndef NFSCOPE_LATENCY_BPF_H
 #define NFSCOPE_LATENCY_BPF_H
@@ -119,7 +116,7 @@ static __always_inline void stamp_request(const struct flow_seq *f, const struct
 	struct inflight *cur = bpf_map_lookup_elem(&inflight, f);
 	struct inflight v = {};
 
-	if (cur && cur->ts_ns) {
+	if (cur) {
 		if (cur->lat.procedure == lat->procedure) {
 			count_u64(&retrans, lat, EV_OUTCOME_MAP_FULL);
 			return;
@@ -135,10 +132,9 @@ static __always_inline void stamp_request(const struct flow_seq *f, const struct
 }
 
 /*
- * Completes the in-flight request `req` if it is pending (and, unless
- * `answers` is PROC_ANY, of that type) and records its latency. Only the CPU
- * whose compare-and-swap of the timestamp to 0 succeeds records: a response
- * seen twice counts once.
+ * Takes the in-flight request `req` out of the map if it is there (and, unless
+ * `answers` is PROC_ANY, if it is of that type) and records its latency.
+ * Only the CPU whose delete succeeds records: a response seen twice counts once.
  */
 static __always_inline int take_inflight(const struct flow_seq *req, __u8 answers, struct lat_key *lat)
 {
@@ -147,13 +143,11 @@ static __always_inline int take_inflight(const struct flow_seq *req, __u8 answer
 
 	if (!cur)
 		return 0;
-	ts = cur->ts_ns;
-	if (!ts)
-		return 0; /* already completed */
 	if (answers != PROC_ANY && cur->lat.procedure != answers)
 		return 0;
+	ts = cur->ts_ns;
 	*lat = cur->lat;
-	if (__sync_val_compare_and_swap(&cur->ts_ns, ts, 0) != ts)
+	if (bpf_map_delete_elem(&inflight, req) != 0)
 		return 0;
 	record_latency(lat, bpf_ktime_get_ns() - ts);
 	count_event(EV_INFLIGHT_DONE);

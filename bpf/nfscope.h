@@ -117,7 +117,7 @@ struct flow_seq {
 
 /* Value of the `inflight` map. */
 struct inflight {
-	__u64 ts_ns;    /* bpf_ktime_get_ns() when the first copy was seen; 0 once completed */
+	__u64 ts_ns;    /* bpf_ktime_get_ns() when the first copy was seen */
 	struct lat_key lat;
 };
 

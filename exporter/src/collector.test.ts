@@ -135,8 +135,9 @@ describe('Collector', () => {
       readHists: () => state.hists ?? [],
       readOutcomes: () => state.outcomes ?? [],
       readRetransmissions: () => state.retrans ?? [],
-      sweepInflight: () => ({ timeouts: state.timeouts?.splice(0) ?? [], pending: 0 }),
-      timedOutTotal: 0,
+      sweepTimeouts: () => state.timeouts?.splice(0) ?? [],
+      inflightCount: () => 0,
+      sweptTotal: 0,
       programs: () => state.programs,
       maps: () => state.maps,
     };
@@ -250,8 +251,9 @@ describe('Collector latency', () => {
       readHists: () => state.hists,
       readOutcomes: () => state.outcomes,
       readRetransmissions: () => state.retrans,
-      sweepInflight: () => ({ timeouts: state.timeouts.splice(0), pending: 0 }),
-      timedOutTotal: 0,
+      sweepTimeouts: () => state.timeouts.splice(0),
+      inflightCount: () => 0,
+      sweptTotal: 0,
       programs: () => [],
       maps: () => [],
     };

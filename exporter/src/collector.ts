@@ -314,7 +314,7 @@ export class Collector {
     for (const [p, d] of this.runDeltas.update(runs)) this.programRuns.inc({ program: p }, d);
     for (const [p, d] of this.runTimeDeltas.update(runNs)) this.programSeconds.inc({ program: p }, d / 1e9);
 
-    const pending = this.readLatency(now);
+    this.readLatency(now);
 
     const ev = this.dp.readEvents();
     const lost = new Map<string, number>([
@@ -326,7 +326,7 @@ export class Collector {
     ]);
     for (const [cause, d] of this.eventDeltas.update(lost)) this.lostEvents.inc({ cause }, d);
     // Stamped requests leave the map by a response, the sweep, or LRU eviction.
-    const evicted = Number(ev[NfEvent.InflightNew]) - Number(ev[NfEvent.InflightDone]) - this.dp.timedOutTotal - pending;
+    const evicted = Number(ev[NfEvent.InflightNew]) - Number(ev[NfEvent.InflightDone]) - this.dp.sweptTotal - this.dp.inflightCount();
     if (evicted > this.evictedReported) {
       this.inflightEvicted.inc(evicted - this.evictedReported);
       this.evictedReported = evicted;
@@ -339,8 +339,8 @@ export class Collector {
     this.lastReadAt = now;
   }
 
-  /** Histograms, outcomes, retransmissions and timeouts of the latency series; returns the requests still pending. */
-  private readLatency(now: number): number {
+  /** Histograms, outcomes, retransmissions and timeouts of the latency series. */
+  private readLatency(now: number): void {
     const nfs = this.dp.nfTable;
     const labelsOf = new Map<string, LatencyLabels>();
     const series = (k: LatKey): string => {
@@ -382,8 +382,7 @@ export class Collector {
     for (const [k, d] of retransDeltas) this.retransTotal.inc({ ...labelsOf.get(k.slice(2))! }, d);
 
     const timeouts = new Map<string, number>();
-    const sweep = this.dp.sweepInflight(BigInt(Math.round(this.requestTimeoutSeconds * 1e9)));
-    for (const k of sweep.timeouts) {
+    for (const k of this.dp.sweepTimeouts(BigInt(Math.round(this.requestTimeoutSeconds * 1e9)))) {
       // An SCTP SACK acknowledges every TSN up to its cumulative ack, but only the
       // TSN equal to it is paired: the others are not timeouts, just unsampled.
       if (k.proto !== NfProto.Ngap) addTo(timeouts, `T|${series(k)}`, 1);
@@ -393,7 +392,6 @@ export class Collector {
     const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
     this.latencyHistory.add(now, all, (k) => k);
     for (const [k, l] of labelsOf) this.seriesLabels.set(k, l);
-    return sweep.pending;
   }
 
   /** Labels of every latency series seen, by series key. */

@@ -112,8 +112,8 @@ export class Datapath {
   private outcomes!: BpfMap;
   private retrans!: BpfMap;
   private inflight!: BpfMap;
-  /** in-flight requests removed as timeouts since start */
-  timedOutTotal = 0;
+  /** in-flight requests removed by the timeout sweep since start */
+  sweptTotal = 0;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
@@ -321,32 +321,26 @@ export class Datapath {
   }
 
   /**
-   * One pass over the in-flight map: removes completed entries (the kernel
-   * marks them with timestamp 0 rather than deleting them) and requests that
-   * have waited longer than the timeout, which it returns as timeouts. The
-   * kernel stamps with bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of
-   * process.hrtime. Also counts the requests still pending.
+   * Removes requests that have waited longer than the timeout and returns
+   * them: each is a timeout of its series. The kernel stamps with
+   * bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of process.hrtime.
    */
-  sweepInflight(timeoutNs: bigint, nowNs = process.hrtime.bigint()): { timeouts: LatKey[]; pending: number } {
-    const timeouts: LatKey[] = [];
-    let pending = 0;
+  sweepTimeouts(timeoutNs: bigint, nowNs = process.hrtime.bigint()): LatKey[] {
+    const out: LatKey[] = [];
     for (const [k, v] of this.inflight.entries()) {
       const f = INFLIGHT.decode(v);
-      if (f.ts_ns === 0n) {
-        this.inflight.delete(k);
-        continue;
-      }
-      if (nowNs - f.ts_ns < timeoutNs) {
-        pending += 1;
-        continue;
-      }
-      // A response may have completed it since it was read: look again just before removing.
-      const again = this.inflight.lookup(k);
-      if (!again || INFLIGHT.decode(again).ts_ns === 0n || !this.inflight.delete(k)) continue;
-      timeouts.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
+      if (nowNs - f.ts_ns < timeoutNs) continue;
+      // A response may have completed it in the meantime: only a successful delete is a timeout.
+      if (!this.inflight.delete(k)) continue;
+      out.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
     }
-    this.timedOutTotal += timeouts.length;
-    return { timeouts, pending };
+    this.sweptTotal += out.length;
+    return out;
+  }
+
+  /** Requests in flight now. */
+  inflightCount(): number {
+    return this.inflight.keys().length;
   }
 
   programs(): ProgramStatus[] {
