@@ -34,6 +34,7 @@ describeRoot('kernel drop accounting', () => {
     exporter = await startExporter(`
 node: test-node
 interfaces: ["${topo.vethGlob}"]
+program_stats: true
 nfs:
   - { name: gnb-1, type: gNB, addresses: ["198.18.0.1"] }
   - { name: upf-1, type: UPF, addresses: ["198.18.0.2", "2001:2::2"] }
@@ -99,10 +100,12 @@ nfs:
   test('status reports the programs, their attach points and run counts', async () => {
     const st = await exporter!.getJson<{
       node: string;
+      program_stats: string;
       programs: { name: string; attach_points: string[]; run_count: number }[];
       interfaces: { name: string; mode: string }[];
     }>('/api/v1/status');
     expect(st.node).toBe('test-node');
+    expect(st.program_stats).toBe('exporter');
     const drop = st.programs.find((p) => p.name === 'count_drop')!;
     expect(drop.attach_points).toEqual(['tp_btf/kfree_skb']);
     expect(drop.run_count).toBeGreaterThanOrEqual(NO_SOCKET_COUNT + BAD_CSUM_COUNT);

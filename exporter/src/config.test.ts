@@ -75,6 +75,7 @@ describe('parseConfig: valid files', () => {
       peers: [],
       requestTimeoutSeconds: 10,
       durationBuckets: DEFAULT_DURATION_BUCKETS,
+      programStats: false,
     });
   });
 
@@ -88,6 +89,7 @@ describe('parseConfig: valid files', () => {
       peers: [],
       requestTimeoutSeconds: 10,
       durationBuckets: DEFAULT_DURATION_BUCKETS,
+      programStats: false,
     });
     expect(config.nfs[0]).not.toHaveProperty('node');
   });
@@ -225,7 +227,7 @@ describe('parseConfig: YAML and document problems', () => {
     expectProblem(
       text,
       '',
-      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets)`,
+      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats)`,
     );
   });
 });
@@ -235,7 +237,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('nsf: []\n'),
       'nsf',
-      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets); did you mean "nfs"?',
+      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats); did you mean "nfs"?',
     );
   });
 
@@ -243,7 +245,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('metrics_port: 9400\n'),
       'metrics_port',
-      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets)',
+      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats)',
     );
   });
 
@@ -930,5 +932,16 @@ describe('duration_buckets', () => {
     expect(() => parseConfig(`${base}duration_buckets: [0.01, 0.01]\n`, 'c.yaml')).toThrow('c.yaml: duration_buckets[1]: 0.01 does not increase');
     expect(() => parseConfig(`${base}duration_buckets: [0.5, 500]\n`, 'c.yaml')).toThrow('c.yaml: duration_buckets[1]: 500 is not a bound in seconds');
     expect(() => parseConfig(`${base}duration_buckets: []\n`, 'c.yaml')).toThrow('duration_buckets');
+  });
+});
+
+describe('program_stats', () => {
+  const base = 'interfaces: ["eth0"]\nnfs:\n  - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }\n';
+  test('off unless asked for', () => {
+    expect(parseConfig(base, 'c.yaml').programStats).toBe(false);
+    expect(parseConfig(`${base}program_stats: true\n`, 'c.yaml').programStats).toBe(true);
+  });
+  test('anything but a boolean is an error', () => {
+    expect(() => parseConfig(`${base}program_stats: "yes please"\n`, 'c.yaml')).toThrow('c.yaml: program_stats: "yes please" is not true or false');
   });
 });

@@ -43,6 +43,8 @@ export interface Config {
   requestTimeoutSeconds: number;
   /** `le` bounds (seconds) of nfscope_request_duration_seconds on /metrics */
   durationBuckets: number[];
+  /** keep the kernel's BPF run-time statistics on while the exporter runs */
+  programStats: boolean;
 }
 
 export interface ConfigProblem {
@@ -61,7 +63,7 @@ export class ConfigError extends Error {
   }
 }
 
-const TOP_LEVEL_KEYS = ['node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets'];
+const TOP_LEVEL_KEYS = ['node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats'];
 
 /** Default `le` bounds (seconds) of nfscope_request_duration_seconds: 100 µs to 60 s. */
 export const DEFAULT_DURATION_BUCKETS = [
@@ -301,6 +303,13 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   const requestTimeoutSeconds =
     top.request_timeout == null ? DEFAULT_REQUEST_TIMEOUT_SECONDS : checkRequestTimeout(top.request_timeout, problems);
   const durationBuckets = top.duration_buckets == null ? DEFAULT_DURATION_BUCKETS : checkDurationBuckets(top.duration_buckets, problems);
+  let programStats: boolean | undefined = false;
+  if (top.program_stats != null && typeof top.program_stats !== 'boolean') {
+    problems.add('program_stats', `${show(top.program_stats)} is not true or false`);
+    programStats = undefined;
+  } else if (top.program_stats != null) {
+    programStats = top.program_stats as boolean;
+  }
 
   if (
     node === undefined ||
@@ -308,11 +317,12 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
     nfs === undefined ||
     peers === undefined ||
     requestTimeoutSeconds === undefined ||
-    durationBuckets === undefined
+    durationBuckets === undefined ||
+    programStats === undefined
   ) {
     return undefined;
   }
-  return { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets };
+  return { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats };
 }
 
 function checkNodeName(value: unknown, path: string, problems: Problems): string | undefined {

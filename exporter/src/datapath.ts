@@ -142,7 +142,7 @@ export class Datapath {
     let dp: Datapath | undefined;
     try {
       dp = new Datapath(config, log, bpfDir);
-      dp.stats = enableStats();
+      if (config.programStats) dp.stats = enableStats();
       dp.pushTables();
       dp.tracingLinks.push(dp.objects[0].program('count_drop').attach());
       dp.rescanInterfaces(true);
@@ -366,6 +366,16 @@ export class Datapath {
       .flatMap((o) => o.maps())
       .filter((m) => !seen.has(m.name) && seen.add(m.name))
       .map((m) => ({ name: m.name, ...m.fill() }));
+  }
+
+  /** Whether BPF run-time statistics are on: held by this exporter, or by the kernel.bpf_stats_enabled sysctl. */
+  programStats(): 'exporter' | 'sysctl' | 'off' {
+    if (this.stats) return 'exporter';
+    try {
+      return fs.readFileSync('/proc/sys/kernel/bpf_stats_enabled', 'utf8').trim() === '1' ? 'sysctl' : 'off';
+    } catch {
+      return 'off';
+    }
   }
 
   get ready(): boolean {

@@ -65,6 +65,7 @@ describe('createApp', () => {
     peers: ['http://198.18.0.2:9810'],
     requestTimeoutSeconds: 10,
     durationBuckets: [0.001, 0.01],
+    programStats: false,
   };
   const DROPS = [{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'N3', reason: 'NO_SOCKET', count: 17 }];
 
@@ -86,6 +87,7 @@ describe('createApp', () => {
       ready: opts.ready ?? true,
       programs: () => [{ name: 'count_drop', attachPoints: ['tp_btf/kfree_skb'], runCount: 42, runTimeNs: 1234 }],
       attachedInterfaces: () => [{ name: 'nfs-br0', ifindex: 7, mode: 'tcx' }],
+      programStats: () => 'off',
       maps: () => [{ name: 'drops', entries: 3, capacity: 10240 }],
     };
     const app = createApp({ config, datapath: datapath as unknown as Datapath, collector: collector as unknown as Collector });
@@ -160,6 +162,7 @@ describe('createApp', () => {
       ready: true,
       last_read: '2023-11-14T22:13:20.000Z',
       programs: [{ name: 'count_drop', attach_points: ['tp_btf/kfree_skb'], run_count: 42, run_time_ns: 1234 }],
+      program_stats: 'off',
       interfaces: [{ name: 'nfs-br0', ifindex: 7, mode: 'tcx' }],
       maps: [{ name: 'drops', entries: 3, capacity: 10240 }],
       config: {

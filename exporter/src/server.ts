@@ -81,6 +81,8 @@ export function createApp(ctx: ApiContext): express.Express {
         run_count: p.runCount,
         run_time_ns: p.runTimeNs,
       })),
+      // Run counts and times are counted only while statistics are on (config program_stats).
+      program_stats: ctx.datapath.programStats(),
       interfaces: ctx.datapath.attachedInterfaces(),
       maps: ctx.datapath.maps(),
       config: {
