@@ -18,3 +18,7 @@ export { summarize, type ClientTransaction, type GpduFlow, type Interface, type 
 export type { ExporterConfigExtra } from './exporter-config';
 export * as pfcp from './pfcp';
 export * as gtpu from './gtpu';
+export type { NgapBehaviour, NgapScenario } from './scenario';
+export { ngapCounts, sackRoundTrips, type NgapProcedureEntry, type NgapProcedureRecord, type NgapRecord, type NgapResponderView, type SctpDataRecord, type SctpPacketCount } from './ngap-record';
+export * as ngap from './ngap';
+export * as sctp from './sctp';

@@ -5,10 +5,12 @@
  */
 import type { Behaviour } from './behaviour';
 import type { GtpuAgentArgs } from './agents/gtpu-agent';
+import type { NgapAgentArgs } from './agents/ngap-agent';
 import type { PfcpAgentArgs } from './agents/pfcp-agent';
 import type { NfRef } from './agents/runtime';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
-import { graceMs, pfcpBehaviour, type Scenario } from './scenario';
+import { NGAP_PROCEDURE_NAMES, type NgapProcedure } from './ngap';
+import { graceMs, ngapBehaviour, pfcpBehaviour, type Scenario } from './scenario';
 
 export interface PlanNf {
   name: string;
@@ -20,7 +22,8 @@ export interface PlanNf {
 
 export type AgentSpec =
   | { nf: string; netns: string; script: 'pfcp-agent'; args: PfcpAgentArgs }
-  | { nf: string; netns: string; script: 'gtpu-agent'; args: GtpuAgentArgs };
+  | { nf: string; netns: string; script: 'gtpu-agent'; args: GtpuAgentArgs }
+  | { nf: string; netns: string; script: 'ngap-agent'; args: NgapAgentArgs };
 
 /** TEIDs of the simulated PDU session's tunnels (chosen by the receiving side). */
 export const TEID = { n3Uplink: 0x00000100, n9Uplink: 0x00000200 } as const;
@@ -81,5 +84,19 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
     }),
   );
   if (g.n9) agents.push(gtpuAgent(upf2, { echo: echo([]), send: [], receive: [{ teid: TEID.n9Uplink, interface: 'N9' }], forward: [] }));
+
+  // N2: NGAP over SCTP between gnb-1 and amf-1.
+  if (s.ngap.enabled) {
+    const amf = find('amf-1');
+    const { uesPerSecond, ueHoldMs, responseTimeoutMs, sackDelayMs, sackEveryPackets } = s.ngap;
+    const ngapBehaviours = Object.fromEntries(NGAP_PROCEDURE_NAMES.map((p) => [p, ngapBehaviour(s, p)])) as Record<NgapProcedure, Behaviour>;
+    const ngapAgent = (nf: PlanNf, role: 'gNB' | 'AMF', peer: PlanNf): AgentSpec => ({
+      nf: nf.name,
+      netns: nf.netns,
+      script: 'ngap-agent',
+      args: { ...common(nf), role, peer: ref(peer), ngap: { uesPerSecond, ueHoldMs, responseTimeoutMs, sackDelayMs, sackEveryPackets }, behaviours: ngapBehaviours },
+    });
+    agents.push(ngapAgent(gnb, 'gNB', amf), ngapAgent(amf, 'AMF', gnb));
+  }
   return agents;
 }

@@ -5,6 +5,7 @@
  * with.
  */
 import type { DecisionKind } from './behaviour';
+import type { NgapRecord } from './ngap-record';
 import type { PfcpProcedure } from './pfcp';
 import type { Scenario } from './scenario';
 
@@ -106,6 +107,8 @@ export interface RunRecord {
   gpdu: GpduFlow[];
   /** Responder views no client transaction matched (should be empty; kept for diagnosis). */
   unmatched: ResponderView[];
+  /** N2: NGAP procedures, SCTP DATA chunks with their SACKs, SCTP packet counts (absent when ngap.enabled is false). */
+  ngap?: NgapRecord;
 }
 
 export const CLOCK_DESCRIPTION =

@@ -19,6 +19,7 @@ import {
   type ResponderView,
   type RunRecord,
 } from './record';
+import { NgapCollector } from './ngap-record';
 import { graceMs, type Scenario } from './scenario';
 
 export interface RunOptions {
@@ -82,6 +83,7 @@ export async function runAgents(target: RunTarget, s: Scenario, opts: RunOptions
   const txs: ClientTransaction[] = [];
   const views: ResponderView[] = [];
   const gpdu: GpduCount[] = [];
+  const n2 = new NgapCollector();
   const progress: Progress = { phase: 'starting', elapsedMs: 0, transactions: 0, accepted: 0, rejected: 0, timeouts: 0, retransmissions: 0 };
   let startedAtNs = epochNs();
   let interrupted = false;
@@ -145,6 +147,8 @@ export async function runAgents(target: RunTarget, s: Scenario, opts: RunOptions
         case 'done':
           a.done = true;
           break;
+        default:
+          n2.accept(t, body);
       }
       onEvent();
     });
@@ -252,15 +256,17 @@ export async function runAgents(target: RunTarget, s: Scenario, opts: RunOptions
     gpdu: joinGpdu(gpdu, (nf) => types.get(nf) ?? 'unknown'),
     unmatched: joined.unmatched,
   };
+  if (s.ngap.enabled) record.ngap = n2.result();
   if (opts.recordFile) writeRecord(opts.recordFile, record);
   return record;
 }
 
 /** Writes a record as JSON (one transaction per line, so that big records stay greppable). */
 export function writeRecord(file: string, r: RunRecord): void {
-  const { transactions, gpdu, unmatched, ...head } = r;
+  const { transactions, gpdu, unmatched, ngap, ...head } = r;
   const lines = (xs: readonly unknown[]): string => (xs.length === 0 ? '[]' : `[\n${xs.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`);
   const body = Object.entries(head).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   body.push(`  "transactions": ${lines(transactions)}`, `  "gpdu": ${lines(gpdu)}`, `  "unmatched": ${lines(unmatched)}`);
+  if (ngap) body.push(`  "ngap": {\n${Object.entries(ngap).map(([k, v]) => `  ${JSON.stringify(k)}: ${lines(v as unknown[])}`).join(',\n')}\n  }`);
   fs.writeFileSync(file, `{\n${body.join(',\n')}\n}\n`);
 }

@@ -76,16 +76,18 @@ describe('scenario', () => {
 
   test('rates above maxPacketsPerSecond are refused with the breakdown', () => {
     const [p] = problems({ gtpu: { gpduPerSecond: 4000 } });
-    expect(p).toMatch(/^maxPacketsPerSecond: the rates add up to about 8\d{3} packets\/s \(PFCP \d+, GTP-U echo 4, G-PDU 8000\), more than 5000/);
+    expect(p).toMatch(/^maxPacketsPerSecond: the rates add up to about 8\d{3} packets\/s \(PFCP \d+, GTP-U echo 4, G-PDU 8000, NGAP 36\), more than 5000/);
     expect(() => resolveScenario({ maxPacketsPerSecond: 9000, gtpu: { gpduPerSecond: 4000 } })).not.toThrow();
     expect(problems({ maxPacketsPerSecond: 50_000 })).toEqual(['maxPacketsPerSecond: must be between 1 and 20000, got 50000']);
   });
 
   test('estimates and grace period', () => {
     const s = resolveScenario({ pfcp: { heartbeatIntervalMs: 1000, sessionsPerSecond: 10, reportsPerSecond: 5, t1Ms: 200, n1: 2 }, gtpu: { echoIntervalMs: 100, gpduPerSecond: 100, t3Ms: 300, n3: 1 } });
-    // Per UPF: 2 heartbeat + 60 session + 10 report packets/s; echo 2 paths × 20; G-PDU 2 hops × 100.
-    expect(estimatePacketsPerSecond(s)).toEqual({ pfcp: 144, echo: 40, gpdu: 200, total: 384 });
-    expect(graceMs(s)).toBe(Math.max(3 * 200, 2 * 300) + 500);
+    // Per UPF: 2 heartbeat + 60 session + 10 report packets/s; echo 2 paths × 20; G-PDU 2 hops × 100; NGAP 2 UEs × 18.
+    expect(estimatePacketsPerSecond(s)).toEqual({ pfcp: 144, echo: 40, gpdu: 200, ngap: 36, total: 420 });
+    // The longest wait: an NGAP response timeout (2 s) plus a delayed SACK (200 ms).
+    expect(graceMs(s)).toBe(Math.max(3 * 200, 2 * 300, 2000 + 200) + 500);
+    expect(graceMs(resolveScenario({ ...s, ngap: { enabled: false } }))).toBe(Math.max(3 * 200, 2 * 300) + 500);
   });
 
   test('loadScenario names the file in its errors', () => {

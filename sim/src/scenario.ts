@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import type { Behaviour } from './behaviour';
 import { checkDistribution } from './distributions';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
+import { NGAP_PROCEDURE_NAMES, NGAP_PROCEDURES, type NgapProcedure } from './ngap';
 
 /** Echo Response has no Cause: an echo responder answers, ignores or drops the first copy. */
 export type EchoBehaviour = Omit<Behaviour, 'rejectRate' | 'rejectCauses'>;
@@ -47,6 +48,30 @@ export interface GtpuScenario {
   n9: boolean;
 }
 
+// ---------------------------------------------------------------- NGAP (N2) types
+
+/** NGAP has no retransmissions of its own (SCTP is reliable): a receiver answers, rejects or ignores. */
+export type NgapBehaviour = Omit<Behaviour, 'rejectCauses' | 'dropFirstCopyRate'>;
+
+export interface NgapScenario {
+  /** Whether gnb-1 and amf-1 speak NGAP over SCTP at all. */
+  enabled: boolean;
+  /** New UEs per second on gnb-1, each running InitialUEMessage … UEContextRelease. */
+  uesPerSecond: number;
+  /** PDU Session Resource Setup → UE Context Release. */
+  ueHoldMs: number;
+  /** How long the initiator of a class 1 procedure waits for its response. */
+  responseTimeoutMs: number;
+  /** Delayed-SACK timer of both receivers (Linux net.sctp.sack_timeout: 200 ms); 0 = SACK every packet at once. */
+  sackDelayMs: number;
+  /** SACK at once on every this-many-th packet with DATA (Linux sack_freq: 2). */
+  sackEveryPackets: number;
+  /** How the receiver of each initiating message behaves (the AMF for gNB-initiated procedures, the gNB for the AMF's). */
+  responder: NgapBehaviour;
+  /** Per-procedure overrides of `responder`, field by field. */
+  procedures: Partial<Record<NgapProcedure, Partial<NgapBehaviour>>>;
+}
+
 export interface Scenario {
   /** Seed of every random choice: same seed, same decisions for the same requests. */
   seed: number;
@@ -58,6 +83,7 @@ export interface Scenario {
   maxPacketsPerSecond: number;
   pfcp: PfcpScenario;
   gtpu: GtpuScenario;
+  ngap: NgapScenario;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object | null ? DeepPartial<T[K]> : T[K] };
@@ -93,6 +119,16 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
     gpduSize: 200,
     qfi: 9,
     n9: true,
+  },
+  ngap: {
+    enabled: true,
+    uesPerSecond: 2,
+    ueHoldMs: 1000,
+    responseTimeoutMs: 2000,
+    sackDelayMs: 200,
+    sackEveryPackets: 2,
+    responder: { delay: { kind: 'lognormal', medianMs: 2, sigma: 0.5 }, rejectRate: 0, noResponseRate: 0 },
+    procedures: {},
   },
 }) as Scenario;
 
@@ -167,6 +203,7 @@ interface Shape {
 
 const BEHAVIOUR: Shape = { delay: distribution, rejectRate: probability, rejectCauses: causes, noResponseRate: probability, dropFirstCopyRate: probability };
 const ECHO_BEHAVIOUR: Shape = { delay: distribution, noResponseRate: probability, dropFirstCopyRate: probability };
+const NGAP_BEHAVIOUR: Shape = { delay: distribution, rejectRate: probability, noResponseRate: probability };
 
 const SHAPE: Shape = {
   seed: integer(0, 0xffffffff),
@@ -192,6 +229,16 @@ const SHAPE: Shape = {
     gpduSize: integer(28, 1400),
     qfi: (v, path, out) => (v === null ? undefined : integer(0, 63)(v, path, out)),
     n9: boolean,
+  },
+  ngap: {
+    enabled: boolean,
+    uesPerSecond: number(0, 1000),
+    ueHoldMs: integer(0, 3_600_000),
+    responseTimeoutMs: integer(10, 60_000),
+    sackDelayMs: integer(0, 500), // RFC 9260 §6.2: at most 500 ms
+    sackEveryPackets: integer(1, 16),
+    responder: NGAP_BEHAVIOUR,
+    procedures: Object.fromEntries(NGAP_PROCEDURE_NAMES.map((p) => [p, NGAP_BEHAVIOUR])),
   },
 };
 
@@ -239,6 +286,8 @@ function walk(v: unknown, shape: Shape, path: string, out: ScenarioProblem[], hi
 const HINTS: Record<string, string> = {
   'gtpu.responder.rejectRate': 'an Echo Response has no Cause, so echo can only be answered, ignored (noResponseRate) or answered late (dropFirstCopyRate)',
   'gtpu.responder.rejectCauses': 'an Echo Response has no Cause',
+  'ngap.responder.rejectCauses': 'an NGAP unsuccessful outcome carries Cause misc/unspecified; the cause is not configurable',
+  'ngap.responder.dropFirstCopyRate': 'NGAP messages are not retransmitted (SCTP is reliable): use noResponseRate',
 };
 
 function merge<T>(base: T, over: unknown): T {
@@ -259,22 +308,32 @@ export function pfcpBehaviour(s: Scenario, procedure: PfcpProcedure): Behaviour 
   return procedure === 'Heartbeat' ? { ...b, rejectRate: 0 } : b;
 }
 
+/** Behaviour of the receiver of one NGAP procedure's initiating message: `responder` with that procedure's overrides. */
+export function ngapBehaviour(s: Scenario, procedure: NgapProcedure): Behaviour {
+  const b = merge(s.ngap.responder, s.ngap.procedures[procedure]);
+  // Only procedures with an unsuccessful outcome (TS 38.413 §8) can be rejected.
+  return { ...b, rejectRate: NGAP_PROCEDURES[procedure].unsuccessful ? b.rejectRate : 0, rejectCauses: [], dropFirstCopyRate: 0 };
+}
+
 /** Time after durationMs for outstanding transactions: the longest retransmission chain plus a margin. */
 export function graceMs(s: Scenario): number {
   const pfcp = (s.pfcp.n1 + 1) * s.pfcp.t1Ms;
   const echo = s.gtpu.echoIntervalMs > 0 ? (s.gtpu.n3 + 1) * s.gtpu.t3Ms : 0;
-  return Math.max(pfcp, echo) + GRACE_MARGIN_MS;
+  const n2 = s.ngap.enabled ? s.ngap.responseTimeoutMs + s.ngap.sackDelayMs : 0;
+  return Math.max(pfcp, echo, n2) + GRACE_MARGIN_MS;
 }
 
 /** Nominal packets per second the scenario generates (requests and responses, no retransmissions), by kind. */
-export function estimatePacketsPerSecond(s: Scenario, upfs = 2): { pfcp: number; echo: number; gpdu: number; total: number } {
+export function estimatePacketsPerSecond(s: Scenario, upfs = 2): { pfcp: number; echo: number; gpdu: number; ngap: number; total: number } {
   const p = s.pfcp;
   const perUpf = (p.heartbeatIntervalMs > 0 ? 2000 / p.heartbeatIntervalMs : 0) + 6 * p.sessionsPerSecond + 2 * p.reportsPerSecond;
   const pfcp = upfs * perUpf;
   const paths = s.gtpu.n9 ? 2 : 1;
   const echo = s.gtpu.echoIntervalMs > 0 ? (paths * 2000) / s.gtpu.echoIntervalMs : 0;
   const gpdu = s.gtpu.gpduPerSecond * paths;
-  return { pfcp, echo, gpdu, total: pfcp + echo + gpdu };
+  // Per UE: 9 NGAP messages, each in a DATA packet, and at most as many SACKs.
+  const ngap = s.ngap.enabled ? 18 * s.ngap.uesPerSecond : 0;
+  return { pfcp, echo, gpdu, ngap, total: pfcp + echo + gpdu + ngap };
 }
 
 function crossChecks(s: Scenario, out: ScenarioProblem[]): void {
@@ -293,13 +352,21 @@ function crossChecks(s: Scenario, out: ScenarioProblem[]): void {
     rates(pfcpBehaviour(s, proc), over ? `pfcp.procedures.${proc}` : 'pfcp.responder', s.pfcp.n1, 'pfcp.n1');
   }
   rates(s.gtpu.responder, 'gtpu.responder', s.gtpu.n3, 'gtpu.n3');
+  // NGAP (N2)
+  for (const proc of NGAP_PROCEDURE_NAMES) {
+    const over = s.ngap.procedures[proc];
+    if (!NGAP_PROCEDURES[proc].unsuccessful && over?.rejectRate) {
+      out.push({ path: `ngap.procedures.${proc}.rejectRate`, message: `must be 0: ${proc} has no unsuccessful outcome (TS 38.413 §8); only NGSetup and InitialContextSetup can be rejected` });
+    }
+    rates(ngapBehaviour(s, proc), over ? `ngap.procedures.${proc}` : 'ngap.responder', 0, '');
+  }
   const est = estimatePacketsPerSecond(s);
   if (est.total > s.maxPacketsPerSecond) {
     out.push({
       path: 'maxPacketsPerSecond',
       message:
-        `the rates add up to about ${Math.round(est.total)} packets/s (PFCP ${Math.round(est.pfcp)}, GTP-U echo ${Math.round(est.echo)}, G-PDU ${Math.round(est.gpdu)}), ` +
-        `more than ${s.maxPacketsPerSecond}: lower pfcp.sessionsPerSecond, pfcp.reportsPerSecond or gtpu.gpduPerSecond, or raise maxPacketsPerSecond (at most ${HARD_MAX_PACKETS_PER_SECOND})`,
+        `the rates add up to about ${Math.round(est.total)} packets/s (PFCP ${Math.round(est.pfcp)}, GTP-U echo ${Math.round(est.echo)}, G-PDU ${Math.round(est.gpdu)}, NGAP ${Math.round(est.ngap)}), ` +
+        `more than ${s.maxPacketsPerSecond}: lower pfcp.sessionsPerSecond, pfcp.reportsPerSecond, gtpu.gpduPerSecond or ngap.uesPerSecond, or raise maxPacketsPerSecond (at most ${HARD_MAX_PACKETS_PER_SECOND})`,
     });
   }
 }
