@@ -1,5 +1,5 @@
 /**
- * NGAP agent (N2, SCTP port 38412), run inside the gNB's or the AMF's
+ * NGAP agent (N2, SCTP port 38412 on the AMF), run inside the gNB's or the AMF's
  * namespace:  ip netns exec NS node ngap-agent.js '{"role":"gNB",…}'
  *
  * SCTP is spoken over a raw IP socket (the kernel has no SCTP sockets):
@@ -61,6 +61,9 @@ async function main(): Promise<void> {
 
   // ------------------------------------------------------------ association state
   let stage: Stage = 'closed';
+  // The AMF listens on 38412; the gNB's end is an ephemeral port (as a Linux client socket's would be), learnt by the AMF from the INIT.
+  const localPort = gnb ? rng.int(32768, 60999) : sctp.NGAP_PORT;
+  let peerPort = gnb ? sctp.NGAP_PORT : 0;
   const localTag = rng.uint32() || 1;
   let peerTag = 0;
   let nextTsn = rng.uint32();
@@ -87,7 +90,7 @@ async function main(): Promise<void> {
   );
 
   const sendChunks = (chunks: sctp.Chunk[], vtag = peerTag): void => {
-    const bytes = sctp.encodePacket({ srcPort: sctp.NGAP_PORT, dstPort: sctp.NGAP_PORT, vtag, chunks });
+    const bytes = sctp.encodePacket({ srcPort: localPort, dstPort: peerPort, vtag, chunks });
     try {
       sock.send(bytes, peer.address);
       sent.packets++;
@@ -361,7 +364,7 @@ async function main(): Promise<void> {
       }
       return;
     }
-    if (p.srcPort !== sctp.NGAP_PORT || p.dstPort !== sctp.NGAP_PORT) return void rt.count('otherPorts');
+    if (p.dstPort !== localPort || (peerPort !== 0 && p.srcPort !== peerPort)) return void rt.count('otherPorts');
     const first = p.chunks[0];
     // §8.5: an INIT carries tag 0; everything else must carry the tag we chose.
     if (first?.type === sctp.ChunkType.Init ? p.vtag !== 0 : p.vtag !== localTag) return void rt.count('wrongVerificationTag');
@@ -373,6 +376,7 @@ async function main(): Promise<void> {
           if (gnb) break;
           const i = sctp.decodeInit(c);
           peerTag = i.tag;
+          peerPort = p.srcPort;
           cumRecv = (i.initialTsn - 1) >>> 0;
           stage = 'cookie-wait';
           sendChunks([sctp.initAck({ tag: localTag, arwnd: ARWND, outStreams: STREAMS, inStreams: STREAMS, initialTsn: nextTsn }, cookie)], peerTag);

@@ -1,0 +1,225 @@
+/**
+ * N2 end to end: the testbed's gNB and AMF speak NGAP over SCTP (crafted on
+ * raw sockets), the real exporter watches the veths. Checked against the
+ * testbed's record (what each side sent, and which SACK acknowledged which
+ * DATA chunk) and against a capture on the bridge decoded by tshark.
+ */
+import { execFileSync } from 'child_process';
+import { ngapCounts, sackRoundTrips, Testbed, type RunRecord, type ScenarioInput } from '../sim/src';
+import { procedureOfCode } from '../sim/src/ngap';
+import { describeRoot } from './lib/env';
+import { startExporter, type RunningExporter } from './lib/exporter';
+import { Capture, sampleQuantile } from './lib/tshark';
+
+interface Row {
+  client: string;
+  server: string;
+  interface: string;
+  procedure: string;
+  count: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  rejected: number;
+  timeouts: number;
+}
+
+const seriesKey = (t: { client: string; server: string; procedure: string }): string => `${t.client}→${t.server}|${t.procedure}`;
+
+/** Prometheus text → value per "name{labels}" line. */
+function samples(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(name.length, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+const label = (labels: string, name: string): string => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1] ?? '';
+
+/**
+ * DATA→SACK times from a capture on the bridge, for the chunks nfscope can
+ * time: those whose TSN a SACK names as its cumulative TSN ack. Debian's
+ * tshark 4.0 leaves sctp.data_rtt / sctp.sack_rtt empty for this traffic, so
+ * tshark supplies the decoded fields and capture times (frame.time_epoch)
+ * and the pairing is done here: first SACK from the receiver naming the TSN.
+ */
+function captureExactRoundTrips(file: string, nameOf: (ip: string) => string): Map<string, number[]> {
+  const fields = ['frame.time_epoch', 'ip.src', 'ip.dst', 'ipv6.src', 'ipv6.dst', 'sctp.data_tsn_raw', 'ngap.procedureCode', 'sctp.sack_cumulative_tsn_ack_raw'];
+  const text = execFileSync('tshark', ['-r', file, '-Y', 'sctp', '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  // Outstanding DATA by sender and TSN: capture time (ns) and series.
+  const sent = new Map<string, { at: bigint; key: string }>();
+  const out = new Map<string, number[]>();
+  const ns = (epoch: string): bigint => {
+    const [s, f = ''] = epoch.split('.');
+    return BigInt(s) * 1_000_000_000n + BigInt(f.padEnd(9, '0').slice(0, 9));
+  };
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    const [epoch, s4, d4, s6, d6, tsns, codes, cums] = line.split('\t');
+    const at = ns(epoch);
+    const from = nameOf(s4 || s6);
+    const to = nameOf(d4 || d6);
+    // A bundled SACK comes first in the packet: acknowledge before recording this packet's DATA.
+    for (const cum of cums ? cums.split(',') : []) {
+      const d = sent.get(`${to}|${cum}`);
+      if (!d) continue;
+      sent.delete(`${to}|${cum}`);
+      out.set(d.key, [...(out.get(d.key) ?? []), Number(at - d.at) / 1e6]);
+    }
+    if (!tsns) continue;
+    const code = Number(codes.split(',')[0]);
+    sent.set(`${from}|${tsns.split(',')[0]}`, { at, key: `${from}→${to}|${procedureOfCode(code) ?? `procedure_${code}`}` });
+  }
+  return out;
+}
+
+describeRoot('N2: NGAP over SCTP on the testbed', () => {
+  let tb: Testbed;
+  let ex: RunningExporter | undefined;
+  let capture: Capture | undefined;
+
+  async function measure(scenario: ScenarioInput): Promise<{ record: RunRecord; rows: Row[]; metrics: string; file: string }> {
+    ex = await startExporter(tb.exporterConfigYaml({ requestTimeout: '2s' }));
+    capture = await Capture.start(tb.bridge, 'sctp');
+    const record = await tb.run(scenario);
+    const file = await capture.stop();
+    await new Promise((r) => setTimeout(r, 2500)); // two exporter reads
+    const s = await ex.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m');
+    const metrics = await ex.getText('/metrics');
+    await ex.stop();
+    ex = undefined;
+    return { record, rows: s.latency.filter((r) => r.interface === 'N2'), metrics, file };
+  }
+
+  beforeAll(() => {
+    tb = Testbed.create({ ipv6: true });
+  });
+  afterEach(async () => {
+    await ex?.stop('SIGKILL');
+    ex = undefined;
+    await capture?.stop();
+    capture?.remove();
+    capture = undefined;
+  });
+  afterAll(() => {
+    tb?.destroy();
+    expect(tb.leftovers()).toEqual([]);
+  });
+
+  const check = async (scenario: ScenarioInput, sackDelayMs: number): Promise<void> => {
+    const { record, rows, metrics, file } = await measure(scenario);
+    expect(record.interrupted).toBe(false);
+    const n2 = record.ngap!;
+    expect(n2.unmatched).toEqual([]);
+
+    // Procedures: initiating messages per initiator, responder and procedure; class 1 outcomes.
+    const want = ngapCounts(n2.procedures);
+    expect([...want.keys()].map((k) => k.split('|')[1]).sort()).toEqual(
+      ['DownlinkNASTransport', 'InitialContextSetup', 'InitialUEMessage', 'NGSetup', 'PDUSessionResourceSetup', 'UEContextRelease', 'UplinkNASTransport'].sort(),
+    );
+    const procs = samples(metrics, 'nfscope_procedures_total');
+    const outcomes = samples(metrics, 'nfscope_requests_total');
+    const got = new Map<string, { sent: number; successful: number; unsuccessful: number; timeouts: number }>();
+    const entry = (l: string) => {
+      const k = `${label(l, 'client_nf')}→${label(l, 'server_nf')}|${label(l, 'procedure')}`;
+      const e = got.get(k) ?? { sent: 0, successful: 0, unsuccessful: 0, timeouts: 0 };
+      got.set(k, e);
+      return e;
+    };
+    for (const [l, v] of procs) if (label(l, 'interface') === 'N2') entry(l).sent += v;
+    for (const [l, v] of outcomes) {
+      if (label(l, 'interface') !== 'N2') continue;
+      const o = label(l, 'outcome');
+      if (o === 'accepted') entry(l).successful += v;
+      else if (o === 'rejected') entry(l).unsuccessful += v;
+      else throw new Error(`unexpected N2 outcome ${l} ${v}`);
+    }
+    // nfscope does not time NGAP procedures out (it pairs SCTP, not NGAP): compare what it sees on the wire.
+    const wire = new Map([...want].map(([k, w]) => [k, { ...w, timeouts: 0 }]));
+    expect(Object.fromEntries(got)).toEqual(Object.fromEntries(wire));
+    const rejected = [...want.values()].reduce((a, w) => a + w.unsuccessful, 0);
+    expect(rejected).toBeGreaterThan(0);
+
+    // DATA→SACK: nfscope times the chunks a SACK names exactly; the record knows which those were.
+    const trips = sackRoundTrips(n2.data);
+    const byKey = new Map(rows.map((r) => [seriesKey(r), r]));
+    expect(Object.fromEntries([...byKey].map(([k, r]) => [k, r.count]))).toEqual(Object.fromEntries([...trips].map(([k, t]) => [k, t.length])));
+    const bundled = n2.data.filter((d) => d.sackBundled).length;
+    const cumulative = n2.data.filter((d) => d.ack === 'cumulative').length;
+    expect(n2.data.filter((d) => d.ack === 'none')).toEqual([]);
+
+    const ipName = new Map(tb.nfs.flatMap((n) => n.addresses.map((a) => [a, n.name] as [string, string])));
+    const oracle = captureExactRoundTrips(file, (ip) => ipName.get(ip) ?? ip);
+    const report: string[] = [`sackDelayMs ${sackDelayMs}: ${n2.data.length} DATA chunks, ${[...trips.values()].flat().length} timed (SACK bundled with DATA: ${bundled}), ${cumulative} acknowledged cumulatively`];
+    const outside: string[] = [];
+    for (const [k, times] of trips) {
+      const row = byKey.get(k)!;
+      expect({ k, capturedPairs: oracle.get(k)?.length ?? 0 }).toEqual({ k, capturedPairs: times.length });
+      if (times.length < 20) continue;
+      for (const [q, v] of [
+        [0.5, row.p50_ms],
+        [0.9, row.p90_ms],
+        [0.99, row.p99_ms],
+      ] as const) {
+        const ts = sampleQuantile(oracle.get(k)!, q);
+        const rec = sampleQuantile(times, q);
+        const line = `${k} p${q * 100} (n=${times.length}): nfscope ${v.toFixed(3)} ms, capture ${ts.toFixed(3)} ms (${((100 * (v - ts)) / ts).toFixed(2)} %), record ${rec.toFixed(3)} ms`;
+        report.push(line);
+        // Within 5 % of the capture (the bucket width is 3.2 %), or 50 µs: the capture is taken on the bridge,
+        // nfscope's hooks sit on the veths, and with delayed SACKs the distribution has two modes (≈0.1 ms and
+        // ≈200 ms) whose sparse middle makes a sub-millisecond quantile jump between neighbouring samples.
+        // Never above the record, which times the same round trip from the agents' sockets (a longer path), by more than a bucket.
+        if (Math.abs(v - ts) > Math.max(0.05 * ts, 0.05) || v > rec * 1.033) outside.push(line);
+      }
+    }
+    process.stdout.write(`${report.join('\n')}\n`);
+    expect(outside).toEqual([]);
+
+    // Packets per direction: what each side sent, as nfscope counted it on the N2 port.
+    const packets = samples(metrics, 'nfscope_packets_total');
+    const bytes = samples(metrics, 'nfscope_bytes_total');
+    for (const c of n2.packets) {
+      const l = `{src_nf="${c.from}",dst_nf="${c.to}",interface="N2"}`;
+      const overhead = 14 + (c.ipFamily === 4 ? 20 : 40); // Ethernet and IP headers
+      expect({ l, packets: packets.get(l), bytes: bytes.get(l) }).toEqual({ l, packets: c.packets, bytes: c.bytes + overhead * c.packets });
+    }
+  };
+
+  test('every N2 procedure counted per NF pair; DATA→SACK with the 200 ms delayed-SACK timer and bundling agrees with the record and the capture', async () => {
+    await check(
+      {
+        seed: 5,
+        durationMs: 10_000,
+        pfcp: { sessionsPerSecond: 1, reportsPerSecond: 1 },
+        gtpu: { gpduPerSecond: 10 },
+        ngap: {
+          uesPerSecond: 8,
+          ueHoldMs: 300,
+          responder: { delay: { kind: 'lognormal', medianMs: 3, sigma: 0.6 }, noResponseRate: 0.03 },
+          procedures: { NGSetup: { rejectRate: 0.5, noResponseRate: 0 }, InitialContextSetup: { rejectRate: 0.15 } },
+        },
+      },
+      200,
+    );
+  });
+
+  test('IPv6, a SACK for every packet at once (no delay): sub-millisecond round trips', async () => {
+    await check(
+      {
+        seed: 9,
+        durationMs: 6000,
+        ipFamily: 6,
+        pfcp: { sessionsPerSecond: 1, reportsPerSecond: 0 },
+        gtpu: { gpduPerSecond: 0 },
+        ngap: { uesPerSecond: 10, ueHoldMs: 100, sackDelayMs: 0, responder: { delay: { kind: 'uniform', minMs: 1, maxMs: 5 } }, procedures: { InitialContextSetup: { rejectRate: 0.2 } } },
+      },
+      0,
+    );
+  });
+});
