@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Progress } from './run';
 import { writeRecord } from './run';
 import { summarize, type RunRecord } from './record';
+import { summarizeNgap } from './ngap-record';
 import { describe as describeDelay } from './distributions';
 import { estimatePacketsPerSecond, loadScenario, resolveScenario, ScenarioError, type Scenario } from './scenario';
 import { Testbed, TESTBED_NFS } from './testbed';
@@ -36,6 +37,9 @@ Traffic (rates, delays, rejections and losses come from the scenario):
       Session Establishment, Modification, Deletion; Session Report from the UPFs
   N3  gnb-1 -> upf-1, GTP-U on UDP 2152: Echo, G-PDUs
   N9  upf-1 -> upf-2, GTP-U: Echo, the G-PDUs from gnb-1 forwarded
+  N2  gnb-1 <-> amf-1, NGAP over SCTP (raw sockets, AMF port 38412): NG Setup,
+      then per UE InitialUEMessage, NAS transport, Initial Context Setup,
+      PDU Session Resource Setup, UE Context Release
 
 Options:
   --duration DURATION     how long transactions are started (default: the
@@ -43,7 +47,7 @@ Options:
                           Outstanding requests then finish (T1 x (N1+1) at most)
   --scenario FILE         scenario JSON; every field is optional (sim/README.md)
   --seed N                seed of every random decision (overrides the scenario)
-  --record FILE           write the record (transactions, G-PDU counts) as JSON
+  --record FILE           write the record (transactions, G-PDUs, N2) as JSON
   --config-out FILE       write the exporter configuration for the testbed here
                           (default: a temporary file, removed at the end)
   --ipv6                  give the NFs IPv6 addresses too (implied by a
@@ -178,13 +182,29 @@ export function formatSummary(r: RunRecord): string {
     ),
     4,
   );
-  if (r.gpdu.length === 0) return tx;
-  const gpdu = table(
-    ['interface', 'from', 'to', 'G-PDU teid', 'sent', 'received', 'sent octets', 'received octets'],
-    r.gpdu.map((f) => [f.interface, f.from, f.to, `0x${f.teid.toString(16).padStart(8, '0')}`, f.sent.packets, f.received.packets, f.sent.bytes, f.received.bytes].map(String)),
-    4,
-  );
-  return `${tx}\n\n${gpdu}`;
+  const parts = [tx];
+  if (r.gpdu.length > 0) {
+    parts.push(
+      table(
+        ['interface', 'from', 'to', 'G-PDU teid', 'sent', 'received', 'sent octets', 'received octets'],
+        r.gpdu.map((f) => [f.interface, f.from, f.to, `0x${f.teid.toString(16).padStart(8, '0')}`, f.sent.packets, f.received.packets, f.sent.bytes, f.received.bytes].map(String)),
+        4,
+      ),
+    );
+  }
+  // N2: NGAP procedures, and the DATA→SACK transport round trips of their messages.
+  if (r.ngap && r.ngap.procedures.length > 0) {
+    parts.push(
+      table(
+        ['N2 initiator', 'responder', 'procedure', 'sent', 'successful', 'unsuccessful', 'timeouts', 'p50 ms', 'p99 ms', 'DATA', 'SACKed exactly', 'DATA→SACK p50 ms', 'max ms'],
+        summarizeNgap(r.ngap).map((x) =>
+          [x.initiator, x.responder, x.procedure, x.sent, x.successful, x.unsuccessful, x.timeouts, fmtMs(x.p50_ms), fmtMs(x.p99_ms), x.data, x.sackedExactly, fmtMs(x.sack_p50_ms), fmtMs(x.sack_max_ms)].map(String),
+        ),
+        3,
+      ),
+    );
+  }
+  return parts.join('\n\n');
 }
 
 function progressLine(id: string, p: Progress): string {
@@ -197,7 +217,8 @@ function scenarioLine(s: Scenario): string {
     `scenario: ${s.durationMs / 1000} s, seed ${s.seed}, IPv${s.ipFamily}, about ${Math.round(est.total)} packets/s; ` +
     `PFCP ${s.pfcp.sessionsPerSecond} sessions/s and ${s.pfcp.reportsPerSecond} reports/s per UPF, heartbeat every ${s.pfcp.heartbeatIntervalMs} ms, ` +
     `T1 ${s.pfcp.t1Ms} ms, N1 ${s.pfcp.n1}, delay ${describeDelay(s.pfcp.responder.delay)}; ` +
-    `GTP-U echo every ${s.gtpu.echoIntervalMs} ms, ${s.gtpu.gpduPerSecond} G-PDUs/s of ${s.gtpu.gpduSize} octets`
+    `GTP-U echo every ${s.gtpu.echoIntervalMs} ms, ${s.gtpu.gpduPerSecond} G-PDUs/s of ${s.gtpu.gpduSize} octets` +
+    (s.ngap.enabled ? `; NGAP ${s.ngap.uesPerSecond} UEs/s, delayed SACK ${s.ngap.sackDelayMs} ms or every ${s.ngap.sackEveryPackets} packets` : '')
   );
 }
 

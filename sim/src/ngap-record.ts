@@ -158,3 +158,66 @@ export function sackRoundTrips(data: readonly SctpDataRecord[]): Map<string, num
   }
   return out;
 }
+
+export interface NgapSummaryRow {
+  initiator: string;
+  responder: string;
+  procedure: NgapProcedure;
+  sent: number;
+  successful: number;
+  unsuccessful: number;
+  timeouts: number;
+  /** Class 1 response times (nearest rank), ms; null for class 2 or when nothing was answered. */
+  p50_ms: number | null;
+  p99_ms: number | null;
+  /** DATA chunks carrying this procedure's messages in either direction, and how many of them a SACK named exactly. */
+  data: number;
+  sackedExactly: number;
+  /** Their DATA→SACK round trips (nearest rank), ms. */
+  sack_p50_ms: number | null;
+  sack_max_ms: number | null;
+}
+
+const nearest = (sorted: number[], q: number): number | null => (sorted.length === 0 ? null : sorted[Math.max(1, Math.ceil(q * sorted.length)) - 1]);
+
+/** Per initiator, responder and procedure: what `nfscope testbed` prints at the end of a run. */
+export function summarizeNgap(r: NgapRecord): NgapSummaryRow[] {
+  const rows = new Map<string, { row: NgapSummaryRow; lat: number[]; rtt: number[] }>();
+  const get = (initiator: string, responder: string, procedure: NgapProcedure) => {
+    const k = `${initiator}|${responder}|${procedure}`;
+    let g = rows.get(k);
+    if (!g) {
+      g = {
+        row: { initiator, responder, procedure, sent: 0, successful: 0, unsuccessful: 0, timeouts: 0, p50_ms: null, p99_ms: null, data: 0, sackedExactly: 0, sack_p50_ms: null, sack_max_ms: null },
+        lat: [],
+        rtt: [],
+      };
+      rows.set(k, g);
+    }
+    return g;
+  };
+  for (const p of r.procedures) {
+    const g = get(p.initiator, p.responder, p.procedure);
+    g.row.sent++;
+    if (p.outcome === 'successful') g.row.successful++;
+    else if (p.outcome === 'unsuccessful') g.row.unsuccessful++;
+    else if (p.outcome === 'timeout') g.row.timeouts++;
+    if (p.latencyNs !== null) g.lat.push(p.latencyNs / 1e6);
+  }
+  for (const d of r.data) {
+    // A response travels responder → initiator: file it under the procedure's initiator.
+    const g = d.pdu === 'initiating' ? get(d.from, d.to, d.procedure) : get(d.to, d.from, d.procedure);
+    g.row.data++;
+    if (d.ack === 'exact' && d.rttNs !== null) {
+      g.row.sackedExactly++;
+      g.rtt.push(d.rttNs / 1e6);
+    }
+  }
+  return [...rows.values()]
+    .map(({ row, lat, rtt }) => {
+      lat.sort((a, b) => a - b);
+      rtt.sort((a, b) => a - b);
+      return { ...row, p50_ms: nearest(lat, 0.5), p99_ms: nearest(lat, 0.99), sack_p50_ms: nearest(rtt, 0.5), sack_max_ms: rtt.length ? rtt[rtt.length - 1] : null };
+    })
+    .sort((a, b) => a.initiator.localeCompare(b.initiator) || a.procedure.localeCompare(b.procedure));
+}

@@ -1,6 +1,6 @@
 import { ipv4Header } from './inet';
 import * as ngap from './ngap';
-import { NgapCollector, ngapCounts, sackRoundTrips, type NgapProcedureRecord, type SctpDataRecord } from './ngap-record';
+import { NgapCollector, ngapCounts, sackRoundTrips, summarizeNgap, type NgapProcedureRecord, type SctpDataRecord } from './ngap-record';
 import { planAgents, type PlanNf } from './plan';
 import { resolveScenario } from './scenario';
 import * as sctp from './sctp';
@@ -199,5 +199,13 @@ describe('N2 scenario, plan and record', () => {
     expect(r.unmatched.map((v) => v.tsn)).toEqual([9]);
     expect([...ngapCounts(r.procedures)]).toEqual([['gnb-1→amf-1|NGSetup', { sent: 2, successful: 1, unsuccessful: 1, timeouts: 0 }]]);
     expect([...sackRoundTrips(r.data)]).toEqual([['gnb-1→amf-1|NGSetup', [2, 4]]]);
+    // The printed summary files DATA under the procedure's initiator, whichever way the chunk went.
+    c.accept('sctp-data', data({ from: 'amf-1', to: 'gnb-1', pdu: 'successful', tsn: 50, rttNs: 6e6 }));
+    expect(summarizeNgap(c.result())).toEqual([
+      {
+        initiator: 'gnb-1', responder: 'amf-1', procedure: 'NGSetup', sent: 2, successful: 1, unsuccessful: 1, timeouts: 0,
+        p50_ms: 0.0001, p99_ms: 0.0001, data: 4, sackedExactly: 3, sack_p50_ms: 4, sack_max_ms: 6,
+      },
+    ]);
   });
 });
