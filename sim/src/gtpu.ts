@@ -138,8 +138,9 @@ export function echoResponse(seq: number): Buffer {
  * Session Information: PDU type 1 in the high nibble, then the QFI) is added,
  * as on N3 and N9.
  */
-export function gpdu(teid: number, tpdu: Buffer, opts: { qfi?: number } = {}): Buffer {
-  const extensions = opts.qfi === undefined ? undefined : [{ type: EXT_PDU_SESSION_CONTAINER, content: Buffer.from([0x10, opts.qfi & 0x3f]) }];
+export function gpdu(teid: number, tpdu: Buffer, opts: { qfi?: number; downlink?: boolean } = {}): Buffer {
+  // DL PDU Session Information (§5.5.2.1) is PDU type 0, UL (§5.5.2.2) PDU type 1; both have the QFI in the second octet.
+  const extensions = opts.qfi === undefined ? undefined : [{ type: EXT_PDU_SESSION_CONTAINER, content: Buffer.from([opts.downlink ? 0x00 : 0x10, opts.qfi & 0x3f]) }];
   return encodeGtpu({ type: GtpuType.GPdu, teid, extensions, payload: tpdu });
 }
 
@@ -176,4 +177,10 @@ const DN_PORT = 43001;
 export function uplinkTpdu(size: number): Buffer {
   if (size < MIN_IPV4_UDP_PACKET) throw new RangeError(`a T-PDU of ${size} octets cannot hold IPv4 and UDP headers (${MIN_IPV4_UDP_PACKET})`);
   return ipv4UdpPacket(UE_ADDRESS, DN_ADDRESS, UE_PORT, DN_PORT, Buffer.alloc(size - MIN_IPV4_UDP_PACKET, 0x5a));
+}
+
+/** A downlink T-PDU of exactly `size` octets: the data-network host's answer to the UE. */
+export function downlinkTpdu(size: number): Buffer {
+  if (size < MIN_IPV4_UDP_PACKET) throw new RangeError(`a T-PDU of ${size} octets cannot hold IPv4 and UDP headers (${MIN_IPV4_UDP_PACKET})`);
+  return ipv4UdpPacket(DN_ADDRESS, UE_ADDRESS, DN_PORT, UE_PORT, Buffer.alloc(size - MIN_IPV4_UDP_PACKET, 0xa5));
 }

@@ -26,7 +26,7 @@ export type AgentSpec =
   | { nf: string; netns: string; script: 'ngap-agent'; args: NgapAgentArgs };
 
 /** TEIDs of the simulated PDU session's tunnels (chosen by the receiving side). */
-export const TEID = { n3Uplink: 0x00000100, n9Uplink: 0x00000200 } as const;
+export const TEID = { n3Uplink: 0x00000100, n9Uplink: 0x00000200, n3Downlink: 0x00000300, n9Downlink: 0x00000400 } as const;
 
 /** The NFs the traffic needs, by name. */
 export const REQUIRED_NFS = ['gnb-1', 'smf-1', 'upf-1', 'upf-2'] as const;
@@ -84,6 +84,22 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
     }),
   );
   if (g.n9) agents.push(gtpuAgent(upf2, { echo: echo([]), send: [], receive: [{ teid: TEID.n9Uplink, interface: 'N9' }], forward: [] }));
+
+  // Downlink G-PDUs: from the anchor UPF (upf-2 behind N9, else upf-1) to gnb-1, through upf-1.
+  if (g.downlinkGpduPerSecond > 0) {
+    const args = (nf: PlanNf): GtpuAgentArgs => {
+      const a = agents.find((x) => x.nf === nf.name && x.script === 'gtpu-agent');
+      if (!a || a.script !== 'gtpu-agent') throw new Error(`no GTP-U agent on ${nf.name}`);
+      return a.args;
+    };
+    const flow = (to: PlanNf, i: 'N3' | 'N9', teid: number) => ({ to: ref(to), interface: i, teid, perSecond: g.downlinkGpduPerSecond, size: g.gpduSize, qfi: g.qfi, downlink: true });
+    args(gnb).receive.push({ teid: TEID.n3Downlink, interface: 'N3' });
+    if (g.n9) {
+      args(upf2).send.push(flow(upf1, 'N9', TEID.n9Downlink));
+      args(upf1).receive.push({ teid: TEID.n9Downlink, interface: 'N9' });
+      args(upf1).forward.push({ inTeid: TEID.n9Downlink, to: ref(gnb), interface: 'N3', teid: TEID.n3Downlink });
+    } else args(upf1).send.push(flow(gnb, 'N3', TEID.n3Downlink));
+  }
 
   // N2: NGAP over SCTP between gnb-1 and amf-1.
   if (s.ngap.enabled) {

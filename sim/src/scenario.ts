@@ -40,6 +40,8 @@ export interface GtpuScenario {
   responder: EchoBehaviour;
   /** Uplink G-PDUs per second from gnb-1 to upf-1 (forwarded by upf-1 to upf-2 when n9). */
   gpduPerSecond: number;
+  /** Downlink G-PDUs per second from the session's anchor (upf-2 when n9, forwarded by upf-1; else upf-1) to gnb-1. */
+  downlinkGpduPerSecond: number;
   /** Size of each G-PDU's T-PDU (the inner IPv4/UDP packet), in octets. */
   gpduSize: number;
   /** QFI of the PDU Session Container extension header; null = no extension header. */
@@ -116,6 +118,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
     n3: 0,
     responder: { delay: { kind: 'constant', ms: 0 }, noResponseRate: 0, dropFirstCopyRate: 0 },
     gpduPerSecond: 100,
+    downlinkGpduPerSecond: 0,
     gpduSize: 200,
     qfi: 9,
     n9: true,
@@ -226,6 +229,7 @@ const SHAPE: Shape = {
     n3: integer(0, 10),
     responder: ECHO_BEHAVIOUR,
     gpduPerSecond: number(0, HARD_MAX_PACKETS_PER_SECOND),
+    downlinkGpduPerSecond: number(0, HARD_MAX_PACKETS_PER_SECOND),
     gpduSize: integer(28, 1400),
     qfi: (v, path, out) => (v === null ? undefined : integer(0, 63)(v, path, out)),
     n9: boolean,
@@ -330,7 +334,7 @@ export function estimatePacketsPerSecond(s: Scenario, upfs = 2): { pfcp: number;
   const pfcp = upfs * perUpf;
   const paths = s.gtpu.n9 ? 2 : 1;
   const echo = s.gtpu.echoIntervalMs > 0 ? (paths * 2000) / s.gtpu.echoIntervalMs : 0;
-  const gpdu = s.gtpu.gpduPerSecond * paths;
+  const gpdu = (s.gtpu.gpduPerSecond + s.gtpu.downlinkGpduPerSecond) * paths;
   // Per UE: 9 NGAP messages, each in a DATA packet, and at most as many SACKs.
   const ngap = s.ngap.enabled ? 18 * s.ngap.uesPerSecond : 0;
   return { pfcp, echo, gpdu, ngap, total: pfcp + echo + gpdu + ngap };

@@ -24,7 +24,7 @@ export interface GtpuAgentArgs extends CommonArgs {
   /** How Echo Requests are answered (rejectRate is always 0: Echo Response has no Cause). */
   responder: Behaviour;
   /** G-PDU flows this NF originates. */
-  send: Array<{ to: NfRef; interface: GtpInterface; teid: number; perSecond: number; size: number; qfi: number | null }>;
+  send: Array<{ to: NfRef; interface: GtpInterface; teid: number; perSecond: number; size: number; qfi: number | null; downlink?: boolean }>;
   /** Tunnels that end here (TEIDs of this NF), with the interface they arrive on. */
   receive: Array<{ teid: number; interface: GtpInterface }>;
   /** Received tunnels passed on to a next hop with that hop's TEID. */
@@ -129,7 +129,8 @@ async function main(): Promise<void> {
     );
     for (const s of args.send) {
       // One datagram, sent again and again: it is not modified after creation, so reusing it is safe.
-      const datagram = gtpu.gpdu(s.teid, gtpu.uplinkTpdu(s.size), s.qfi === null ? {} : { qfi: s.qfi });
+      const tpdu = s.downlink ? gtpu.downlinkTpdu(s.size) : gtpu.uplinkTpdu(s.size);
+      const datagram = gtpu.gpdu(s.teid, tpdu, s.qfi === null ? {} : { qfi: s.qfi, downlink: s.downlink });
       const to = { address: s.to.address, port: gtpu.GTPU_PORT };
       const what = { direction: 'sent' as const, interface: s.interface, from: args.name, to: s.to.name, teid: s.teid };
       tickers.push(
