@@ -5,9 +5,12 @@
  * DATA chunk) and against a capture on the bridge decoded by tshark.
  */
 import { execFileSync } from 'child_process';
+import * as path from 'path';
 import { ngapCounts, sackRoundTrips, Testbed, type RunRecord, type ScenarioInput } from '../sim/src';
+import * as ngap from '../sim/src/ngap';
 import { procedureOfCode } from '../sim/src/ngap';
-import { describeRoot } from './lib/env';
+import * as sctp from '../sim/src/sctp';
+import { describeRoot, REPO, waitFor } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
 import { Capture, sampleQuantile } from './lib/tshark';
 
@@ -221,5 +224,72 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
       },
       0,
     );
+  });
+
+  test('malformed SCTP and NGAP input counts nothing; a packet reads at most 4 chunks', async () => {
+    ex = await startExporter(tb.exporterConfigYaml({ requestTimeout: '2s' }));
+    const [gnb, amf] = ['gnb-1', 'amf-1'].map((n) => tb.nfs.find((x) => x.name === n)!);
+    const send = (from: typeof gnb, to: typeof gnb, ...packets: Buffer[]): void => {
+      execFileSync('ip', ['netns', 'exec', from.netns, process.execPath, path.join(REPO, 'test/tools/send-raw.js'), '--proto', '132', '--to', to.ipv4, '--gap-ms', '5', ...packets.flatMap((p) => ['--hex', p.toString('hex')])]);
+    };
+    const pkt = (...chunks: sctp.Chunk[]): Buffer => sctp.encodePacket({ srcPort: 40000, dstPort: 38412, vtag: 7, chunks });
+    const back = (...chunks: sctp.Chunk[]): Buffer => sctp.encodePacket({ srcPort: 38412, dstPort: 40000, vtag: 8, chunks });
+    const msg = (m: ngap.NgapMessage): Buffer => ngap.encode(m);
+    const dataChunk = (tsn: number, payload: Buffer, ppid = 60): sctp.Chunk => sctp.data({ tsn, stream: 0, ssn: 0, ppid, payload });
+    const raw = (type: number, value: Buffer): Buffer => {
+      const b = Buffer.alloc(4 + value.length);
+      b[0] = type;
+      b.writeUInt16BE(b.length, 2);
+      value.copy(b, 4);
+      return b;
+    };
+    /** An SCTP packet whose chunk bytes are given as is (lengths as written, checksum filled in). */
+    const rawPkt = (...chunkBytes: Buffer[]): Buffer => {
+      const h = Buffer.alloc(12);
+      h.writeUInt16BE(40000, 0);
+      h.writeUInt16BE(38412, 2);
+      h.writeUInt32BE(7, 4);
+      const b = Buffer.concat([h, ...chunkBytes]);
+      b.writeUInt32LE(sctp.crc32c(b), 8);
+      return b;
+    };
+    const ngSetup = msg(ngap.request('NGSetup'));
+    const initialUe = msg(ngap.request('InitialUEMessage', { ran: 1 }));
+
+    send(
+      gnb,
+      amf,
+      pkt().subarray(0, 8), // shorter than the common header
+      rawPkt(Buffer.from([0, 3, 0, 0]), raw(0, Buffer.alloc(16))), // a chunk of length 0 first: the walk must stop
+      rawPkt(raw(0, Buffer.from([0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 60, 0]))), // DATA of 17 octets: no NGAP procedure code
+      rawPkt((() => { const c = raw(0, Buffer.concat([Buffer.from([0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 60]), ngSetup])); c.writeUInt16BE(c.length + 40, 2); return c; })()), // DATA longer than the packet
+      pkt(dataChunk(11, ngSetup, 46)), // not NGAP (PPID 46)
+      pkt(dataChunk(12, Buffer.from([0x60, 21, 0, 0]))), // no NGAP-PDU CHOICE of that value
+      pkt(sctp.sack(1, 1000)).subarray(0, 12 + 8), // SACK cut short
+      // Five DATA chunks with InitialUEMessage in one packet: the datapath reads four.
+      pkt(...[20, 21, 22, 23, 24].map((t) => dataChunk(t, initialUe))),
+    );
+    send(amf, gnb, back(sctp.sack(999, 1000)), back({ type: 3, flags: 0, value: Buffer.alloc(2) })); // a SACK for nothing sent; a SACK too short to read
+    // Then a well-formed NG Setup and its SACK: counted, so the datapath is still watching.
+    send(gnb, amf, pkt(dataChunk(100, ngSetup)));
+    send(amf, gnb, back(sctp.sack(100, 1000)));
+
+    const counts = async (): Promise<Record<string, number>> => {
+      const m = await ex!.getText('/metrics');
+      const out: Record<string, number> = {};
+      for (const [l, v] of samples(m, 'nfscope_procedures_total')) if (label(l, 'interface') === 'N2') out[`${label(l, 'client_nf')}→${label(l, 'server_nf')}|${label(l, 'procedure')}`] = v;
+      for (const [l, v] of samples(m, 'nfscope_requests_total')) if (label(l, 'interface') === 'N2') out[`outcome ${label(l, 'procedure')} ${label(l, 'outcome')}`] = v;
+      return out;
+    };
+    await waitFor('the NG Setup round trip', async () => ((await ex!.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m')).latency.some((r) => r.interface === 'N2' && r.procedure === 'NGSetup') ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 2500)); // past the in-flight timeout and a sweep: nothing else may appear
+    expect(await counts()).toEqual({ 'gnb-1→amf-1|NGSetup': 1, 'gnb-1→amf-1|InitialUEMessage': 4 });
+    const rows = (await ex.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m')).latency.filter((r) => r.interface === 'N2');
+    // Only the NG Setup DATA was SACKed; the InitialUEMessage series exists (its procedures) without round trips.
+    expect(rows.map((r) => [seriesKey(r), r.count, r.timeouts])).toEqual([
+      ['gnb-1→amf-1|InitialUEMessage', 0, 0],
+      ['gnb-1→amf-1|NGSetup', 1, 0],
+    ]);
+    expect((await fetch(`${ex.url}/readyz`)).status).toBe(200);
   });
 });
