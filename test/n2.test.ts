@@ -184,6 +184,15 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
     process.stdout.write(`${report.join('\n')}\n`);
     expect(outside).toEqual([]);
 
+    // One association, set up and shut down as SCTP does (RFC 9260 §5.1, §9.2), every checksum right.
+    const chunkTypes = execFileSync('tshark', ['-r', file, '-o', 'sctp.checksum:CRC 32c', '-Y', 'sctp', '-T', 'fields', '-e', 'sctp.chunk_type', '-e', 'sctp.checksum.status'], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('\t'));
+    expect(chunkTypes.filter(([, ok]) => ok !== '1')).toEqual([]);
+    const control = chunkTypes.flatMap(([t]) => t.split(',')).filter((t) => !['0', '3'].includes(t));
+    expect(control).toEqual(['1', '2', '10', '11', '7', '8', '14']); // INIT … COOKIE ACK, SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE
+
     // Packets per direction: what each side sent, as nfscope counted it on the N2 port.
     const packets = samples(metrics, 'nfscope_packets_total');
     const bytes = samples(metrics, 'nfscope_bytes_total');

@@ -18,6 +18,8 @@
  * on after a delay, reject (procedures with an unsuccessful outcome), or
  * ignore. The receiver acknowledges DATA the way Linux does (sctp.ts,
  * SackPolicy). After durationMs no procedure is initiated; responses still go.
+ * Once nothing is outstanding, the gNB closes the association gracefully
+ * (SHUTDOWN, SHUTDOWN ACK, SHUTDOWN COMPLETE; RFC 9260 §9.2).
  */
 import type { Behaviour } from '../behaviour';
 import { decideFor } from '../behaviour';
@@ -46,10 +48,13 @@ const ARWND = 106_496;
 /** T1-init (RFC 9260 §6.3.1 recommends 3 s; the testbed's link is a bridge) and Max.Init.Retransmits. */
 const T1_INIT_MS = 1000;
 const MAX_INIT_RETRANSMITS = 8;
+/** T2-shutdown (RFC 9260 §9.2) and how often SHUTDOWN is sent before giving up. */
+const T2_SHUTDOWN_MS = 1000;
+const MAX_SHUTDOWNS = 3;
 /** TS 38.413 §8.7.1.4: after an NG Setup Failure the gNB may try again. */
 const NG_SETUP_RETRY_MS = 1000;
 
-type Stage = 'closed' | 'cookie-wait' | 'cookie-echoed' | 'established';
+type Stage = 'closed' | 'cookie-wait' | 'cookie-echoed' | 'established' | 'shutdown-sent' | 'shutdown-ack-sent' | 'shut';
 
 async function main(): Promise<void> {
   const args = AgentRuntime.parseArgs<NgapAgentArgs>(process.argv.slice(2), ['role', 'peer', 'ngap', 'behaviours']);
@@ -410,6 +415,23 @@ async function main(): Promise<void> {
         case sctp.ChunkType.Sack:
           onSack(sctp.decodeSack(c).cumTsnAck, at, hasData);
           break;
+        case sctp.ChunkType.Shutdown:
+          // The AMF: everything it sent is acknowledged by now (the gNB shuts down only then), so it answers at once.
+          if (gnb || (stage !== 'established' && stage !== 'shutdown-ack-sent')) break;
+          stage = 'shutdown-ack-sent';
+          sendChunks([sctp.shutdownAck()]);
+          break;
+        case sctp.ChunkType.ShutdownAck:
+          if (!gnb || stage !== 'shutdown-sent') break;
+          shutdownTimer?.cancel();
+          stage = 'shut';
+          // §8.5.1: SHUTDOWN COMPLETE carries the peer's tag (T bit clear).
+          sendChunks([sctp.shutdownComplete()]);
+          break;
+        case sctp.ChunkType.ShutdownComplete:
+          if (gnb || stage !== 'shutdown-ack-sent') break;
+          stage = 'shut';
+          break;
         case sctp.ChunkType.Data: {
           const d = sctp.decodeData(c);
           const gap = sctp.tsnDiff(d.tsn, cumRecv);
@@ -449,10 +471,33 @@ async function main(): Promise<void> {
   });
   rt.onEnd(() => tickers.forEach((t) => t.stop()));
   // Drained: no procedure waiting for a response, no response being prepared, every DATA acknowledged.
-  rt.setDrained(() => pending.size === 0 && unacked.size === 0 && ![...reacting].some((r) => isClass1(r.view.procedure)));
+  let shutdownTimer: Timer | undefined;
+  let shutdowns = 0;
+  const sendShutdown = (): void => {
+    if (stage !== 'shutdown-sent') return;
+    if (shutdowns++ >= MAX_SHUTDOWNS) {
+      rt.log(`no SHUTDOWN ACK from ${peer.name} after ${MAX_SHUTDOWNS} SHUTDOWNs`);
+      stage = 'shut';
+      return;
+    }
+    sendChunks([sctp.shutdown(cumRecv)]);
+    shutdownTimer = afterAtLeast(T2_SHUTDOWN_MS, sendShutdown);
+  };
+  const idle = (): boolean => pending.size === 0 && unacked.size === 0 && !sackPolicy.pending && ![...reacting].some((r) => isClass1(r.view.procedure));
+  // Drained: no procedure waiting for a response, no response being prepared, every DATA acknowledged, no SACK owed;
+  // then the association is shut down (by the gNB; the AMF waits for it, or for nothing if it was never set up).
+  rt.setDrained(() => {
+    if (!idle()) return false;
+    if (gnb && stage === 'established') {
+      stage = 'shutdown-sent';
+      sendShutdown();
+    }
+    return stage === 'shut' || (stage !== 'established' && stage !== 'shutdown-sent' && stage !== 'shutdown-ack-sent');
+  });
   rt.onShutdown((interrupted) => {
     initTimer?.cancel();
     sackTimer?.cancel();
+    shutdownTimer?.cancel();
     for (const t of timers) clearTimeout(t);
     for (const t of tickers) t.stop();
     for (const p of pending.values()) {
@@ -468,8 +513,8 @@ async function main(): Promise<void> {
     }
     for (const rec of unacked.values()) rt.emit({ t: 'sctp-data', ...rec });
     rt.emit({ t: 'sctp-packets', interface: 'N2', from: args.name, to: peer.name, ipFamily: sock.family, ...sent });
-    if (gnb && stage !== 'established') rt.log(`the SCTP association with ${peer.name} was never established (stage ${stage})`);
-    rt.count('associationEstablished', stage === 'established' ? 1 : 0);
+    if (gnb && stage !== 'shut' && !interrupted) rt.log(`the SCTP association with ${peer.name} did not shut down (stage ${stage})`);
+    rt.count('associationShutDown', stage === 'shut' ? 1 : 0);
     sock.close();
   });
   rt.run();
