@@ -121,6 +121,23 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
     const n2 = record.ngap!;
     expect(n2.unmatched).toEqual([]);
 
+    // The record is consistent with itself: every initiating message reached its receiver, and a class 1
+    // outcome is exactly the receiver's decision, no sooner than its processing delay.
+    const outcomeOf: Record<string, string> = { answer: 'successful', reject: 'unsuccessful', ignore: 'timeout' };
+    for (const p of n2.procedures) {
+      expect({ p: `${p.procedure} ${p.tsn}`, receiver: p.receiver !== null }).toEqual({ p: `${p.procedure} ${p.tsn}`, receiver: true });
+      if (p.class === 1 && p.receiver!.note === undefined) expect({ p: `${p.procedure} ${p.tsn}`, outcome: p.outcome }).toEqual({ p: `${p.procedure} ${p.tsn}`, outcome: outcomeOf[p.receiver!.decision] });
+      if (p.latencyNs !== null) expect(p.latencyNs / 1e6).toBeGreaterThanOrEqual(p.receiver!.delayMs);
+    }
+    // SACKs as Linux sends them: never later than the delayed-SACK timer (plus scheduling slack);
+    // with a timer, some chunks wait for it and some are acknowledged cumulatively by the 2nd-packet rule.
+    const rtts = n2.data.filter((d) => d.rttNs !== null).map((d) => d.rttNs! / 1e6);
+    expect(Math.max(...rtts)).toBeLessThan(sackDelayMs + 100);
+    if (sackDelayMs > 0) {
+      expect(rtts.filter((r) => r >= sackDelayMs).length).toBeGreaterThan(0);
+      expect(n2.data.filter((d) => d.ack === 'cumulative').length).toBeGreaterThan(0);
+    } else expect(n2.data.filter((d) => d.ack !== 'exact')).toEqual([]);
+
     // Procedures: initiating messages per initiator, responder and procedure; class 1 outcomes.
     const want = ngapCounts(n2.procedures);
     expect([...want.keys()].map((k) => k.split('|')[1]).sort()).toEqual(
