@@ -354,6 +354,7 @@ async function main(): Promise<void> {
   function onPacket(raw: Buffer): void {
     const at = epochNs();
     let bytes = raw;
+    // An IPv6 raw socket delivers no header, so the sender is not known here: on the testbed only the peer sends SCTP to this namespace.
     if (sock.family === 4) {
       const ip = sctp.ipv4Payload(raw);
       if (!ip || ip.src !== peer.address) return; // loopback wake-up, or not our peer
