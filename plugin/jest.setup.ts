@@ -4,7 +4,8 @@ import { TextDecoder, TextEncoder } from 'util';
 
 Object.assign(global, { TextEncoder, TextDecoder });
 
-if (!window.matchMedia) {
+// Tests that run in the node environment (the build test) have no window.
+if (typeof window !== 'undefined' && !window.matchMedia) {
   Object.defineProperty(window, 'matchMedia', {
     writable: true,
     value: (query: string) => ({
@@ -28,5 +29,7 @@ class NoopObserver {
     return [];
   }
 }
-Object.assign(global, { ResizeObserver: global.ResizeObserver ?? NoopObserver, IntersectionObserver: global.IntersectionObserver ?? NoopObserver });
-HTMLCanvasElement.prototype.getContext = (() => null) as never;
+if (typeof window !== 'undefined') {
+  Object.assign(global, { ResizeObserver: global.ResizeObserver ?? NoopObserver, IntersectionObserver: global.IntersectionObserver ?? NoopObserver });
+  HTMLCanvasElement.prototype.getContext = (() => null) as never;
+}
