@@ -73,6 +73,8 @@ module.exports = (env, argv) => ({
         },
       },
       { test: /\.m?js$/, resolve: { fullySpecified: false } },
+      // Grafana's .mjs builds import CommonJS packages (react-use/lib/*) by default export: loose interop, as Grafana's own build does.
+      { test: /\.mjs$/, include: /node_modules/, type: 'javascript/auto' },
       { test: /\.svg$/, type: 'asset/resource', generator: { filename: 'img/[name][ext]' } },
     ],
   },

@@ -47,4 +47,7 @@ fi
 say "compiling TypeScript"
 npm run -s build:ts -w exporter
 npm run -s build -w sim
+say "building the Grafana plugin (plugin/dist) and the browser test's host page (plugin/test-host/dist)"
+npm run -s build -w plugin
+npm run -s build:host -w plugin
 say "ready"
