@@ -42,14 +42,7 @@ module.exports = (env, argv) => ({
     clean: true,
     uniqueName: pluginJson.id,
   },
-  externals: [
-    ...EXTERNALS,
-    // Subpaths (rxjs/operators, react-dom/client) come from the same place.
-    ({ request }, callback) => {
-      if (/^(rxjs|react-dom|lodash)\//.test(request) && request !== 'react/jsx-runtime') return callback(undefined, request);
-      callback();
-    },
-  ],
+  externals: EXTERNALS,
   resolve: {
     extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs'],
     // @grafana/plugin-ui's ESM build lets webpack drop what this plugin does not use.

@@ -47,7 +47,14 @@ fi
 say "compiling TypeScript"
 npm run -s build:ts -w exporter
 npm run -s build -w sim
-say "building the Grafana plugin (plugin/dist) and the browser test's host page (plugin/test-host/dist)"
-npm run -s build -w plugin
-npm run -s build:host -w plugin
+# The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.
+stale() { [ ! -f "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
+if stale plugin/dist/module.js plugin/src plugin/webpack.config.js plugin/package.json plugin/README.md; then
+  say "building the Grafana plugin (plugin/dist)"
+  npm run -s build -w plugin
+fi
+if stale plugin/test-host/dist/host.js plugin/test-host plugin/package.json -not -path 'plugin/test-host/dist*'; then
+  say "building the plugin's browser-test host page (plugin/test-host/dist)"
+  npm run -s build:host -w plugin
+fi
 say "ready"
