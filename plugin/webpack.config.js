@@ -42,7 +42,14 @@ module.exports = (env, argv) => ({
     clean: true,
     uniqueName: pluginJson.id,
   },
-  externals: EXTERNALS,
+  externals: [
+    ...EXTERNALS,
+    // lodash/debounce and the like (in @grafana/plugin-ui): the function of Grafana's lodash, not a second copy.
+    ({ request }, callback) => {
+      const m = /^lodash\/([A-Za-z]+)$/.exec(request ?? '');
+      return m ? callback(undefined, ['lodash', m[1]]) : callback();
+    },
+  ],
   resolve: {
     extensions: ['.ts', '.tsx', '.js', '.jsx', '.mjs'],
     // @grafana/plugin-ui's ESM build lets webpack drop what this plugin does not use.
