@@ -11,6 +11,7 @@ say() { printf '[setup] %s\n' "$*"; }
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
+PACKAGES+=(chromium)  # headless browser for the Grafana plugin's browser test (driven by playwright-core)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -46,4 +47,14 @@ fi
 say "compiling TypeScript"
 npm run -s build:ts -w exporter
 npm run -s build -w sim
+# The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.
+stale() { [ ! -f "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
+if stale plugin/dist/module.js plugin/src plugin/webpack.config.js plugin/package.json plugin/README.md; then
+  say "building the Grafana plugin (plugin/dist)"
+  npm run -s build -w plugin
+fi
+if stale plugin/test-host/dist/host.js plugin/test-host plugin/package.json -not -path 'plugin/test-host/dist*'; then
+  say "building the plugin's browser-test host page (plugin/test-host/dist)"
+  npm run -s build:host -w plugin
+fi
 say "ready"

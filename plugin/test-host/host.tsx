@@ -1,0 +1,262 @@
+/**
+ * A stand-in for the Grafana page, for the browser test: it loads the built
+ * dist/module.js as Grafana does (an AMD module whose dependencies the page
+ * provides: React, @grafana/data, @grafana/ui are the real packages; the
+ * @grafana/runtime services a frontend data source uses are stood in for:
+ * getBackendSrv() fetching through the data proxy at /api/datasources/proxy,
+ * getTemplateSrv() with dashboard variables), renders the plugin's editors
+ * and runs its queries. The test drives it through window.nfscopeHost.
+ */
+import React, { useState } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import * as ReactDOM from 'react-dom';
+import * as emotionCss from '@emotion/css';
+import * as emotionReact from '@emotion/react';
+import * as grafanaData from '@grafana/data';
+import * as grafanaUi from '@grafana/ui';
+import lodash from 'lodash';
+import * as rxjs from 'rxjs';
+import { FakeTemplateSrv, type VariableState } from './template-srv';
+
+const { createTheme, dateTime, FieldType } = grafanaData;
+const theme = createTheme({ colors: { mode: 'dark' } });
+
+// ---- @grafana/runtime stand-in ------------------------------------------------
+
+interface FetchOptions {
+  url: string;
+  method?: string;
+  params?: Record<string, unknown>;
+  data?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** Every request the plugin made, for the test to look at. */
+const requests: Array<{ method: string; url: string; body?: unknown }> = [];
+
+function backendFetch(opts: FetchOptions): rxjs.Observable<unknown> {
+  return new rxjs.Observable((sub) => {
+    const qs = opts.params
+      ? new URLSearchParams(Object.entries(opts.params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString()
+      : '';
+    const url = qs ? `${opts.url}?${qs}` : opts.url;
+    const method = opts.method ?? 'GET';
+    requests.push({ method, url, body: opts.data });
+    const ctrl = new AbortController();
+    fetch(url, {
+      method,
+      signal: ctrl.signal,
+      headers: { Accept: 'application/json', ...(opts.data !== undefined ? { 'Content-Type': 'application/json' } : {}), ...opts.headers },
+      body: opts.data !== undefined ? JSON.stringify(opts.data) : undefined,
+    })
+      .then(async (res) => {
+        const text = await res.text();
+        let data: unknown = text;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          // Not JSON: keep the text, as Grafana's backendSrv does.
+        }
+        // Grafana's backendSrv errors with {status, statusText, data}.
+        if (!res.ok) sub.error({ status: res.status, statusText: res.statusText, data });
+        else {
+          sub.next({ data, status: res.status, statusText: res.statusText, ok: true, headers: res.headers, url, type: 'basic', redirected: false, config: opts });
+          sub.complete();
+        }
+      })
+      .catch((e) => sub.error({ status: 0, statusText: String(e), data: { message: String(e) } }));
+    return () => ctrl.abort();
+  });
+}
+
+const templateSrv = new FakeTemplateSrv();
+/** Names the plugin asked of @grafana/runtime that the stand-in does not have (the test fails on any). */
+const missingRuntime = new Set<string>();
+
+const runtimeExports: Record<string, unknown> = {
+  getBackendSrv: () => ({ fetch: backendFetch, datasourceRequest: (o: FetchOptions) => rxjs.lastValueFrom(backendFetch(o)) }),
+  getTemplateSrv: () => templateSrv,
+  config: { theme2: theme, featureToggles: {}, buildInfo: { version: '11.6.0', edition: 'Open Source' }, bootData: { user: {} } },
+  __esModule: true,
+};
+const runtime = new Proxy(runtimeExports, {
+  get(target, name) {
+    if (typeof name === 'string' && !(name in target) && name !== 'then' && name !== 'default') missingRuntime.add(name);
+    return target[name as string];
+  },
+});
+
+// ---- a tiny AMD loader, as Grafana's page has one for plugins -----------------
+
+const provided: Record<string, unknown> = {
+  react: React,
+  'react-dom': ReactDOM,
+  rxjs,
+  lodash,
+  '@emotion/css': emotionCss,
+  '@emotion/react': emotionReact,
+  '@grafana/data': grafanaData,
+  '@grafana/ui': grafanaUi,
+  '@grafana/runtime': runtime,
+};
+
+type Definition = { deps: string[]; factory: (...args: unknown[]) => unknown };
+let captured: Definition | undefined;
+function define(deps: string[] | ((...a: unknown[]) => unknown), factory?: (...args: unknown[]) => unknown) {
+  captured = Array.isArray(deps) ? { deps, factory: factory! } : { deps: [], factory: deps };
+}
+define.amd = {};
+(window as unknown as { define: typeof define }).define = define;
+
+async function loadAmd(url: string): Promise<{ deps: string[]; exports: Record<string, unknown> }> {
+  captured = undefined;
+  await new Promise<void>((resolve, reject) => {
+    const s = document.createElement('script');
+    s.src = url;
+    s.onload = () => resolve();
+    s.onerror = () => reject(new Error(`could not load ${url}`));
+    document.head.appendChild(s);
+  });
+  // Set by define() while the script ran (TypeScript cannot see that assignment).
+  const def = captured as Definition | undefined;
+  if (!def) throw new Error(`${url} did not call define(): not an AMD module`);
+  const { deps, factory } = def;
+  const missing = deps.filter((d) => !(d in provided));
+  if (missing.length) throw new Error(`${url} needs modules the Grafana page does not provide: ${missing.join(', ')}`);
+  const exports = factory(...deps.map((d) => provided[d])) as Record<string, unknown>;
+  return { deps, exports };
+}
+
+// ---- the page -----------------------------------------------------------------
+
+type Plugin = {
+  DataSourceClass: new (s: unknown) => any;
+  components: { ConfigEditor: React.ComponentType<any>; QueryEditor: React.ComponentType<any> };
+};
+
+let plugin: Plugin | undefined;
+let ds: any;
+const roots: Record<string, Root> = {};
+
+function mount(id: string, el: React.ReactElement) {
+  let node = document.getElementById(id);
+  if (!node) {
+    node = document.createElement('section');
+    node.id = id;
+    document.getElementById('app')!.appendChild(node);
+  }
+  roots[id] = roots[id] ?? createRoot(node);
+  roots[id].render(<grafanaUi.ThemeContext.Provider value={theme}>{el}</grafanaUi.ThemeContext.Provider>);
+}
+
+/** Plain data out of a frame, for the test (values kept; Grafana's Field objects do not serialize). */
+function plainFrame(f: grafanaData.DataFrame) {
+  return {
+    name: f.name,
+    refId: f.refId,
+    meta: f.meta,
+    length: f.length,
+    fields: f.fields.map((x) => ({
+      name: x.name,
+      type: x.type,
+      labels: x.labels,
+      config: x.config,
+      displayName: grafanaData.getFieldDisplayName(x, f),
+      values: Array.from(x.values as ArrayLike<unknown>),
+    })),
+  };
+}
+
+const state: { configOptions?: any; query?: any; runs: number } = { runs: 0 };
+
+function ConfigHost({ initial }: { initial: any }) {
+  const [options, setOptions] = useState(initial);
+  state.configOptions = options;
+  const Editor = plugin!.components.ConfigEditor;
+  return <Editor options={options} onOptionsChange={setOptions} />;
+}
+
+function QueryHost({ initial, range }: { initial: any; range: grafanaData.TimeRange }) {
+  const [query, setQuery] = useState(initial);
+  state.query = query;
+  const Editor = plugin!.components.QueryEditor;
+  return <Editor datasource={ds} query={query} range={range} onChange={setQuery} onRunQuery={() => (state.runs += 1)} />;
+}
+
+function timeRange(from: number, to: number): grafanaData.TimeRange {
+  return { from: dateTime(from), to: dateTime(to), raw: { from: dateTime(from), to: dateTime(to) } };
+}
+
+const host = {
+  ready: true,
+  requests,
+  state,
+  missingRuntime: () => [...missingRuntime],
+
+  async loadPlugin(url: string) {
+    const { deps, exports } = await loadAmd(url);
+    plugin = exports.plugin as Plugin;
+    if (!plugin?.DataSourceClass) throw new Error(`${url} exports no DataSourcePlugin named "plugin"`);
+    return { deps, exportNames: Object.keys(exports) };
+  },
+
+  /** Instance settings as Grafana gives them to the browser: no secureJsonData, the proxy URL. */
+  createDatasource(settings: { uid: string; jsonData?: Record<string, unknown> }) {
+    ds = new plugin!.DataSourceClass({
+      id: 1,
+      uid: settings.uid,
+      type: 'nfscope-ebpf-datasource',
+      name: 'nfscope',
+      url: `/api/datasources/proxy/uid/${settings.uid}`,
+      access: 'proxy',
+      jsonData: settings.jsonData ?? {},
+      readOnly: false,
+      meta: { id: 'nfscope-ebpf-datasource' },
+    });
+    return { defaultQuery: ds.getDefaultQuery(), hasVariableSupport: Boolean(ds.variables) };
+  },
+
+  renderConfig(options: any) {
+    mount('config', <ConfigHost initial={options} />);
+  },
+
+  renderQueryEditor(query: any, from: number, to: number) {
+    mount('editor', <QueryHost initial={query} range={timeRange(from, to)} />);
+  },
+
+  setVariables(vars: VariableState[]) {
+    templateSrv.variables = vars;
+  },
+
+  async testDatasource() {
+    return ds.testDatasource();
+  },
+
+  /** Runs targets as a panel would: one DataQueryRequest, frames back as plain data. */
+  async query(targets: any[], from: number, to: number, maxDataPoints = 300) {
+    const intervalMs = Math.max(1000, Math.floor((to - from) / maxDataPoints));
+    const res = await ds.query({
+      requestId: `host${Date.now()}`,
+      targets,
+      range: timeRange(from, to),
+      interval: `${intervalMs}ms`,
+      intervalMs,
+      maxDataPoints,
+      scopedVars: {},
+      timezone: 'utc',
+      app: 'dashboard',
+      startTime: Date.now(),
+    });
+    return { data: (res.data as grafanaData.DataFrame[]).map(plainFrame), errors: res.errors ?? [] };
+  },
+
+  /** A variable's values through the plugin's variable support, as Grafana's Query variable asks for them. */
+  async variableValues(query: any, from: number, to: number) {
+    const res: any = await rxjs.lastValueFrom(ds.variables.query({ targets: [query], range: timeRange(from, to), scopedVars: {} }));
+    const frame = res.data[0] as grafanaData.DataFrame;
+    const text = frame.fields.find((f) => f.name === 'text' && f.type === FieldType.string);
+    return text ? Array.from(text.values as ArrayLike<string>) : [];
+  },
+};
+
+(window as unknown as { nfscopeHost: typeof host }).nfscopeHost = host;

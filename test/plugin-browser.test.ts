@@ -1,0 +1,333 @@
+/**
+ * The Grafana plugin as Grafana runs it, against a real exporter watching the
+ * 5G testbed: headless Chromium (Debian's, driven by playwright-core) loads a
+ * host page that provides React, @grafana/data and @grafana/ui and loads the
+ * built plugin/dist/module.js as an AMD module; the plugin's requests go
+ * through a stand-in for Grafana's data proxy, which adds the bearer token
+ * from secureJsonData as plugin.json's route says. The test renders the
+ * config and query editors, runs every query kind and every query of every
+ * prebuilt dashboard, and checks the frames against what the testbed did.
+ * Screenshots go to test-results/plugin-browser/.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { spawnSync } from 'child_process';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Testbed, type RunRecord } from '../sim/src';
+import { describeRoot, REPO, SEND_UDP } from './lib/env';
+import { startExporter, type RunningExporter } from './lib/exporter';
+import { GrafanaStandIn } from './lib/grafana-standin';
+
+const PLUGIN = path.join(REPO, 'plugin');
+const DIST = path.join(PLUGIN, 'dist');
+const HOST = path.join(PLUGIN, 'test-host', 'dist');
+const CHROMIUM = '/usr/bin/chromium';
+const SHOTS = path.join(REPO, 'test-results', 'plugin-browser');
+const TOKEN = `nfscope-test-${process.pid}-${Date.now()}`;
+const UID = 'nfscope';
+
+/** What the plugin's frames look like once they left the page (host.tsx plainFrame). */
+interface Frame {
+  name?: string;
+  refId?: string;
+  meta?: { type?: string; preferredVisualisationType?: string; notices?: unknown[] };
+  length: number;
+  fields: Array<{ name: string; type: string; labels?: Record<string, string>; config: { unit?: string; color?: { fixedColor?: string } }; displayName: string; values: unknown[] }>;
+}
+interface QueryResult {
+  data: Frame[];
+  errors: Array<{ refId?: string; message: string }>;
+}
+
+function prerequisiteProblem(): string | null {
+  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh does)`;
+  if (!fs.existsSync(path.join(DIST, 'module.js'))) return 'plugin/dist/module.js is not built: npm run build -w plugin (scripts/setup.sh does)';
+  if (!fs.existsSync(path.join(HOST, 'host.js'))) return 'plugin/test-host/dist/host.js is not built: npm run build:host -w plugin (scripts/setup.sh does)';
+  return null;
+}
+
+const numbers = (f: Frame) => f.fields.filter((x) => x.type === 'number');
+const nonNull = (f: Frame) => numbers(f).reduce((n, x) => n + x.values.filter((v) => v !== null && v !== undefined).length, 0);
+const field = (f: Frame, name: string) => f.fields.find((x) => x.name === name)!;
+const sum = (xs: unknown[]) => xs.reduce<number>((a, v) => a + (typeof v === 'number' ? v : 0), 0);
+
+/** Whether a query's answer carries data: a value in a time series or histogram, a row in a table or graph. */
+function hasData(r: QueryResult): boolean {
+  return r.data.some((f) => (f.meta?.preferredVisualisationType === 'table' || f.meta?.preferredVisualisationType === 'nodeGraph' ? f.length > 0 : nonNull(f) > 0));
+}
+
+// Outside CI a missing browser or build skips, as a missing root does; with CI=true beforeAll fails on it.
+const missing = process.env.CI === 'true' ? null : prerequisiteProblem();
+const describeBrowser = missing ? (name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing})`, fn) : describeRoot;
+
+describeBrowser('Grafana plugin in headless Chromium against a live exporter on the testbed', () => {
+  let tb: Testbed | undefined;
+  let ex: RunningExporter | undefined;
+  let grafana: GrafanaStandIn | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  let record: RunRecord;
+  let from = 0;
+  let to = 0;
+  let profile = '';
+  const pageErrors: string[] = [];
+
+  const host = <T>(fn: string, ...args: unknown[]): Promise<T> =>
+    page.evaluate(([f, a]) => (globalThis as any).nfscopeHost[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+  const query = (targets: unknown[], f = from, t = to, maxDataPoints = 300) => host<QueryResult>("query", targets, f, t, maxDataPoints);
+  const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    const problem = prerequisiteProblem();
+    if (problem) throw new Error(problem);
+    fs.mkdirSync(SHOTS, { recursive: true });
+
+    tb = Testbed.create();
+    const tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-token-')), 'token');
+    fs.writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
+    ex = await startExporter(`${tb.exporterConfigYaml({ requestTimeout: '2s', node: 'testbed-node' })}api:\n  token_file: ${JSON.stringify(tokenFile)}\n`);
+
+    from = Date.now() - 1000;
+    // Rejections, lost responses and lost first copies, so that errors, timeouts and retransmissions have data.
+    record = await tb.run({
+      durationMs: 12_000,
+      pfcp: { t1Ms: 400, n1: 1, responder: { rejectRate: 0.05, noResponseRate: 0.03, dropFirstCopyRate: 0.03 } },
+      gtpu: { t3Ms: 400, n3: 1, responder: { noResponseRate: 0.05 } },
+    });
+    // Kernel drops: GTP-U to upf-1 after the run, when nothing listens there any more (NO_SOCKET).
+    const gnb = tb.nfs.find((n) => n.name === 'gnb-1')!;
+    const upf = tb.nfs.find((n) => n.name === 'upf-1')!;
+    const sent = spawnSync('ip', ['netns', 'exec', gnb.netns, process.execPath, SEND_UDP, '--to', upf.ipv4, '--port', '2152', '--count', '25'], { encoding: 'utf8' });
+    if (sent.status !== 0) throw new Error(`sending to a closed port failed: ${sent.stderr}`);
+    // request_timeout (2 s), a sweep and a read.
+    await new Promise((r) => setTimeout(r, 4000));
+    to = Date.now();
+
+    const pluginJson = JSON.parse(fs.readFileSync(path.join(DIST, 'plugin.json'), 'utf8'));
+    grafana = await GrafanaStandIn.start({
+      pluginId: pluginJson.id,
+      pluginDist: DIST,
+      hostDir: HOST,
+      routes: pluginJson.routes,
+      ds: { uid: UID, url: ex.url, jsonData: { defaultScope: 'node', timeout: 10 }, secureJsonData: { bearerToken: TOKEN } },
+    });
+
+    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-chromium-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1400, height: 1000 },
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await page.goto(`${grafana.url}/index.html`);
+    await page.waitForFunction(() => (globalThis as any).nfscopeHost?.ready === true);
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close().catch(() => undefined);
+    if (profile) fs.rmSync(profile, { recursive: true, force: true });
+    await grafana?.close();
+    await ex?.stop();
+    tb?.destroy();
+  });
+
+  test('dist/module.js loads as an AMD module needing only what the page provides', async () => {
+    const loaded = await host<{ deps: string[]; exportNames: string[] }>('loadPlugin', `/public/plugins/nfscope-ebpf-datasource/module.js`);
+    expect(loaded.exportNames).toContain('plugin');
+    expect(loaded.deps).toEqual(expect.arrayContaining(['react', '@grafana/data', '@grafana/ui', '@grafana/runtime']));
+    const created = await host<{ defaultQuery: { kind: string }; hasVariableSupport: boolean }>('createDatasource', { uid: UID, jsonData: { defaultScope: 'node', timeout: 10 } });
+    expect(created).toEqual({ defaultQuery: expect.objectContaining({ kind: 'latency_percentiles' }), hasVariableSupport: true });
+  });
+
+  test('config editor: URL and token typed in; the token stays in secureJsonData; the health check reports the exporter', async () => {
+    await host('renderConfig', { id: 1, uid: UID, name: 'nfscope', type: 'nfscope-ebpf-datasource', access: 'proxy', url: '', jsonData: {}, secureJsonFields: {} });
+    await page.fill('#nfscope-url', ex!.url);
+    await page.fill('#nfscope-token', TOKEN);
+    await page.getByRole('radio', { name: 'Cluster' }).click();
+    await page.fill('#nfscope-timeout', '10');
+    const options = await page.evaluate(() => (globalThis as any).nfscopeHost.state.configOptions);
+    expect(options).toMatchObject({ url: ex!.url, access: 'proxy', jsonData: { defaultScope: 'cluster', timeout: 10 }, secureJsonData: { bearerToken: TOKEN } });
+    expect(JSON.stringify({ ...options, secureJsonData: undefined })).not.toContain(TOKEN);
+    await shot('config-editor');
+
+    const health = await host<{ status: string; message: string }>('testDatasource');
+    expect(health.status).toBe('success');
+    expect(health.message).toContain('testbed-node');
+    expect(health.message).toContain(`kernel ${os.release()}`);
+    expect(health.message).toMatch(/[1-9]\d* of \d+ eBPF programs attached/);
+    expect(health.message).toContain(`${tb!.nfs.length} NFs configured`);
+    // The token reached the exporter from the proxy, never from the page.
+    const statusCall = grafana!.forwarded.find((f) => f.path === '/api/v1/status')!;
+    expect(statusCall.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    const pageRequests: Array<{ url: string }> = await page.evaluate(() => (globalThis as any).nfscopeHost.requests);
+    expect(JSON.stringify(pageRequests)).not.toContain(TOKEN);
+
+    grafana!.ds.secureJsonData.bearerToken = 'not-the-token';
+    try {
+      const refused = await host<{ status: string; message: string }>('testDatasource');
+      expect(refused.status).toBe('error');
+      expect(refused.message).toMatch(/rejected the credentials \(401.*Check the bearer token/);
+    } finally {
+      grafana!.ds.secureJsonData.bearerToken = TOKEN;
+    }
+  });
+
+  test('query editor: a new panel shows p50/p90/p99 with no edits; filters are fed by the label endpoints', async () => {
+    const created = await host<{ defaultQuery: Record<string, unknown> }>('createDatasource', { uid: UID, jsonData: { defaultScope: 'node', timeout: 10 } });
+    const fresh = { refId: 'A', ...created.defaultQuery };
+    const r = await query([fresh]);
+    expect(r.errors).toEqual([]);
+    expect(r.data.length).toBeGreaterThan(0);
+    expect(new Set(r.data.map((f) => field(f, 'value').labels!.quantile))).toEqual(new Set(['0.5', '0.9', '0.99']));
+
+    await host('renderQueryEditor', fresh, from, to);
+    await page.getByRole('combobox', { name: 'Client NF' }).click();
+    await page.getByRole('option', { name: 'smf-1' }).waitFor();
+    await shot('query-editor-filter');
+    await page.getByRole('option', { name: 'smf-1' }).click();
+    await page.getByRole('combobox', { name: 'Query kind' }).click();
+    await page.getByRole('option', { name: /^Request rate/ }).click();
+    await page.getByText('Options', { exact: true }).click();
+    await shot('query-editor-options');
+    const q = await page.evaluate(() => (globalThis as any).nfscopeHost.state.query);
+    expect(q).toMatchObject({ kind: 'request_rate', filters: { client_nf: ['smf-1'] } });
+    const labelCalls = grafana!.forwarded.filter((f) => f.path.startsWith('/api/v1/labels/client_nf/values'));
+    expect(labelCalls.length).toBeGreaterThan(0);
+    expect(labelCalls[0].path).toContain(`from=${from}`);
+    const rate = await query([q]);
+    expect(rate.errors).toEqual([]);
+    for (const f of rate.data) expect(field(f, 'value').labels!.client_nf).toBe('smf-1');
+  });
+
+  test('every query kind: frames of the documented shape, consistent with what the testbed did', async () => {
+    const est = record.transactions.filter((t) => t.client === 'smf-1' && t.server === 'upf-1' && t.procedure === 'SessionEstablishment');
+    expect(est.length).toBeGreaterThan(10);
+
+    const run = async (q: Record<string, unknown>) => {
+      const r = await query([{ refId: 'A', ...q }]);
+      expect(r.errors).toEqual([]);
+      expect(r.data.length).toBeGreaterThan(0);
+      for (const f of r.data) expect(f.refId).toBe('A');
+      return r.data;
+    };
+    const series = async (q: Record<string, unknown>, unit: string) => {
+      const frames = await run(q);
+      for (const f of frames) {
+        expect(f.fields.map((x) => x.type)).toEqual(['time', 'number']);
+        expect(field(f, 'value').config.unit).toBe(unit);
+      }
+      return frames;
+    };
+
+    const p = await series({ kind: 'latency_percentiles', filters: { client_nf: ['smf-1'], interface: ['N4'] } }, 's');
+    const pv = p.flatMap((f) => field(f, 'value').values.filter((v): v is number => typeof v === 'number'));
+    expect(pv.length).toBeGreaterThan(0);
+    // The testbed's PFCP responder answers after about 2 ms (lognormal); GTP-U echo at once.
+    for (const v of pv) expect(v).toBeGreaterThan(0), expect(v).toBeLessThan(1);
+
+    const rate = await series({ kind: 'request_rate', filters: { interface: ['N4'] }, groupBy: ['interface'] }, 'reqps');
+    expect(Math.max(...(field(rate[0], 'value').values as number[]))).toBeGreaterThan(1);
+    const errors = await series({ kind: 'error_ratio', groupBy: ['interface'] }, 'percentunit');
+    for (const f of errors) for (const v of field(f, 'value').values) if (v !== null) expect(v as number).toBeGreaterThanOrEqual(0), expect(v as number).toBeLessThanOrEqual(1);
+    const timeouts = await series({ kind: 'timeouts', groupBy: ['interface'] }, 'reqps');
+    expect(timeouts.some((f) => sum(field(f, 'value').values) > 0)).toBe(record.transactions.some((t) => t.outcome === 'timeout'));
+    await series({ kind: 'retransmissions', groupBy: ['interface'] }, 'reqps');
+    const drops = await series({ kind: 'drops', filters: { nf: ['upf-1'] } }, 'pps');
+    expect(drops.map((f) => field(f, 'value').labels!.reason)).toContain('NO_SOCKET');
+    await series({ kind: 'traffic', filters: { interface: ['N3'] } }, 'pps');
+    const bytes = await series({ kind: 'traffic', metric: 'bytes', filters: { interface: ['N3'] } }, 'Bps');
+    expect(bytes.some((f) => sum(field(f, 'value').values) > 0)).toBe(true);
+
+    const [heat] = await run({ kind: 'latency_heatmap', filters: { interface: ['N4'] } });
+    expect(heat.meta?.type).toBe('heatmap-rows');
+    const les = heat.fields.slice(1).map((x) => Number(x.labels!.le));
+    expect(les.length).toBeGreaterThan(1);
+    expect(les).toEqual([...les].sort((a, b) => a - b));
+    expect(heat.fields.slice(1).reduce((n, x) => n + sum(x.values), 0)).toBeGreaterThan(0);
+
+    const [dist] = await run({ kind: 'latency_distribution', filters: { interface: ['N4'] } });
+    expect(dist.meta?.type).toBe('histogram');
+    expect(field(dist, 'xMin').config.unit).toBe('s');
+    // Every completed N4 transaction is in the distribution once.
+    const n4Completed = record.transactions.filter((t) => t.interface === 'N4' && t.outcome !== 'timeout').length;
+    expect(sum(field(dist, 'count').values)).toBe(n4Completed);
+
+    const topo = await run({ kind: 'topology' });
+    const nodes = topo.find((f) => f.name === 'nodes')!;
+    const edges = topo.find((f) => f.name === 'edges')!;
+    expect(nodes.meta?.preferredVisualisationType).toBe('nodeGraph');
+    expect(field(nodes, 'id').values).toEqual(expect.arrayContaining(['smf-1', 'upf-1', 'upf-2', 'gnb-1']));
+    const acc = field(nodes, 'arc__accepted');
+    const rej = field(nodes, 'arc__rejected');
+    expect(acc.config.color?.fixedColor).toBe('green');
+    expect(rej.config.color?.fixedColor).toBe('red');
+    acc.values.forEach((a, i) => expect((a as number) + (rej.values[i] as number)).toBeCloseTo(1, 6));
+    expect(field(edges, 'id').values).toContain('smf-1->upf-1');
+    expect(field(edges, 'secondarystat').config.unit).toBe('s');
+
+    const [pairs] = await run({ kind: 'nf_pairs' });
+    expect(pairs.meta?.preferredVisualisationType).toBe('table');
+    const row = field(pairs, 'procedure').values.findIndex((v, i) => v === 'SessionEstablishment' && field(pairs, 'client_nf').values[i] === 'smf-1' && field(pairs, 'server_nf').values[i] === 'upf-1');
+    expect(row).toBeGreaterThanOrEqual(0);
+    // A request is a transaction that completed or timed out: the testbed's own count.
+    expect(field(pairs, 'requests').values[row]).toBe(est.length);
+    expect(field(pairs, 'p99').config.unit).toBe('s');
+    expect(field(pairs, 'rate').config.unit).toBe('reqps');
+  });
+
+  test('template variables: values from the variable support; a selection filters, All does not', async () => {
+    const nfs = await host<string[]>('variableValues', { refId: 'A', kind: 'nfs' }, from, to);
+    expect(nfs).toEqual(tb!.nfs.map((n) => n.name));
+    expect(await host<string[]>('variableValues', { refId: 'A', kind: 'interfaces' }, from, to)).toEqual(expect.arrayContaining(['N3', 'N4', 'N9']));
+    expect(await host<string[]>('variableValues', { refId: 'A', kind: 'nodes' }, from, to)).toEqual(['testbed-node']);
+    await host('setVariables', [{ name: 'client_nf', value: ['gnb-1', 'upf-1'], options: nfs }]);
+    const picked = await query([{ refId: 'A', kind: 'request_rate', filters: { client_nf: ['$client_nf'] } }]);
+    expect(new Set(picked.data.map((f) => field(f, 'value').labels!.client_nf))).toEqual(new Set(['gnb-1', 'upf-1']));
+    await host('setVariables', [{ name: 'client_nf', value: '$__all', options: nfs }]);
+    const all = await query([{ refId: 'A', kind: 'request_rate', filters: { client_nf: ['$client_nf'] } }]);
+    expect(new Set(all.data.map((f) => field(f, 'value').labels!.client_nf))).toEqual(new Set(record.transactions.map((t) => t.client)));
+  });
+
+  test('every query of every prebuilt dashboard runs through the plugin without error; which return data is reported', async () => {
+    const seen = new Set<string>(record.transactions.map((t) => t.interface));
+    const files = fs.readdirSync(path.join(PLUGIN, 'src', 'dashboards')).filter((f) => f.endsWith('.json')).sort();
+    const report: Array<{ dashboard: string; panel: string; refId: string; kind: string; data: boolean; frames: number; errors: string[]; why?: string }> = [];
+    for (const file of files) {
+      const dash = JSON.parse(fs.readFileSync(path.join(PLUGIN, 'src', 'dashboards', file), 'utf8'));
+      // The dashboard's variables as Grafana would set them up: options from the variable queries, All selected.
+      const vars = [];
+      for (const v of dash.templating.list) {
+        const options = await host<string[]>('variableValues', v.query, from, to);
+        vars.push({ name: v.name, value: '$__all', options });
+      }
+      await host('setVariables', vars);
+      for (const panel of dash.panels) {
+        const r = await query(panel.targets, from, to, panel.maxDataPoints ?? 300);
+        for (const t of panel.targets) {
+          const mine = { data: r.data.filter((f) => f.refId === t.refId), errors: r.errors.filter((e) => e.refId === t.refId) };
+          const ifaces: string[] = t.filters?.interface ?? [];
+          let why: string | undefined;
+          if (ifaces.length > 0 && !ifaces.some((i) => seen.has(i))) why = `the testbed made no ${ifaces.join('/')} traffic`;
+          else if (t.filters?.nf?.includes('unknown')) why = 'every testbed address belongs to a configured NF';
+          report.push({ dashboard: file, panel: panel.title, refId: t.refId, kind: t.kind, data: hasData(mine), frames: mine.data.length, errors: mine.errors.map((e) => e.message), why });
+        }
+      }
+    }
+    fs.writeFileSync(path.join(REPO, 'test-results', 'plugin-dashboard-queries.json'), `${JSON.stringify(report, null, 2)}\n`);
+    const lines = report.map((x) => `${x.data ? 'data   ' : x.errors.length ? 'ERROR  ' : 'no data'} ${x.dashboard} / ${x.panel} [${x.refId} ${x.kind}]${x.why && !x.data ? ` (${x.why})` : ''}${x.errors.length ? `: ${x.errors.join('; ')}` : ''}`);
+    console.log(`dashboard queries (${report.filter((x) => x.data).length} of ${report.length} with data):\n${lines.join('\n')}`);
+
+    expect(report.length).toBeGreaterThan(30);
+    expect(report.filter((x) => x.errors.length > 0)).toEqual([]);
+    // Data is required wherever the testbed made the traffic the query asks about.
+    expect(report.filter((x) => !x.data && !x.why)).toEqual([]);
+  });
+
+  test('the page saw no uncaught errors and used no @grafana/runtime service it lacks', async () => {
+    expect(pageErrors).toEqual([]);
+    expect(await host<string[]>('missingRuntime')).toEqual([]);
+  });
+});
