@@ -288,11 +288,14 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
     expect(new Set(picked.data.map((f) => field(f, 'value').labels!.client_nf))).toEqual(new Set(['gnb-1', 'upf-1']));
     await host('setVariables', [{ name: 'client_nf', value: '$__all', options: nfs }]);
     const all = await query([{ refId: 'A', kind: 'request_rate', filters: { client_nf: ['$client_nf'] } }]);
-    expect(new Set(all.data.map((f) => field(f, 'value').labels!.client_nf))).toEqual(new Set(record.transactions.map((t) => t.client)));
+    // Clients: every transaction's, and on N2 every DATA sender whose chunk a SACK named (a timed round trip).
+    const clients = [...record.transactions.map((t) => t.client), ...(record.ngap?.data ?? []).filter((d) => d.ack === 'exact').map((d) => d.from)];
+    expect(new Set(all.data.map((f) => field(f, 'value').labels!.client_nf))).toEqual(new Set(clients));
   });
 
   test('every query of every prebuilt dashboard runs through the plugin without error; which return data is reported', async () => {
     const seen = new Set<string>(record.transactions.map((t) => t.interface));
+    if ((record.ngap?.procedures.length ?? 0) > 0) seen.add('N2');
     const files = fs.readdirSync(path.join(PLUGIN, 'src', 'dashboards')).filter((f) => f.endsWith('.json')).sort();
     const report: Array<{ dashboard: string; panel: string; refId: string; kind: string; data: boolean; frames: number; errors: string[]; why?: string }> = [];
     for (const file of files) {
