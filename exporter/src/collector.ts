@@ -12,6 +12,7 @@ import { HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/l
 import { NfTable } from './nfs';
 import { OUTCOME_LABELS, procedureName } from './procedures';
 import { BucketHistogram } from './prom-histogram';
+import type { HistorySink } from './history/feed';
 
 export const VERSION: string = (require('../package.json') as { version: string }).version;
 
@@ -193,6 +194,8 @@ export class Collector {
   private readonly mapCapacity: Gauge<string>;
   /** unix seconds of the last completed read */
   lastReadAt = 0;
+  /** Where every tick's deltas also go: the query API's history (history/feed.ts). */
+  history?: HistorySink;
 
   constructor(
     private readonly dp: Datapath,
@@ -289,7 +292,11 @@ export class Collector {
     const drops = new Map<string, number>();
     for (const s of this.dp.readDrops()) addTo(drops, keyOf(dropLabels(nfs, this.dp.reasons, s), DROP_LABELS), Number(s.count));
     const dropDeltas = this.dropDeltas.update(drops);
-    for (const [k, d] of dropDeltas) this.dropsTotal.inc(labelsFromKey(k, DROP_LABELS), d);
+    for (const [k, d] of dropDeltas) {
+      const l = labelsFromKey<DropLabels>(k, DROP_LABELS);
+      this.dropsTotal.inc({ ...l }, d);
+      this.history?.drops(l, d);
+    }
     this.dropHistory.add(now, dropDeltas, (k) => labelsFromKey<DropLabels>(k, DROP_LABELS));
 
     const packets = new Map<string, number>();
@@ -302,8 +309,15 @@ export class Collector {
       addTo(packets, k, Number(s.packets));
       addTo(bytes, k, Number(s.bytes));
     }
-    for (const [k, d] of this.packetDeltas.update(packets)) this.packetsTotal.inc(labelsFromKey(k, TRAFFIC_LABELS), d);
-    for (const [k, d] of this.byteDeltas.update(bytes)) this.bytesTotal.inc(labelsFromKey(k, TRAFFIC_LABELS), d);
+    const packetDeltas = this.packetDeltas.update(packets);
+    const byteDeltas = this.byteDeltas.update(bytes);
+    for (const [k, d] of packetDeltas) this.packetsTotal.inc(labelsFromKey(k, TRAFFIC_LABELS), d);
+    for (const [k, d] of byteDeltas) this.bytesTotal.inc(labelsFromKey(k, TRAFFIC_LABELS), d);
+    if (this.history) {
+      for (const k of new Set([...packetDeltas.keys(), ...byteDeltas.keys()])) {
+        this.history.traffic(labelsFromKey<TrafficLabels>(k, TRAFFIC_LABELS), packetDeltas.get(k) ?? 0, byteDeltas.get(k) ?? 0);
+      }
+    }
 
     const runs = new Map<string, number>();
     const runNs = new Map<string, number>();
@@ -336,6 +350,7 @@ export class Collector {
       this.mapEntries.set({ map: m.name }, m.entries);
       this.mapCapacity.set({ map: m.name }, m.capacity);
     }
+    this.history?.commit(now);
     this.lastReadAt = now;
   }
 
@@ -391,7 +406,23 @@ export class Collector {
 
     const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
     this.latencyHistory.add(now, all, (k) => k);
+    if (this.history) this.feedLatency(all, labelsOf);
     for (const [k, l] of labelsOf) this.seriesLabels.set(k, l);
+  }
+
+  /** Hands the latency deltas of a tick (keys as in the latency history) to the history sink. */
+  private feedLatency(deltas: Map<string, number>, labelsOf: Map<string, LatencyLabels>): void {
+    const h = this.history!;
+    for (const [k, d] of deltas) {
+      const [kind, s, a, b] = k.split('|');
+      const l = labelsOf.get(s)!;
+      if (kind === 'L') h.histogram(l, Number(a), d);
+      else if (kind === 'S') h.latencySum(l, d);
+      else if (kind === 'T') h.timeouts(l, d);
+      else if (kind === 'R') h.retransmissions(l, d);
+      // NGAP initiating messages count procedures, not transactions.
+      else if (kind === 'O' && a !== OUTCOME_LABELS[NfOutcome.Initiated]) h.outcome(l, a, b, d);
+    }
   }
 
   /** Labels of every latency series seen, by series key. */

@@ -227,7 +227,7 @@ describe('parseConfig: YAML and document problems', () => {
     expectProblem(
       text,
       '',
-      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats)`,
+      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api)`,
     );
   });
 });
@@ -237,7 +237,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('nsf: []\n'),
       'nsf',
-      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats); did you mean "nfs"?',
+      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api); did you mean "nfs"?',
     );
   });
 
@@ -245,7 +245,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('metrics_port: 9400\n'),
       'metrics_port',
-      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats)',
+      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api)',
     );
   });
 
@@ -660,7 +660,7 @@ describe('parseConfig: peers', () => {
     expectProblem(
       minimal(`peers: [${JSON.stringify(peer)}]\n`),
       'peers[0]',
-      `${JSON.stringify(peer)} is not a peer address (expected host:port, [IPv6]:port or an http:// or https:// URL)`,
+      `${JSON.stringify(peer)} is not a peer address (expected host:port, [IPv6]:port, an http:// or https:// URL, or dns+http://NAME:PORT)`,
     );
   });
 
@@ -668,7 +668,7 @@ describe('parseConfig: peers', () => {
     expectProblem(
       minimal('peers: [9400]\n'),
       'peers[0]',
-      '9400 is not a string (expected host:port, [IPv6]:port or an http:// or https:// URL)',
+      '9400 is not a string (expected host:port, [IPv6]:port, an http:// or https:// URL, or dns+http://NAME:PORT)',
     );
   });
 

@@ -45,6 +45,25 @@ export interface Config {
   durationBuckets: number[];
   /** keep the kernel's BPF run-time statistics on while the exporter runs */
   programStats: boolean;
+  /** `history:` when given (defaults: history/store.ts) */
+  history?: HistoryConfig;
+  /** `peers_timeout:` when given; default 2 s */
+  peersTimeoutSeconds?: number;
+  /** `api:` when given */
+  api?: ApiConfig;
+}
+
+export interface HistoryConfig {
+  tiers?: { resolutionS: number; retentionS: number }[];
+  memoryLimitBytes?: number;
+  maxSeries?: number;
+}
+
+export interface ApiConfig {
+  /** the bearer token, read from token_file */
+  token?: string;
+  tokenFile?: string;
+  tls?: { cert: string; key: string };
 }
 
 export interface ConfigProblem {
@@ -63,7 +82,14 @@ export class ConfigError extends Error {
   }
 }
 
-const TOP_LEVEL_KEYS = ['node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats'];
+const TOP_LEVEL_KEYS = [
+  'node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats',
+  'history', 'peers_timeout', 'api',
+];
+const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series'];
+const TIER_KEYS = ['resolution', 'retention'];
+const API_KEYS = ['token_file', 'tls'];
+const TLS_KEYS = ['cert', 'key'];
 
 /** Default `le` bounds (seconds) of nfscope_request_duration_seconds: 100 µs to 60 s. */
 export const DEFAULT_DURATION_BUCKETS = [
@@ -311,7 +337,15 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
     programStats = top.program_stats as boolean;
   }
 
+  const history = top.history == null ? null : checkHistory(top.history, problems);
+  const peersTimeoutSeconds =
+    top.peers_timeout == null ? null : checkDuration(top.peers_timeout, 'peers_timeout', 0.1, 60, problems);
+  const api = top.api == null ? null : checkApi(top.api, problems);
+
   if (
+    history === undefined ||
+    peersTimeoutSeconds === undefined ||
+    api === undefined ||
     node === undefined ||
     interfaces === undefined ||
     nfs === undefined ||
@@ -322,7 +356,152 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   ) {
     return undefined;
   }
-  return { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats };
+  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats };
+  if (history) config.history = history;
+  if (peersTimeoutSeconds !== null) config.peersTimeoutSeconds = peersTimeoutSeconds;
+  if (api) config.api = api;
+  return config;
+}
+
+const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
+
+/** A duration: a number of seconds or a string like "500ms", "10s", "15m", "6h", "1d"; in [min, max] seconds. */
+function checkDuration(value: unknown, path: string, min: number, max: number, problems: Problems): number | undefined {
+  let seconds: number | undefined;
+  if (typeof value === 'number') seconds = value;
+  else if (typeof value === 'string') {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
+    if (m !== null) seconds = Number(m[1]) * DURATION_UNITS[m[2]];
+  }
+  if (seconds === undefined || !Number.isFinite(seconds)) {
+    problems.add(path, `${show(value)} is not a duration (expected a number of seconds or a string like "10s", "15m", "6h", "1d")`);
+    return undefined;
+  }
+  if (!(seconds >= min && seconds <= max)) {
+    problems.add(path, `${show(value)} is out of range (expected ${min} to ${max} seconds)`);
+    return undefined;
+  }
+  return seconds;
+}
+
+const SIZE_UNITS: Record<string, number> = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+function checkSize(value: unknown, path: string, problems: Problems): number | undefined {
+  let bytes: number | undefined;
+  if (typeof value === 'number') bytes = value;
+  else if (typeof value === 'string') {
+    const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|KiB|MiB|GiB)$/.exec(value);
+    if (m !== null) bytes = Number(m[1]) * SIZE_UNITS[m[2]];
+  }
+  if (bytes === undefined || !Number.isFinite(bytes)) {
+    problems.add(path, `${show(value)} is not a size (expected a number of bytes or a string like "96MiB", "200MB", "1GiB")`);
+    return undefined;
+  }
+  if (!(bytes >= 1024 ** 2 && bytes <= 64 * 1024 ** 3)) {
+    problems.add(path, `${show(value)} is out of range (expected 1MiB to 64GiB)`);
+    return undefined;
+  }
+  return Math.floor(bytes);
+}
+
+/**
+ * History tiers: each a resolution (whole seconds) and a retention that is a
+ * multiple of it; finer tiers first, resolution and retention both growing,
+ * at most 100 000 points per tier.
+ */
+function checkHistory(value: unknown, problems: Problems): HistoryConfig | undefined {
+  const map = checkMapping(value, 'history', `a mapping with the keys ${HISTORY_KEYS.join(', ')}`, HISTORY_KEYS, problems);
+  if (map === undefined) return undefined;
+  const out: HistoryConfig = {};
+  let ok = true;
+  if (map.tiers != null) {
+    const list = checkList(map.tiers, 'history.tiers', 'a list of { resolution, retention }', true, problems);
+    if (list === undefined) ok = false;
+    else if (list.length > 8) {
+      problems.add('history.tiers', `${list.length} tiers is too many (at most 8)`);
+      ok = false;
+    } else {
+      const tiers: { resolutionS: number; retentionS: number }[] = [];
+      list.forEach((item, i) => {
+        const path = indexPath('history.tiers', i);
+        const t = checkMapping(item, path, 'a mapping like { resolution: 10s, retention: 6h }', TIER_KEYS, problems);
+        if (t === undefined) return void (ok = false);
+        const resValue = required(t, 'resolution', path, 'a duration like "10s"', problems);
+        const retValue = required(t, 'retention', path, 'a duration like "6h"', problems);
+        const res = resValue === undefined ? undefined : checkDuration(resValue, `${path}.resolution`, 1, 86400, problems);
+        const ret = retValue === undefined ? undefined : checkDuration(retValue, `${path}.retention`, 1, 30 * 86400, problems);
+        if (res === undefined || ret === undefined) return void (ok = false);
+        if (!Number.isInteger(res)) return void (problems.add(`${path}.resolution`, `${show(resValue)} is not a whole number of seconds`), (ok = false));
+        if (ret % res !== 0 || ret <= res) return void (problems.add(`${path}.retention`, `${show(retValue)} is not a multiple (at least 2) of the resolution ${res} s`), (ok = false));
+        if (ret / res > 100_000) return void (problems.add(path, `${ret / res} points is too many (at most 100000 per tier)`), (ok = false));
+        const prev = tiers[tiers.length - 1];
+        if (prev && !(res > prev.resolutionS && ret > prev.retentionS)) {
+          return void (problems.add(path, `resolution and retention must both be larger than those of the tier before (${prev.resolutionS} s, ${prev.retentionS} s)`), (ok = false));
+        }
+        tiers.push({ resolutionS: res, retentionS: ret });
+      });
+      out.tiers = tiers;
+    }
+  }
+  if (map.memory_limit != null) {
+    const b = checkSize(map.memory_limit, 'history.memory_limit', problems);
+    if (b === undefined) ok = false;
+    else out.memoryLimitBytes = b;
+  }
+  if (map.max_series != null) {
+    const n = map.max_series;
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000) {
+      problems.add('history.max_series', `${show(n)} is not a series count (expected an integer from 1 to 1000000)`);
+      ok = false;
+    } else out.maxSeries = n;
+  }
+  return ok ? out : undefined;
+}
+
+function readable(value: unknown, path: string, what: string, problems: Problems): { file: string; text: string } | undefined {
+  const file = checkString(value, path, `the path of ${what}`, problems);
+  if (file === undefined) return undefined;
+  try {
+    return { file, text: readFileSync(file, 'utf8') };
+  } catch (err) {
+    problems.add(path, `cannot read ${what} ${show(file)}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
+/** api: token_file (one token, no white space inside) and tls (cert and key, PEM files). */
+function checkApi(value: unknown, problems: Problems): ApiConfig | undefined {
+  const map = checkMapping(value, 'api', `a mapping with the keys ${API_KEYS.join(', ')}`, API_KEYS, problems);
+  if (map === undefined) return undefined;
+  const out: ApiConfig = {};
+  let ok = true;
+  if (map.token_file != null) {
+    const r = readable(map.token_file, 'api.token_file', 'the token file', problems);
+    const token = r?.text.trim();
+    if (r === undefined) ok = false;
+    else if (!token || /\s/.test(token) || token.length < 16) {
+      problems.add('api.token_file', `${show(r.file)} must hold one token of at least 16 characters without white space`);
+      ok = false;
+    } else {
+      out.token = token;
+      out.tokenFile = r.file;
+    }
+  }
+  if (map.tls != null) {
+    const tls = checkMapping(map.tls, 'api.tls', 'a mapping like { cert: FILE, key: FILE }', TLS_KEYS, problems);
+    if (tls === undefined) ok = false;
+    else {
+      const certV = required(tls, 'cert', 'api.tls', 'the path of a PEM certificate (chain)', problems);
+      const keyV = required(tls, 'key', 'api.tls', 'the path of its PEM private key', problems);
+      const cert = certV === undefined ? undefined : readable(certV, 'api.tls.cert', 'the certificate', problems);
+      const key = keyV === undefined ? undefined : readable(keyV, 'api.tls.key', 'the private key', problems);
+      if (cert && !cert.text.includes('-----BEGIN CERTIFICATE-----')) problems.add('api.tls.cert', `${show(cert.file)} is not a PEM certificate`);
+      if (key && !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.text)) problems.add('api.tls.key', `${show(key.file)} is not a PEM private key`);
+      if (cert && key && cert.text.includes('-----BEGIN CERTIFICATE-----') && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.text)) out.tls = { cert: cert.file, key: key.file };
+      else ok = false;
+    }
+  }
+  return ok ? out : undefined;
 }
 
 function checkNodeName(value: unknown, path: string, problems: Problems): string | undefined {
@@ -568,7 +747,7 @@ function checkPorts(value: unknown, path: string, problems: Problems): number[] 
   return ports;
 }
 
-const PEER_FORMS = 'host:port, [IPv6]:port or an http:// or https:// URL';
+const PEER_FORMS = 'host:port, [IPv6]:port, an http:// or https:// URL, or dns+http://NAME:PORT';
 
 function checkPeers(value: unknown, problems: Problems): string[] | undefined {
   const list = checkList(value, 'peers', 'a list of peer exporters', false, problems);
@@ -595,6 +774,13 @@ const HOSTNAME_RE = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9](
 
 /** `host:port` and `[v6]:port` become `http://...`; URLs are kept. The result has no trailing slash. */
 function normalizePeer(peer: string): string | undefined {
+  // dns+http://NAME:PORT: NAME resolves (at query time) to every exporter.
+  const dns = /^dns\+(https?):\/\/([^/:[\]]+):(\d{1,5})\/?$/i.exec(peer);
+  if (dns) {
+    const port = Number(dns[3]);
+    if (!HOSTNAME_RE.test(dns[2]) || port < 1 || port > 65535) return undefined;
+    return `dns+${dns[1].toLowerCase()}://${dns[2].toLowerCase()}:${port}`;
+  }
   let url: URL;
   if (/^https?:\/\//i.test(peer)) {
     if (!URL.canParse(peer)) return undefined;

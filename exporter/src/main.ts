@@ -2,12 +2,16 @@
  * nfscope-exporter: loads the eBPF programs, attaches them to the configured
  * interfaces, reads their maps every second and serves /metrics and the JSON API.
  */
+import { readFileSync } from 'fs';
 import type { Server } from 'http';
+import { createServer as createHttpsServer } from 'https';
 import { Collector, VERSION } from './collector';
 import { ConfigError, loadConfig } from './config';
 import { Datapath } from './datapath';
 import { preflight } from './preflight';
 import { createApp } from './server';
+import { HistoryFeed } from './history/feed';
+import { HistoryStore } from './history/store';
 
 const PROG = 'nfscope-exporter';
 export const DEFAULT_LISTEN = '0.0.0.0:9810';
@@ -129,6 +133,9 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, 3600, config.durationBuckets);
+  const store = new HistoryStore(config.history ?? {});
+  const feed = new HistoryFeed(store, config);
+  collector.history = feed;
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -161,11 +168,20 @@ export async function main(argv: string[]): Promise<void> {
   tick();
   timer = setInterval(tick, 1000);
 
-  const app = createApp({ config, datapath, collector });
-  server = app.listen(args.listen.port, args.listen.host);
+  const token = config.api?.token;
+  const app = createApp({
+    config,
+    datapath,
+    collector,
+    token,
+    query: { store, node: config.node, hosted: feed.hosted, peers: { peers: config.peers, timeoutMs: (config.peersTimeoutSeconds ?? 2) * 1000, token } },
+  });
+  const tls = config.api?.tls;
+  server = tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, app) : undefined;
+  server = server ? server.listen(args.listen.port, args.listen.host) : app.listen(args.listen.port, args.listen.host);
   server.on('listening', () => {
     const a = args.listen;
-    log(`node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on http://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`);
+    log(`node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on ${tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${token ? ' (bearer token required)' : ''}`);
   });
   server.on('error', (e) => {
     log(`cannot listen on ${args.listen.host}:${args.listen.port}: ${e.message}`);

@@ -8,6 +8,9 @@ import type { Collector } from './collector';
 import { VERSION } from './collector';
 import type { Config } from './config';
 import type { Datapath } from './datapath';
+import { HttpError } from './http-error';
+import { checkToken } from './auth';
+import { clusterSummary, registerQueryRoutes, type QueryContext } from './query/api';
 
 export const MAX_WINDOW_SECONDS = 3600;
 
@@ -22,24 +25,29 @@ export function parseWindow(text: unknown, max = MAX_WINDOW_SECONDS): number {
   return s;
 }
 
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { HttpError };
 
 export interface ApiContext {
   config: Config;
   datapath: Datapath;
   collector: Collector;
+  /** the history and peers the query API answers from */
+  query?: QueryContext;
+  /** when set, /metrics and /api/* need `Authorization: Bearer <token>` */
+  token?: string;
 }
 
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
+  if (ctx.token) {
+    const token = ctx.token;
+    app.use((req, res, next) => {
+      if (req.path === '/healthz' || req.path === '/readyz') return next();
+      if (checkToken(req.headers.authorization, token)) return next();
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="nfscope"').json({ error: 'authorization: a valid bearer token is required' });
+    });
+  }
 
   const json = (fn: (req: Request) => unknown) => (req: Request, res: Response) => {
     try {
@@ -91,6 +99,8 @@ export function createApp(ctx: ApiContext): express.Express {
         protocols: ctx.config.protocols,
         peers: ctx.config.peers,
       },
+      // Series, overflow, bytes held and the retention each tier holds now.
+      ...(ctx.query ? { history: ctx.query.store.stats() } : {}),
     })),
   );
 
@@ -101,12 +111,23 @@ export function createApp(ctx: ApiContext): express.Express {
     })),
   );
 
+  app.get('/api/v1/summary', async (req, res, next) => {
+    if (req.query.scope !== 'cluster') return next();
+    try {
+      const window = parseWindow(req.query.window);
+      if (!ctx.query) throw new HttpError(400, 'scope: "cluster" needs the history, which this exporter does not keep');
+      res.json(await clusterSummary(ctx.query, window));
+    } catch (e) {
+      res.status(e instanceof HttpError ? e.status : 500).json({ error: (e as Error).message });
+    }
+  });
+
   app.get(
     '/api/v1/summary',
     json((req) => {
       const window = parseWindow(req.query.window);
       if (req.query.scope !== undefined && req.query.scope !== 'node') {
-        throw new HttpError(400, `scope: ${JSON.stringify(req.query.scope)} is not supported by this exporter version (use "node")`);
+        throw new HttpError(400, `scope: ${JSON.stringify(req.query.scope)} is not "node" or "cluster"`);
       }
       return {
         node: ctx.config.node,
@@ -116,6 +137,8 @@ export function createApp(ctx: ApiContext): express.Express {
       };
     }),
   );
+
+  if (ctx.query) registerQueryRoutes(app, ctx.query);
 
   app.use((req, res) => {
     res.status(404).json({ error: `no such endpoint: ${req.method} ${req.path}` });

@@ -25,7 +25,7 @@ describe('nfscope CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: nfscope <command>/);
     expect(r.out).toMatch(/^ {2}testbed {4}/m);
-    expect(r.out).not.toMatch(/\btop\b/);
+    expect(r.out).toMatch(/^ {2}top {8}live view/m);
   });
 
   test('unknown command: error and exit 2', async () => {

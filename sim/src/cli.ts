@@ -1,6 +1,7 @@
 /**
  * The `nfscope` command: `nfscope testbed …` creates the namespace testbed,
- * runs a scenario, records it and tears everything down.
+ * runs a scenario, records it and tears everything down; `nfscope top`
+ * (top.ts) watches an exporter.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -11,12 +12,15 @@ import { summarize, type RunRecord } from './record';
 import { describe as describeDelay } from './distributions';
 import { estimatePacketsPerSecond, loadScenario, resolveScenario, ScenarioError, type Scenario } from './scenario';
 import { Testbed, TESTBED_NFS } from './testbed';
+import { topMain } from './top';
 
 const USAGE = `usage: nfscope <command> [options]
 
 Commands:
   testbed    create the 5G network-namespace testbed, run simulated N4/N3/N9
              traffic between its NFs and record every transaction
+  top        live view of an exporter (or its cluster): NF pairs, latency,
+             rejections, timeouts and drop reasons, every second
 
 Run "nfscope <command> --help" for the options of a command.`;
 
@@ -330,6 +334,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'testbed':
       return testbedMain(rest);
+    case 'top':
+      return topMain(rest);
     case undefined:
     case '-h':
     case '--help':

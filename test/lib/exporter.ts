@@ -51,8 +51,8 @@ export function runExporter(args: string[], opts: { wrapper?: string[]; timeoutM
 }
 
 /** Starts the exporter with a config and waits until /readyz answers 200. */
-export async function startExporter(configYaml: string): Promise<RunningExporter> {
-  const port = await freePort();
+export async function startExporter(configYaml: string, opts: { port?: number } = {}): Promise<RunningExporter> {
+  const port = opts.port ?? (await freePort());
   const config = writeConfig(configYaml);
   const proc = spawn(process.execPath, [EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -1,0 +1,134 @@
+/**
+ * Sparse count vectors and their compact byte encoding. A point of history is
+ * a vector of counts (histogram slots, counters) of which few are non-zero;
+ * it is stored as varints: the number of entries, then per entry the gap to
+ * the previous index and the count. Counts are non-negative integers below
+ * 2^53 (kernel u64 deltas over at most a day), so a varint holds them exactly.
+ */
+
+/** Non-zero entries of a count vector, indexes ascending. */
+export interface Sparse {
+  i: number[];
+  v: number[];
+}
+
+/** A growable byte buffer that is trimmed when it stops growing. */
+export class Bytes {
+  buf: Uint8Array;
+  len = 0;
+
+  constructor(initial = 64) {
+    this.buf = new Uint8Array(initial);
+  }
+
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.len + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.len));
+    this.buf = b;
+  }
+
+  varint(n: number): void {
+    this.room(8);
+    // Arithmetic, not bit operators: counts may exceed 2^32.
+    while (n >= 128) {
+      this.buf[this.len++] = (n % 128) | 128;
+      n = Math.floor(n / 128);
+    }
+    this.buf[this.len++] = n;
+  }
+
+  /** Drops the spare capacity (a closed chunk never grows again). */
+  trim(): void {
+    if (this.buf.length > this.len) this.buf = this.buf.slice(0, this.len);
+  }
+}
+
+/** Appends a point (entries ascending by index, counts > 0). */
+export function encodePoint(out: Bytes, idx: ArrayLike<number>, val: ArrayLike<number>): void {
+  out.varint(idx.length);
+  let prev = 0;
+  for (let k = 0; k < idx.length; k++) {
+    out.varint(idx[k] - prev);
+    out.varint(val[k]);
+    prev = idx[k];
+  }
+}
+
+/** Calls add(index, count) for every entry of the point encoded at buf[start..end). */
+export function decodePoint(buf: Uint8Array, start: number, end: number, add: (index: number, count: number) => void): void {
+  let pos = start;
+  const next = (): number => {
+    let n = 0;
+    let mul = 1;
+    for (;;) {
+      const b = buf[pos++];
+      n += (b & 127) * mul;
+      if (b < 128) return n;
+      mul *= 128;
+    }
+  };
+  if (pos >= end) return;
+  const count = next();
+  let idx = 0;
+  for (let k = 0; k < count; k++) {
+    idx += next();
+    add(idx, next());
+  }
+}
+
+/** Sum of two sparse vectors. */
+export function addSparse(a: Sparse, b: Sparse): Sparse {
+  const i: number[] = [];
+  const v: number[] = [];
+  let x = 0;
+  let y = 0;
+  while (x < a.i.length || y < b.i.length) {
+    if (y >= b.i.length || (x < a.i.length && a.i[x] < b.i[y])) {
+      i.push(a.i[x]);
+      v.push(a.v[x++]);
+    } else if (x >= a.i.length || b.i[y] < a.i[x]) {
+      i.push(b.i[y]);
+      v.push(b.v[y++]);
+    } else {
+      i.push(a.i[x]);
+      v.push(a.v[x++] + b.v[y++]);
+    }
+  }
+  return { i, v };
+}
+
+/** The count at one index (0 when absent). */
+export function at(s: Sparse | null | undefined, index: number): number {
+  if (!s) return 0;
+  // Vectors are short or their scalar entries are last: scan from the end.
+  for (let k = s.i.length - 1; k >= 0; k--) {
+    if (s.i[k] === index) return s.v[k];
+    if (s.i[k] < index) return 0;
+  }
+  return 0;
+}
+
+/** Sum of the counts at indexes [lo, hi). */
+export function sumRange(s: Sparse | null | undefined, lo: number, hi: number): number {
+  if (!s) return 0;
+  let n = 0;
+  for (let k = 0; k < s.i.length; k++) if (s.i[k] >= lo && s.i[k] < hi) n += s.v[k];
+  return n;
+}
+
+/** Takes the non-zero entries out of a dense row and zeroes it. */
+export function compactRow(row: Float64Array): Sparse {
+  const i: number[] = [];
+  const v: number[] = [];
+  for (let k = 0; k < row.length; k++) {
+    if (row[k] !== 0) {
+      i.push(k);
+      v.push(row[k]);
+      row[k] = 0;
+    }
+  }
+  return { i, v };
+}

@@ -1,0 +1,426 @@
+/**
+ * The exporter's bounded in-memory history: every series read from the
+ * kernel, once per second, in resolution tiers (e.g. 1 s for 15 minutes,
+ * 10 s for 6 hours, 1 minute for 24 hours). Every tier is fed the same
+ * per-second deltas, so each is exact at its own resolution; a point of a
+ * tier with resolution r holds the sum of the deltas read in ((p−1)·r, p·r]
+ * seconds. Points are sparse varint-encoded count vectors (sparse.ts) in
+ * chunks of CHUNK consecutive points, so an idle series costs next to
+ * nothing and retention is enforced by dropping whole chunks.
+ *
+ * Bounded twice: a series limit (new series beyond it fold into one overflow
+ * series per family and vantage, counted in `stats().overflow`), and a memory
+ * limit (over it, the oldest chunks of the coarsest tier go first; the
+ * retention actually held is in `stats().tiers`).
+ */
+import { HIST_SLOTS } from '../kernel/layout';
+import { Bytes, compactRow, decodePoint, encodePoint, type Sparse } from './sparse';
+
+export type Family = 'latency' | 'outcome' | 'drop' | 'traffic';
+export const FAMILIES: readonly Family[] = ['latency', 'outcome', 'drop', 'traffic'];
+
+const LATENCY_LABELS = ['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure', 'vantage', 'node'] as const;
+
+/** The labels of each family's series, in key order. */
+export const FAMILY_LABELS: Readonly<Record<Family, readonly string[]>> = {
+  latency: LATENCY_LABELS,
+  outcome: [...LATENCY_LABELS, 'outcome', 'code'],
+  drop: ['nf', 'nf_type', 'peer_nf', 'interface', 'reason', 'node'],
+  traffic: ['src_nf', 'dst_nf', 'interface', 'node'],
+};
+
+/**
+ * Value indexes. latency: the kernel's histogram slots, then the sum of
+ * latencies (ns), timeouts and retransmissions; outcome and drop: one count;
+ * traffic: packets and bytes.
+ */
+export const LAT_SUM = HIST_SLOTS;
+export const LAT_TIMEOUTS = HIST_SLOTS + 1;
+export const LAT_RETRANS = HIST_SLOTS + 2;
+export const TRAFFIC_PACKETS = 0;
+export const TRAFFIC_BYTES = 1;
+export const WIDTH: Readonly<Record<Family, number>> = { latency: HIST_SLOTS + 3, outcome: 1, drop: 1, traffic: 2 };
+
+export type Labels = Record<string, string>;
+
+export interface TierSpec {
+  resolutionS: number;
+  retentionS: number;
+}
+
+export const DEFAULT_TIERS: TierSpec[] = [
+  { resolutionS: 1, retentionS: 15 * 60 },
+  { resolutionS: 10, retentionS: 6 * 3600 },
+  { resolutionS: 60, retentionS: 24 * 3600 },
+];
+export const DEFAULT_MEMORY_LIMIT_BYTES = 96 * 1024 * 1024;
+export const DEFAULT_MAX_SERIES = 10_000;
+
+export interface StoreOptions {
+  tiers?: TierSpec[];
+  memoryLimitBytes?: number;
+  maxSeries?: number;
+}
+
+/** The value every label but node and vantage takes in an overflow series. */
+export const OVERFLOW = 'overflow';
+
+/** Points per chunk. */
+const CHUNK = 64;
+/** Rough heap cost of a chunk's objects besides its bytes, and of a series besides its chunks. */
+const CHUNK_OVERHEAD = 160 + (CHUNK + 1) * 4;
+const SERIES_OVERHEAD = 600;
+
+class Chunk {
+  readonly bytes = new Bytes(32);
+  /** offs[j]..offs[j+1] is point first+j, for j < filled */
+  readonly offs = new Uint32Array(CHUNK + 1);
+  filled = 0;
+
+  constructor(readonly first: number) {}
+
+  get last(): number {
+    return this.first + CHUNK - 1;
+  }
+
+  write(p: number, idx: number[], val: number[]): void {
+    const j = p - this.first;
+    while (this.filled < j) this.offs[++this.filled] = this.bytes.len;
+    encodePoint(this.bytes, idx, val);
+    this.filled = j + 1;
+    this.offs[this.filled] = this.bytes.len;
+    if (this.filled === CHUNK) this.bytes.trim();
+  }
+
+  cost(): number {
+    return this.bytes.buf.length + CHUNK_OVERHEAD;
+  }
+}
+
+class TierData {
+  chunks: Chunk[] = [];
+  /** the point still being summed into, and its counts */
+  openP = -1;
+  open = new Map<number, number>();
+
+  /** Encodes the open point; returns the bytes it added. */
+  close(): number {
+    if (this.openP < 0) return 0;
+    const idx = [...this.open.keys()].sort((a, b) => a - b);
+    const val = idx.map((i) => this.open.get(i)!);
+    let c = this.chunks[this.chunks.length - 1];
+    let added = 0;
+    if (!c || this.openP > c.last) {
+      if (c) {
+        const before = c.cost();
+        c.bytes.trim();
+        added += c.cost() - before;
+      }
+      c = new Chunk(this.openP - (this.openP % CHUNK));
+      this.chunks.push(c);
+      added += c.cost();
+    }
+    const before = c.cost();
+    c.write(this.openP, idx, val);
+    added += c.cost() - before;
+    this.openP = -1;
+    this.open = new Map();
+    return added;
+  }
+}
+
+export class Series {
+  readonly tiers: TierData[];
+  /** unix seconds of the first and last tick with data */
+  firstT: number;
+  lastT: number;
+
+  constructor(
+    readonly family: Family,
+    readonly labels: Labels,
+    nTiers: number,
+    t: number,
+  ) {
+    this.tiers = Array.from({ length: nTiers }, () => new TierData());
+    this.firstT = t;
+    this.lastT = t;
+  }
+}
+
+export interface TierStats {
+  resolution_s: number;
+  retention_s: number;
+  /** seconds of history this tier holds now (less than retention after a restart or under the memory limit) */
+  held_s: number;
+}
+
+export interface StoreStats {
+  series: number;
+  /** distinct label sets folded into overflow series since start */
+  overflow: { series: number };
+  bytes: number;
+  memory_limit_bytes: number;
+  /** chunks dropped early to stay under the memory limit */
+  evicted_chunks: number;
+  tiers: TierStats[];
+}
+
+/** A time grid: samples at from + k·step, k = 1..n, each covering (t − step, t]. */
+export interface Grid {
+  fromMs: number;
+  stepMs: number;
+  n: number;
+}
+
+export interface Group {
+  family: Family;
+  labels: Labels;
+  /** steps[k-1]: the summed counts of sample k, null when none */
+  steps: (Sparse | null)[];
+}
+
+export class HistoryStore {
+  readonly tiers: TierSpec[];
+  readonly memoryLimitBytes: number;
+  readonly maxSeries: number;
+  private readonly byKey = new Map<string, Series>();
+  private readonly pending = new Map<Series, Map<number, number>>();
+  private readonly folded = new Set<string>();
+  /** point numbers at or below floor[t] were evicted for memory */
+  private readonly floor: number[];
+  private bytes = 0;
+  private evicted = 0;
+  private nowS = 0;
+  private startS = -1;
+  private lastSweep = 0;
+
+  constructor(opts: StoreOptions = {}) {
+    this.tiers = opts.tiers ?? DEFAULT_TIERS;
+    this.memoryLimitBytes = opts.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
+    this.maxSeries = opts.maxSeries ?? DEFAULT_MAX_SERIES;
+    this.floor = this.tiers.map(() => -Infinity);
+  }
+
+  /** The longest retention: the oldest time a query can reach. */
+  get maxRetentionS(): number {
+    return Math.max(...this.tiers.map((t) => t.retentionS));
+  }
+
+  get lastCommitS(): number {
+    return this.nowS;
+  }
+
+  /** Adds a delta read in the current tick. Negative or non-finite deltas are refused (counters only grow). */
+  add(family: Family, labels: Labels, index: number, delta: number): void {
+    if (!(delta > 0) || !Number.isFinite(delta)) return;
+    const s = this.seriesFor(family, labels);
+    let v = this.pending.get(s);
+    if (!v) {
+      v = new Map();
+      this.pending.set(s, v);
+    }
+    v.set(index, (v.get(index) ?? 0) + Math.round(delta));
+  }
+
+  private seriesFor(family: Family, labels: Labels): Series {
+    const names = FAMILY_LABELS[family];
+    const key = family + JSON.stringify(names.map((n) => labels[n] ?? ''));
+    let s = this.byKey.get(key);
+    if (s) return s;
+    if (this.byKey.size >= this.maxSeries) {
+      this.folded.add(key);
+      const o: Labels = Object.fromEntries(names.map((n) => [n, OVERFLOW]));
+      if ('node' in labels) o.node = labels.node;
+      if (family === 'latency' || family === 'outcome') o.vantage = labels.vantage;
+      const okey = family + JSON.stringify(names.map((n) => o[n]));
+      s = this.byKey.get(okey);
+      if (s) return s;
+      s = new Series(family, o, this.tiers.length, this.nowS);
+      this.byKey.set(okey, s);
+      this.bytes += SERIES_OVERHEAD;
+      return s;
+    }
+    s = new Series(family, Object.fromEntries(names.map((n) => [n, labels[n] ?? ''])), this.tiers.length, this.nowS);
+    this.byKey.set(key, s);
+    this.bytes += SERIES_OVERHEAD;
+    return s;
+  }
+
+  /** Ends a tick read at unix second t: its deltas go into every tier. */
+  commit(t: number): void {
+    if (t < this.nowS) t = this.nowS; // a clock step back must not reorder points
+    this.nowS = t;
+    if (this.startS < 0) this.startS = t;
+    for (const [s, v] of this.pending) {
+      s.lastT = t;
+      this.tiers.forEach((spec, ti) => {
+        const td = s.tiers[ti];
+        const p = Math.ceil(t / spec.resolutionS);
+        if (td.openP !== p) {
+          this.bytes += td.close();
+          td.openP = p;
+        }
+        for (const [i, d] of v) td.open.set(i, (td.open.get(i) ?? 0) + d);
+      });
+    }
+    this.pending.clear();
+    if (t - this.lastSweep >= 10) this.sweep(t);
+    this.enforceMemory();
+  }
+
+  /** Drops points past retention, closes stale open points, forgets series with no history left. */
+  private sweep(t: number): void {
+    this.lastSweep = t;
+    for (const [key, s] of this.byKey) {
+      let empty = true;
+      this.tiers.forEach((spec, ti) => {
+        const td = s.tiers[ti];
+        const p = Math.ceil(t / spec.resolutionS);
+        if (td.openP >= 0 && td.openP < p) this.bytes += td.close();
+        const oldest = p - spec.retentionS / spec.resolutionS;
+        while (td.chunks.length > 0 && td.chunks[0].last <= oldest) this.bytes -= td.chunks.shift()!.cost();
+        if (td.chunks.length > 0 || td.openP >= 0) empty = false;
+      });
+      if (empty) {
+        this.byKey.delete(key);
+        this.bytes -= SERIES_OVERHEAD;
+      }
+    }
+  }
+
+  /** Over the memory limit: the oldest chunks go, coarsest tier first, then finer ones. */
+  private enforceMemory(): void {
+    for (let ti = this.tiers.length - 1; ti >= 0 && this.bytes > this.memoryLimitBytes; ti--) {
+      while (this.bytes > this.memoryLimitBytes) {
+        let oldest = Infinity;
+        for (const s of this.byKey.values()) {
+          const c = s.tiers[ti].chunks[0];
+          if (c && c.first < oldest) oldest = c.first;
+        }
+        if (oldest === Infinity) break;
+        for (const s of this.byKey.values()) {
+          const td = s.tiers[ti];
+          while (td.chunks.length > 0 && td.chunks[0].first <= oldest) {
+            this.bytes -= td.chunks.shift()!.cost();
+            this.evicted++;
+          }
+        }
+        this.floor[ti] = Math.max(this.floor[ti], oldest + CHUNK - 1);
+      }
+    }
+  }
+
+  stats(): StoreStats {
+    return {
+      series: this.byKey.size,
+      overflow: { series: this.folded.size },
+      bytes: this.bytes,
+      memory_limit_bytes: this.memoryLimitBytes,
+      evicted_chunks: this.evicted,
+      tiers: this.tiers.map((spec, ti) => {
+        const start = Math.max(this.startS < 0 ? this.nowS : this.startS, this.nowS - spec.retentionS, (this.floor[ti] + 1) * spec.resolutionS - spec.resolutionS);
+        return { resolution_s: spec.resolutionS, retention_s: spec.retentionS, held_s: Math.max(0, this.nowS - start) };
+      }),
+    };
+  }
+
+  /** Every series (labels, family, and the seconds it had data), e.g. for label discovery. */
+  allSeries(): Iterable<Series> {
+    return this.byKey.values();
+  }
+
+  /** The finest tier whose retention reaches back to fromMs (else the coarsest). */
+  tierFor(fromMs: number, nowS = this.nowS): number {
+    for (let ti = 0; ti < this.tiers.length; ti++) {
+      if (fromMs >= (nowS - this.tiers[ti].retentionS) * 1000) return ti;
+    }
+    let longest = 0;
+    this.tiers.forEach((t, i) => t.retentionS > this.tiers[longest].retentionS && (longest = i));
+    return longest;
+  }
+
+  /**
+   * Calls fn(p, index, count) for every entry of the points p of a series in
+   * one tier with pLo < p ≤ pHi, oldest first, within retention.
+   */
+  private scan(s: Series, ti: number, pLo: number, pHi: number, fn: (p: number, index: number, count: number) => void): void {
+    const spec = this.tiers[ti];
+    const td = s.tiers[ti];
+    const oldest = Math.max(Math.ceil(this.nowS / spec.resolutionS) - spec.retentionS / spec.resolutionS, this.floor[ti]);
+    const lo = Math.max(pLo, oldest);
+    for (const c of td.chunks) {
+      if (c.last <= lo || c.first > pHi) continue;
+      const { buf } = c.bytes;
+      for (let j = Math.max(0, lo + 1 - c.first); j < c.filled && c.first + j <= pHi; j++) {
+        const p = c.first + j;
+        decodePoint(buf, c.offs[j], c.offs[j + 1], (i, v) => fn(p, i, v));
+      }
+    }
+    if (td.openP > lo && td.openP <= pHi) for (const [i, v] of td.open) fn(td.openP, i, v);
+  }
+
+  /**
+   * Sums the series that pass `keep` into groups (by the values of `groupBy`)
+   * on a time grid. A point belongs to the sample whose window holds the
+   * point's end, so with a step that is a multiple of the tier's resolution
+   * every sample is exact. The still-open point of a tier ends at the last tick.
+   */
+  collect(families: readonly Family[], keep: (s: Series) => boolean, groupBy: readonly string[], grid: Grid, tier = this.tierFor(grid.fromMs)): Group[] {
+    const spec = this.tiers[tier];
+    const resMs = spec.resolutionS * 1000;
+    const toMs = grid.fromMs + grid.n * grid.stepMs;
+    // Points whose end lies in (from, to]; the open point may end after the last tick.
+    const pLo = Math.floor(grid.fromMs / resMs);
+    const pHi = Math.ceil(toMs / resMs) + 1;
+    const lastTickMs = this.nowS * 1000;
+    const members = new Map<string, { family: Family; labels: Labels; series: Series[] }>();
+    for (const s of this.byKey.values()) {
+      if (!families.includes(s.family) || !keep(s)) continue;
+      if (s.lastT * 1000 <= grid.fromMs - resMs || s.firstT * 1000 > toMs + resMs) continue;
+      const labels = Object.fromEntries(groupBy.map((l) => [l, s.labels[l] ?? '']));
+      const key = s.family + JSON.stringify(groupBy.map((l) => labels[l]));
+      let g = members.get(key);
+      if (!g) {
+        g = { family: s.family, labels, series: [] };
+        members.set(key, g);
+      }
+      g.series.push(s);
+    }
+    const pool: Record<number, Float64Array[]> = {};
+    const out: Group[] = [];
+    for (const g of members.values()) {
+      const width = WIDTH[g.family];
+      const free = (pool[width] ??= []);
+      const rows = new Map<number, Float64Array>();
+      for (const s of g.series) {
+        let lastP = NaN;
+        let row: Float64Array | undefined;
+        this.scan(s, tier, pLo, pHi, (p, i, v) => {
+          if (p !== lastP) {
+            lastP = p;
+            const endMs = Math.min(p * resMs, Math.max(lastTickMs, (p - 1) * resMs + 1000));
+            const k = Math.ceil((endMs - grid.fromMs) / grid.stepMs);
+            if (k < 1 || k > grid.n) {
+              row = undefined;
+            } else {
+              row = rows.get(k);
+              if (!row) {
+                row = free.pop() ?? new Float64Array(width);
+                rows.set(k, row);
+              }
+            }
+          }
+          if (row && i < width) row[i] += v;
+        });
+      }
+      const steps: (Sparse | null)[] = new Array(grid.n).fill(null);
+      for (const [k, row] of rows) {
+        const sp = compactRow(row);
+        free.push(row);
+        if (sp.i.length > 0) steps[k - 1] = sp;
+      }
+      out.push({ family: g.family, labels: g.labels, steps });
+    }
+    return out;
+  }
+}
