@@ -41,6 +41,7 @@ cleanup() {
   # (the kernel removes tcx links of a killed exporter; the testbed's exit
   # hook has run by then or the namespaces go with --down).
   for p in "${PIDS[@]}"; do kill -INT "$p" 2>/dev/null || true; done
+  [ -z "${VIEW_PID:-}" ] || kill -TERM "$VIEW_PID" 2>/dev/null || true
   for _ in $(seq 100); do
     alive=false
     for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=true; done
@@ -86,14 +87,22 @@ echo "[demo] Prometheus: http://$PROM_LISTEN (alerts: /alerts); try"
 echo "[demo]   histogram_quantile(0.99, sum by (client_nf, server_nf, procedure, le) (rate(nfscope_request_duration_seconds_bucket[1m])))"
 echo "[demo] Ctrl-C stops everything"
 
-# The live view: `nfscope top` where this build has it, else the summary printer.
+# The live view: `nfscope top` where this build has it (redrawn in place on a
+# terminal; one view every 2 s when the output is a pipe or a file), else the
+# summary printer.
 if node sim/bin/nfscope.js top --help >/dev/null 2>&1; then
-  VIEW=(node sim/bin/nfscope.js top --url "http://$LISTEN")
+  if [ -t 1 ]; then
+    VIEW=(node sim/bin/nfscope.js top --url "http://$LISTEN")
+  else
+    # (SIGTERM ends the loop: a background job of a script ignores SIGINT)
+    VIEW=(bash -c 'trap "exit 0" TERM; while :; do node sim/bin/nfscope.js top --once --url "$1" || true; echo; sleep 2 & wait $!; done' view "http://$LISTEN")
+  fi
 else
   VIEW=(node scripts/show-summary.js "http://$LISTEN")
 fi
 # A background job's standard input is /dev/null: give the view the terminal, for its keys.
 if [ -t 0 ]; then "${VIEW[@]}" < /dev/tty & else "${VIEW[@]}" & fi
-PIDS+=($!)
+VIEW_PID=$!
+PIDS+=($VIEW_PID)
 # Until the traffic ends or the view is quit; then cleanup (EXIT).
 wait -n "${PIDS[0]}" "${PIDS[-1]}" || true

@@ -54,7 +54,7 @@ describeRoot('scripts/demo.sh', () => {
       const rules = (await (await fetch(`http://${promListen}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string }[] }[] } };
       expect(rules.data.groups.flatMap((g) => g.rules.map((r) => r.name))).toContain('NfscopeExporterDown');
       // The live view printed the N4 pairs.
-      await waitFor('the live view', () => (/smf-1\s+upf-1\s+N4/.test(out) ? true : undefined), 15000, 200);
+      await waitFor("the live view", () => (/smf-1(\s+|\s*→\s*)upf-1\s+N4/.test(out) ? true : undefined), 15000, 200);
       expect(testbedNames().length).toBeGreaterThan(before.names.length);
       expect(nfscopePrograms()).toBeGreaterThan(before.programs);
     } finally {
