@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { describeRoot, REPO, waitFor } from './lib/env';
 import { freePort } from './lib/exporter';
-import { which } from './lib/tools';
+import { describeWithTools } from './lib/tools';
 
 const lines = (cmd: string, args: string[]) => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout ?? '').split('\n').filter(Boolean);
 /** Namespaces and root-namespace links of testbeds (sim/src/testbed.ts names them nfsim-*, nfv*, nfsb*). */
@@ -19,10 +19,7 @@ const testbedNames = () =>
 const nfscopePrograms = () => lines('bpftool', ['prog', 'show']).filter((l) => /name (traffic_ingress|traffic_egress|count_drop)\b/.test(l)).length;
 const demoDirs = () => fs.readdirSync('/tmp').filter((f) => f.startsWith('nfscope-demo-'));
 
-describeRoot('scripts/demo.sh', () => {
-  beforeAll(() => {
-    for (const t of ['prometheus', 'bpftool', 'curl']) if (!which(t)) throw new Error(`${t} is not installed (scripts/setup.sh installs it)`);
-  });
+describeWithTools('scripts/demo.sh tools', ['prometheus', 'bpftool', 'curl'], () => describeRoot('scripts/demo.sh', () => {
 
   test('runs the testbed, exporter, Prometheus and the live view; SIGINT removes all of it', async () => {
     const before = { names: testbedNames(), programs: nfscopePrograms(), dirs: demoDirs() };
@@ -76,4 +73,4 @@ describeRoot('scripts/demo.sh', () => {
     expect({ names: testbedNames(), programs: nfscopePrograms(), dirs: demoDirs() }).toEqual(before);
     for (const port of [listen, promListen]) await expect(fetch(`http://${port}/`)).rejects.toThrow();
   }, 150000);
-});
+}));

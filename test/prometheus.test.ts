@@ -26,7 +26,7 @@ import { slotBounds, slotOf } from '../exporter/src/histogram';
 import { describeRoot } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
 import { startPrometheus, type RunningPrometheus } from './lib/prometheus';
-import { which } from './lib/tools';
+import { describeWithTools } from './lib/tools';
 
 interface Row {
   client: string;
@@ -71,16 +71,12 @@ export function quantileToleranceMs(xMs: number): number {
 const key = (m: { client: string; server: string; interface: string; procedure: string }) => `${m.client}→${m.server} ${m.interface} ${m.procedure}`;
 const BY = 'client_nf, server_nf, interface, procedure';
 
-const prometheusProblem = (): string | null => (which('prometheus') ? null : 'prometheus is not installed (scripts/setup.sh installs it)');
-
-describeRoot('Prometheus scraping the exporter on the testbed', () => {
+describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('Prometheus scraping the exporter on the testbed', () => {
   let tb: Testbed;
   let ex: RunningExporter | undefined;
   let prom: RunningPrometheus | undefined;
 
   beforeAll(() => {
-    const problem = prometheusProblem();
-    if (problem) throw new Error(problem);
     tb = Testbed.create();
   });
   afterAll(async () => {
@@ -151,7 +147,7 @@ describeRoot('Prometheus scraping the exporter on the testbed', () => {
     expect(compared).toBeGreaterThanOrEqual(20);
     expect(outside).toEqual([]);
   }, 90000);
-});
+}));
 
 function keyOf(m: Record<string, string>): string {
   return key({ client: m.client_nf, server: m.server_nf, interface: m.interface, procedure: m.procedure });
