@@ -4,7 +4,9 @@
  * PromQL answers from the scraped nfscope_request_duration_seconds histogram
  * must agree with the exporter's own full-resolution answer
  * (/api/v1/summary): counts and means exactly (to the microsecond the API
- * rounds to), quantiles within the resolution of the Prometheus buckets.
+ * rounds to), quantiles within the resolution of the Prometheus buckets; and
+ * nfscope's alerting rules, loaded into that Prometheus, evaluate on the real
+ * series without error.
  *
  * Tolerance of a quantile, derived from the two histograms:
  * - The kernel bins every latency into a fine log-linear slot (16 per power
@@ -23,7 +25,10 @@
  */
 import { Testbed, type ScenarioInput } from '../sim/src';
 import { slotBounds, slotOf } from '../exporter/src/histogram';
-import { describeRoot } from './lib/env';
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
+import { describeRoot, REPO, waitFor } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
 import { startPrometheus, type RunningPrometheus } from './lib/prometheus';
 import { describeWithTools } from './lib/tools';
@@ -68,6 +73,9 @@ export function quantileToleranceMs(xMs: number): number {
   return (hi - lo) * 1000 + (shi - slo) / 1e6;
 }
 
+const RULES = path.join(REPO, 'provisioning/prometheus/rules/nfscope-alerts.yml');
+const promRuleNames = (): string[] => parse(fs.readFileSync(RULES, 'utf8')).groups.flatMap((g: { rules: { alert: string }[] }) => g.rules.map((r) => r.alert));
+
 const key = (m: { client: string; server: string; interface: string; procedure: string }) => `${m.client}→${m.server} ${m.interface} ${m.procedure}`;
 const BY = 'client_nf, server_nf, interface, procedure';
 
@@ -86,10 +94,10 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
     expect(tb.leftovers()).toEqual([]);
   });
 
-  test('histogram_quantile over the scraped histogram agrees with the exporter within the bucket resolution', async () => {
+  test('histogram_quantile over the scraped histogram agrees with the exporter within the bucket resolution; the alerting rules evaluate on it', async () => {
     const config = `${tb.exporterConfigYaml({ requestTimeout: '2s' })}duration_buckets: ${JSON.stringify(TEST_BUCKETS)}\n`;
     ex = await startExporter(config);
-    prom = await startPrometheus({ targets: [ex.url.replace('http://', '')], scrapeInterval: '1s' });
+    prom = await startPrometheus({ targets: [ex.url.replace('http://', '')], scrapeInterval: '1s', ruleFiles: [RULES] });
     const scenario: ScenarioInput = {
       seed: 23,
       durationMs: 15_000,
@@ -98,7 +106,7 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
         sessionsPerSecond: 10,
         sessionHoldMs: 600,
         reportsPerSecond: 8,
-        responder: { delay: { kind: 'lognormal', medianMs: 6, sigma: 0.4 }, rejectRate: 0.05, noResponseRate: 0, dropFirstCopyRate: 0 },
+        responder: { delay: { kind: 'lognormal', medianMs: 6, sigma: 0.4 }, rejectRate: 0.05, noResponseRate: 0.02, dropFirstCopyRate: 0 },
       },
       gtpu: { echoIntervalMs: 40, responder: { delay: { kind: 'uniform', minMs: 2, maxMs: 12 }, noResponseRate: 0, dropFirstCopyRate: 0 }, gpduPerSecond: 100 },
     };
@@ -146,6 +154,19 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
     process.stdout.write(`${report.join('\n')}\n`);
     expect(compared).toBeGreaterThanOrEqual(20);
     expect(outside).toEqual([]);
+
+    // nfscope's alerting rules evaluate on these real series without error
+    // (label sets that would make a vector match many-to-many, for one).
+    const timeouts = await prom.query('sum(nfscope_requests_total{outcome="timeout"})', at);
+    expect(timeouts[0]?.value ?? 0).toBeGreaterThan(0);
+    const rules = await waitFor('rule evaluations after the final scrape', async () => {
+      const r = (await (await fetch(`${prom!.url}/api/v1/rules`)).json()) as { data: { groups: { rules: { name: string; health: string; lastError?: string; lastEvaluation: string }[] }[] } };
+      const all = r.data.groups.flatMap((g) => g.rules);
+      return all.length > 0 && all.every((x) => Date.parse(x.lastEvaluation) / 1000 > at) ? all : undefined;
+    }, 10000, 250);
+    expect(rules.map((r) => ({ name: r.name, health: r.health, error: r.lastError ?? '' }))).toEqual(
+      promRuleNames().map((name) => ({ name, health: 'ok', error: '' })),
+    );
   }, 90000);
 }));
 
