@@ -6,7 +6,8 @@
  * (/api/v1/summary): counts and means exactly (to the microsecond the API
  * rounds to), quantiles within the resolution of the Prometheus buckets; and
  * nfscope's alerting rules, loaded into that Prometheus, evaluate on the real
- * series without error.
+ * series without error, and lost GTP-U echoes make the echo-failure alert
+ * pending on exactly the paths that lost them.
  *
  * Tolerance of a quantile, derived from the two histograms:
  * - The kernel bins every latency into a fine log-linear slot (16 per power
@@ -94,7 +95,7 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
     expect(tb.leftovers()).toEqual([]);
   });
 
-  test('histogram_quantile over the scraped histogram agrees with the exporter within the bucket resolution; the alerting rules evaluate on it', async () => {
+  test('histogram_quantile over the scraped histogram agrees with the exporter within the bucket resolution; the alerting rules evaluate on it and lost echoes raise the echo alert', async () => {
     const config = `${tb.exporterConfigYaml({ requestTimeout: '2s' })}duration_buckets: ${JSON.stringify(TEST_BUCKETS)}\n`;
     ex = await startExporter(config);
     prom = await startPrometheus({ targets: [ex.url.replace('http://', '')], scrapeInterval: '1s', ruleFiles: [RULES] });
@@ -108,7 +109,7 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
         reportsPerSecond: 8,
         responder: { delay: { kind: 'lognormal', medianMs: 6, sigma: 0.4 }, rejectRate: 0.05, noResponseRate: 0.02, dropFirstCopyRate: 0 },
       },
-      gtpu: { echoIntervalMs: 40, responder: { delay: { kind: 'uniform', minMs: 2, maxMs: 12 }, noResponseRate: 0, dropFirstCopyRate: 0 }, gpduPerSecond: 100 },
+      gtpu: { echoIntervalMs: 40, responder: { delay: { kind: 'uniform', minMs: 2, maxMs: 12 }, noResponseRate: 0.1, dropFirstCopyRate: 0 }, gpduPerSecond: 100 },
     };
     const record = await tb.run(scenario);
     expect(record.interrupted).toBe(false);
@@ -166,6 +167,21 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
     }, 10000, 250);
     expect(rules.map((r) => ({ name: r.name, health: r.health, error: r.lastError ?? '' }))).toEqual(
       promRuleNames().map((name) => ({ name, health: 'ok', error: '' })),
+    );
+
+    // One in ten echoes goes unanswered: the echo-failure alert is pending
+    // (its `for` is a minute) on both GTP-U paths, labelled with the pair.
+    const echoPaths = [
+      ...new Set(record.transactions.filter((t) => t.procedure === 'Echo' && t.outcome === 'timeout').map((t) => `${t.client}→${t.server} ${t.interface}`)),
+    ].sort();
+    expect(echoPaths).toEqual(['gnb-1→upf-1 N3', 'upf-1→upf-2 N9']);
+    const pending = await waitFor('NfscopeGtpuEchoFailures alerts', async () => {
+      const r = (await (await fetch(`${prom!.url}/api/v1/alerts`)).json()) as { data: { alerts: { labels: Record<string, string>; state: string }[] } };
+      const mine = r.data.alerts.filter((a) => a.labels.alertname === 'NfscopeGtpuEchoFailures');
+      return mine.length === echoPaths.length ? mine : undefined;
+    }, 10000, 250);
+    expect(pending.map((a) => `${a.labels.client_nf}→${a.labels.server_nf} ${a.labels.interface} ${a.state} ${a.labels.severity}`).sort()).toEqual(
+      echoPaths.map((p) => `${p} pending critical`),
     );
   }, 90000);
 }));
