@@ -206,6 +206,28 @@ describe('Grafana provisioning', () => {
     for (const route of n.policies[0].routes ?? []) for (const [label, , value] of route.object_matchers ?? []) if (label === 'severity') expect(severities).toContain(value);
   });
 
+  // The plugin's dashboards are what the provider loads (its build copies
+  // plugin/src/dashboards into plugin/dist/dashboards): every data source
+  // they name must be one provisioned here. Runs where the plugin's sources are.
+  const dashboardDir = path.join(REPO, 'plugin/src/dashboards');
+  const dashboards = fs.existsSync(dashboardDir) ? fs.readdirSync(dashboardDir).filter((f) => f.endsWith('.json')) : [];
+  (dashboards.length > 0 ? test : test.skip)(`the plugin's dashboards (${dashboards.length}) use only provisioned data source uids`, () => {
+    const provisioned = new Set(load(DATASOURCES).datasources.map((d: Any) => d.uid));
+    const uids = new Set<string>();
+    const walk = (v: Any): void => {
+      if (Array.isArray(v)) v.forEach(walk);
+      else if (v && typeof v === 'object') {
+        if (v.datasource && typeof v.datasource === 'object' && typeof v.datasource.uid === 'string') uids.add(v.datasource.uid);
+        Object.values(v).forEach(walk);
+      }
+    };
+    for (const f of dashboards) walk(JSON.parse(fs.readFileSync(path.join(dashboardDir, f), 'utf8')));
+    // Grafana's built-in annotation source and template variables are not data sources to provision.
+    const missing = [...uids].filter((u) => u !== '-- Grafana --' && u !== 'grafana' && !u.startsWith('$') && !provisioned.has(u));
+    expect(missing).toEqual([]);
+    expect(uids.has('nfscope')).toBe(true);
+  });
+
   test('every YAML file under provisioning/ parses', () => {
     const files: string[] = [];
     const walk = (d: string) => {
