@@ -83,21 +83,28 @@ export class DeltaTracker {
 export class DeltaHistory<L> {
   private readonly slots: { t: number; deltas: Map<string, number> }[] = [];
   private readonly labels = new Map<string, L>();
+  /** how many slots hold each key: its labels go with the last one */
+  private readonly refs = new Map<string, number>();
 
   constructor(readonly retentionSeconds: number) {}
 
   add(tSeconds: number, deltas: Map<string, number>, labelsOf: (key: string) => L): void {
-    for (const k of deltas.keys()) if (!this.labels.has(k)) this.labels.set(k, labelsOf(k));
-    if (deltas.size > 0) this.slots.push({ t: tSeconds, deltas });
-    let expired = false;
-    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) {
-      this.slots.shift();
-      expired = true;
+    for (const k of deltas.keys()) {
+      if (!this.labels.has(k)) this.labels.set(k, labelsOf(k));
+      this.refs.set(k, (this.refs.get(k) ?? 0) + 1);
     }
-    // Forget the labels of series that no longer have any slot.
-    if (expired) {
-      const live = new Set(this.slots.flatMap((s) => [...s.deltas.keys()]));
-      for (const k of this.labels.keys()) if (!live.has(k)) this.labels.delete(k);
+    if (deltas.size > 0) this.slots.push({ t: tSeconds, deltas });
+    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) {
+      // Forget the labels of series that no longer have any slot (counted, not rescanned:
+      // a rescan of every slot each second costs more than everything else together).
+      for (const k of this.slots.shift()!.deltas.keys()) {
+        const n = this.refs.get(k)! - 1;
+        if (n > 0) this.refs.set(k, n);
+        else {
+          this.refs.delete(k);
+          this.labels.delete(k);
+        }
+      }
     }
   }
 
@@ -297,7 +304,8 @@ export class Collector {
       this.dropsTotal.inc({ ...l }, d);
       this.history?.drops(l, d);
     }
-    this.dropHistory.add(now, dropDeltas, (k) => labelsFromKey<DropLabels>(k, DROP_LABELS));
+    // With a history attached, the summary is answered from it (query/api.ts).
+    if (!this.history) this.dropHistory.add(now, dropDeltas, (k) => labelsFromKey<DropLabels>(k, DROP_LABELS));
 
     const packets = new Map<string, number>();
     const bytes = new Map<string, number>();
@@ -405,8 +413,8 @@ export class Collector {
     for (const [k, d] of timeouts) this.requestsTotal.inc({ ...labelsOf.get(k.slice(2))!, outcome: 'timeout', code: '' }, d);
 
     const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
-    this.latencyHistory.add(now, all, (k) => k);
     if (this.history) this.feedLatency(all, labelsOf);
+    else this.latencyHistory.add(now, all, (k) => k);
     for (const [k, l] of labelsOf) this.seriesLabels.set(k, l);
   }
 

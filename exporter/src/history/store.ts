@@ -14,7 +14,7 @@
  * retention actually held is in `stats().tiers`).
  */
 import { HIST_SLOTS } from '../kernel/layout';
-import { Bytes, compactRow, decodePoint, encodePoint, type Sparse } from './sparse';
+import { Bytes, compactRow, decodeInto, encodePoint, type Sparse } from './sparse';
 
 export type Family = 'latency' | 'outcome' | 'drop' | 'traffic';
 export const FAMILIES: readonly Family[] = ['latency', 'outcome', 'drop', 'traffic'];
@@ -68,13 +68,13 @@ export const OVERFLOW = 'overflow';
 /** Points per chunk. */
 const CHUNK = 64;
 /** Rough heap cost of a chunk's objects besides its bytes, and of a series besides its chunks. */
-const CHUNK_OVERHEAD = 160 + (CHUNK + 1) * 4;
+const CHUNK_OVERHEAD = 120;
 const SERIES_OVERHEAD = 600;
 
+/** CHUNK consecutive points of one series in one tier: each a varint byte length and its encoding. */
 class Chunk {
   readonly bytes = new Bytes(32);
-  /** offs[j]..offs[j+1] is point first+j, for j < filled */
-  readonly offs = new Uint32Array(CHUNK + 1);
+  /** points first .. first+filled-1 are written (empty ones as length 0) */
   filled = 0;
 
   constructor(readonly first: number) {}
@@ -85,10 +85,15 @@ class Chunk {
 
   write(p: number, idx: number[], val: number[]): void {
     const j = p - this.first;
-    while (this.filled < j) this.offs[++this.filled] = this.bytes.len;
-    encodePoint(this.bytes, idx, val);
+    while (this.filled < j) {
+      this.bytes.varint(0);
+      this.filled++;
+    }
+    scratch.len = 0;
+    encodePoint(scratch, idx, val);
+    this.bytes.varint(scratch.len);
+    this.bytes.append(scratch);
     this.filled = j + 1;
-    this.offs[this.filled] = this.bytes.len;
     if (this.filled === CHUNK) this.bytes.trim();
   }
 
@@ -96,6 +101,8 @@ class Chunk {
     return this.bytes.buf.length + CHUNK_OVERHEAD;
   }
 }
+
+const scratch = new Bytes(1024);
 
 class TierData {
   chunks: Chunk[] = [];
@@ -340,10 +347,10 @@ export class HistoryStore {
   }
 
   /**
-   * Calls fn(p, index, count) for every entry of the points p of a series in
-   * one tier with pLo < p ≤ pHi, oldest first, within retention.
+   * Adds the points p of a series in one tier with pLo < p ≤ pHi (within
+   * retention) into the rows rowOf(p) gives; undefined skips the point.
    */
-  private scan(s: Series, ti: number, pLo: number, pHi: number, fn: (p: number, index: number, count: number) => void): void {
+  private scan(s: Series, ti: number, pLo: number, pHi: number, rowOf: (p: number) => Float64Array | undefined): void {
     const spec = this.tiers[ti];
     const td = s.tiers[ti];
     const oldest = Math.max(Math.ceil(this.nowS / spec.resolutionS) - spec.retentionS / spec.resolutionS, this.floor[ti]);
@@ -351,12 +358,21 @@ export class HistoryStore {
     for (const c of td.chunks) {
       if (c.last <= lo || c.first > pHi) continue;
       const { buf } = c.bytes;
-      for (let j = Math.max(0, lo + 1 - c.first); j < c.filled && c.first + j <= pHi; j++) {
+      let pos = 0;
+      for (let j = 0; j < c.filled; j++) {
         const p = c.first + j;
-        decodePoint(buf, c.offs[j], c.offs[j + 1], (i, v) => fn(p, i, v));
+        if (p > pHi) break;
+        const [len, at] = Bytes.read(buf, pos);
+        pos = at + len;
+        if (len === 0 || p <= lo) continue;
+        const row = rowOf(p);
+        if (row) decodeInto(buf, at, pos, row);
       }
     }
-    if (td.openP > lo && td.openP <= pHi) for (const [i, v] of td.open) fn(td.openP, i, v);
+    if (td.openP > lo && td.openP <= pHi) {
+      const row = rowOf(td.openP);
+      if (row) for (const [i, v] of td.open) if (i < row.length) row[i] += v;
+    }
   }
 
   /**
@@ -392,27 +408,18 @@ export class HistoryStore {
       const width = WIDTH[g.family];
       const free = (pool[width] ??= []);
       const rows = new Map<number, Float64Array>();
-      for (const s of g.series) {
-        let lastP = NaN;
-        let row: Float64Array | undefined;
-        this.scan(s, tier, pLo, pHi, (p, i, v) => {
-          if (p !== lastP) {
-            lastP = p;
-            const endMs = Math.min(p * resMs, Math.max(lastTickMs, (p - 1) * resMs + 1000));
-            const k = Math.ceil((endMs - grid.fromMs) / grid.stepMs);
-            if (k < 1 || k > grid.n) {
-              row = undefined;
-            } else {
-              row = rows.get(k);
-              if (!row) {
-                row = free.pop() ?? new Float64Array(width);
-                rows.set(k, row);
-              }
-            }
-          }
-          if (row && i < width) row[i] += v;
-        });
-      }
+      const rowOf = (p: number): Float64Array | undefined => {
+        const endMs = Math.min(p * resMs, Math.max(lastTickMs, (p - 1) * resMs + 1000));
+        const k = Math.ceil((endMs - grid.fromMs) / grid.stepMs);
+        if (k < 1 || k > grid.n) return undefined;
+        let row = rows.get(k);
+        if (!row) {
+          row = free.pop() ?? new Float64Array(width);
+          rows.set(k, row);
+        }
+        return row;
+      };
+      for (const s of g.series) this.scan(s, tier, pLo, pHi, rowOf);
       const steps: (Sparse | null)[] = new Array(grid.n).fill(null);
       for (const [k, row] of rows) {
         const sp = compactRow(row);
