@@ -181,7 +181,7 @@ export class Collector {
   private readonly runDeltas = new DeltaTracker();
   private readonly runTimeDeltas = new DeltaTracker();
   private readonly eventDeltas = new DeltaTracker();
-  private readonly latDeltas = new DeltaTracker();
+  private lastHists = new Map<string, { slots: Float64Array; sum: number }>();
   private readonly outcomeDeltas = new DeltaTracker();
   private readonly retransDeltas = new DeltaTracker();
   readonly latencyHistory: DeltaHistory<string>;
@@ -373,22 +373,45 @@ export class Collector {
       return key;
     };
 
-    const totals = new Map<string, number>();
+    // Histograms: slot totals per series in an array, deltas slot by slot. A series has up to
+    // HIST_SLOTS slots; a string key per slot and second cost more than the rest of the read.
+    const totals = new Map<string, { slots: Float64Array; sum: number }>();
     for (const h of this.dp.readHists()) {
       const s = series(h.key);
-      h.slots.forEach((c, i) => c > 0 && addTo(totals, histKey(s, i), c));
-      addTo(totals, `S|${s}`, h.sumNs);
+      let t = totals.get(s);
+      if (!t) {
+        t = { slots: new Float64Array(HIST_SLOTS), sum: 0 };
+        totals.set(s, t);
+      }
+      for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.slots[i] += h.slots[i];
+      t.sum += h.sumNs;
     }
-    const latDeltas = this.latDeltas.update(totals);
-    const perSeries = new Map<string, { slots: Map<number, number>; sum: number }>();
-    for (const [k, d] of latDeltas) {
-      const [kind, s, slot] = k.split('|');
-      const e = perSeries.get(s) ?? { slots: new Map<number, number>(), sum: 0 };
-      perSeries.set(s, e);
-      if (kind === 'L') e.slots.set(Number(slot), d);
-      else e.sum += d;
+    // Without a history sink, the collector's own window keeps the deltas under string keys.
+    const latDeltas = new Map<string, number>();
+    for (const [s, t] of totals) {
+      const prev = this.lastHists.get(s);
+      const slots = new Map<number, number>();
+      for (let i = 0; i < HIST_SLOTS; i++) {
+        const cur = t.slots[i];
+        const was = prev ? prev.slots[i] : 0;
+        // As DeltaTracker: a total that went down restarted, and all of it is new.
+        const d = cur >= was ? cur - was : cur;
+        if (d > 0) slots.set(i, d);
+      }
+      const was = prev?.sum ?? 0;
+      const sum = t.sum >= was ? t.sum - was : t.sum;
+      if (slots.size === 0 && sum <= 0) continue;
+      const l = labelsOf.get(s)!;
+      this.duration.add(s, { ...l }, slots, sum, HIST_SLOTS);
+      if (this.history) {
+        for (const [i, d] of slots) this.history.histogram(l, i, d);
+        if (sum > 0) this.history.latencySum(l, sum);
+      } else {
+        for (const [i, d] of slots) latDeltas.set(histKey(s, i), d);
+        if (sum > 0) latDeltas.set(`S|${s}`, sum);
+      }
     }
-    for (const [s, e] of perSeries) this.duration.add(s, { ...labelsOf.get(s)! }, e.slots, e.sum, HIST_SLOTS);
+    this.lastHists = totals;
 
     const outcomes = new Map<string, number>();
     for (const o of this.dp.readOutcomes()) addTo(outcomes, `O|${series(o.key)}|${OUTCOME_LABELS[o.outcome]}|${o.code}`, Number(o.count));

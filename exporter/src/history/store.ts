@@ -73,11 +73,17 @@ const SERIES_OVERHEAD = 600;
 
 /** CHUNK consecutive points of one series in one tier: each a varint byte length and its encoding. */
 class Chunk {
-  readonly bytes = new Bytes(32);
+  readonly bytes: Bytes;
   /** points first .. first+filled-1 are written (empty ones as length 0) */
   filled = 0;
 
-  constructor(readonly first: number) {}
+  /** sizeHint: the bytes the previous chunk of the series took, so the buffer rarely grows */
+  constructor(
+    readonly first: number,
+    sizeHint = 32,
+  ) {
+    this.bytes = new Bytes(Math.max(16, Math.ceil(sizeHint * 1.1)));
+  }
 
   get last(): number {
     return this.first + CHUNK - 1;
@@ -94,7 +100,8 @@ class Chunk {
     this.bytes.varint(scratch.len);
     this.bytes.append(scratch);
     this.filled = j + 1;
-    if (this.filled === CHUNK) this.bytes.trim();
+    // A full chunk never grows again; copying it smaller pays only when much is spare.
+    if (this.filled === CHUNK && this.bytes.buf.length - this.bytes.len > this.bytes.len / 8) this.bytes.trim();
   }
 
   cost(): number {
@@ -118,12 +125,12 @@ class TierData {
     let c = this.chunks[this.chunks.length - 1];
     let added = 0;
     if (!c || this.openP > c.last) {
-      if (c) {
+      if (c && c.bytes.buf.length - c.bytes.len > c.bytes.len / 8) {
         const before = c.cost();
         c.bytes.trim();
         added += c.cost() - before;
       }
-      c = new Chunk(this.openP - (this.openP % CHUNK));
+      c = new Chunk(this.openP - (this.openP % CHUNK), c?.bytes.len);
       this.chunks.push(c);
       added += c.cost();
     }
@@ -219,8 +226,12 @@ export class HistoryStore {
 
   /** Adds a delta read in the current tick. Negative or non-finite deltas are refused (counters only grow). */
   add(family: Family, labels: Labels, index: number, delta: number): void {
+    this.addTo(this.seriesFor(family, labels), index, delta);
+  }
+
+  /** add() for a series already looked up with seriesFor (the same labels several times a tick). */
+  addTo(s: Series, index: number, delta: number): void {
     if (!(delta > 0) || !Number.isFinite(delta)) return;
-    const s = this.seriesFor(family, labels);
     let v = this.pending.get(s);
     if (!v) {
       v = new Map();
@@ -229,7 +240,8 @@ export class HistoryStore {
     v.set(index, (v.get(index) ?? 0) + Math.round(delta));
   }
 
-  private seriesFor(family: Family, labels: Labels): Series {
+  /** The series of these labels (the overflow series beyond the series limit), created when new. */
+  seriesFor(family: Family, labels: Labels): Series {
     const names = FAMILY_LABELS[family];
     const key = family + JSON.stringify(names.map((n) => labels[n] ?? ''));
     let s = this.byKey.get(key);
