@@ -180,7 +180,8 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
       const mine = r.data.alerts.filter((a) => a.labels.alertname === 'NfscopeGtpuEchoFailures');
       return mine.length === echoPaths.length ? mine : undefined;
     }, 10000, 250);
-    expect(pending.map((a) => `${a.labels.client_nf}→${a.labels.server_nf} ${a.labels.interface} ${a.state} ${a.labels.severity}`).sort()).toEqual(
+    // (firing only on a machine so slow that the test outlasted the minute)
+    expect(pending.map((a) => `${a.labels.client_nf}→${a.labels.server_nf} ${a.labels.interface} ${a.state.replace('firing', 'pending')} ${a.labels.severity}`).sort()).toEqual(
       echoPaths.map((p) => `${p} pending critical`),
     );
   }, 90000);
