@@ -12,6 +12,9 @@ say() { printf '[setup] %s\n' "$*"; }
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
 PACKAGES+=(chromium)  # headless browser for the Grafana plugin's browser test (driven by playwright-core)
+PACKAGES+=(prometheus)  # the demo's Prometheus, promtool for the rule tests, the Prometheus integration test
+PACKAGES+=(docker-compose)  # `docker-compose config` validates docker-compose.yml (no engine needed)
+PACKAGES+=(python3-kubernetes)  # the Kubernetes API models the manifest test checks deploy/kubernetes against
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -83,21 +83,28 @@ export class DeltaTracker {
 export class DeltaHistory<L> {
   private readonly slots: { t: number; deltas: Map<string, number> }[] = [];
   private readonly labels = new Map<string, L>();
+  /** how many slots hold each key: its labels go with the last one */
+  private readonly refs = new Map<string, number>();
 
   constructor(readonly retentionSeconds: number) {}
 
   add(tSeconds: number, deltas: Map<string, number>, labelsOf: (key: string) => L): void {
-    for (const k of deltas.keys()) if (!this.labels.has(k)) this.labels.set(k, labelsOf(k));
-    if (deltas.size > 0) this.slots.push({ t: tSeconds, deltas });
-    let expired = false;
-    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) {
-      this.slots.shift();
-      expired = true;
+    for (const k of deltas.keys()) {
+      if (!this.labels.has(k)) this.labels.set(k, labelsOf(k));
+      this.refs.set(k, (this.refs.get(k) ?? 0) + 1);
     }
-    // Forget the labels of series that no longer have any slot.
-    if (expired) {
-      const live = new Set(this.slots.flatMap((s) => [...s.deltas.keys()]));
-      for (const k of this.labels.keys()) if (!live.has(k)) this.labels.delete(k);
+    if (deltas.size > 0) this.slots.push({ t: tSeconds, deltas });
+    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) {
+      // Forget the labels of series that no longer have any slot (counted, not rescanned:
+      // a rescan of every slot each second costs more than everything else together).
+      for (const k of this.slots.shift()!.deltas.keys()) {
+        const n = this.refs.get(k)! - 1;
+        if (n > 0) this.refs.set(k, n);
+        else {
+          this.refs.delete(k);
+          this.labels.delete(k);
+        }
+      }
     }
   }
 
@@ -174,7 +181,7 @@ export class Collector {
   private readonly runDeltas = new DeltaTracker();
   private readonly runTimeDeltas = new DeltaTracker();
   private readonly eventDeltas = new DeltaTracker();
-  private readonly latDeltas = new DeltaTracker();
+  private lastHists = new Map<string, { slots: Float64Array; sum: number }>();
   private readonly outcomeDeltas = new DeltaTracker();
   private readonly retransDeltas = new DeltaTracker();
   readonly latencyHistory: DeltaHistory<string>;
@@ -297,7 +304,8 @@ export class Collector {
       this.dropsTotal.inc({ ...l }, d);
       this.history?.drops(l, d);
     }
-    this.dropHistory.add(now, dropDeltas, (k) => labelsFromKey<DropLabels>(k, DROP_LABELS));
+    // With a history attached, the summary is answered from it (query/api.ts).
+    if (!this.history) this.dropHistory.add(now, dropDeltas, (k) => labelsFromKey<DropLabels>(k, DROP_LABELS));
 
     const packets = new Map<string, number>();
     const bytes = new Map<string, number>();
@@ -365,22 +373,45 @@ export class Collector {
       return key;
     };
 
-    const totals = new Map<string, number>();
+    // Histograms: slot totals per series in an array, deltas slot by slot. A series has up to
+    // HIST_SLOTS slots; a string key per slot and second cost more than the rest of the read.
+    const totals = new Map<string, { slots: Float64Array; sum: number }>();
     for (const h of this.dp.readHists()) {
       const s = series(h.key);
-      h.slots.forEach((c, i) => c > 0 && addTo(totals, histKey(s, i), c));
-      addTo(totals, `S|${s}`, h.sumNs);
+      let t = totals.get(s);
+      if (!t) {
+        t = { slots: new Float64Array(HIST_SLOTS), sum: 0 };
+        totals.set(s, t);
+      }
+      for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.slots[i] += h.slots[i];
+      t.sum += h.sumNs;
     }
-    const latDeltas = this.latDeltas.update(totals);
-    const perSeries = new Map<string, { slots: Map<number, number>; sum: number }>();
-    for (const [k, d] of latDeltas) {
-      const [kind, s, slot] = k.split('|');
-      const e = perSeries.get(s) ?? { slots: new Map<number, number>(), sum: 0 };
-      perSeries.set(s, e);
-      if (kind === 'L') e.slots.set(Number(slot), d);
-      else e.sum += d;
+    // Without a history sink, the collector's own window keeps the deltas under string keys.
+    const latDeltas = new Map<string, number>();
+    for (const [s, t] of totals) {
+      const prev = this.lastHists.get(s);
+      const slots = new Map<number, number>();
+      for (let i = 0; i < HIST_SLOTS; i++) {
+        const cur = t.slots[i];
+        const was = prev ? prev.slots[i] : 0;
+        // As DeltaTracker: a total that went down restarted, and all of it is new.
+        const d = cur >= was ? cur - was : cur;
+        if (d > 0) slots.set(i, d);
+      }
+      const was = prev?.sum ?? 0;
+      const sum = t.sum >= was ? t.sum - was : t.sum;
+      if (slots.size === 0 && sum <= 0) continue;
+      const l = labelsOf.get(s)!;
+      this.duration.add(s, { ...l }, slots, sum, HIST_SLOTS);
+      if (this.history) {
+        for (const [i, d] of slots) this.history.histogram(l, i, d);
+        if (sum > 0) this.history.latencySum(l, sum);
+      } else {
+        for (const [i, d] of slots) latDeltas.set(histKey(s, i), d);
+        if (sum > 0) latDeltas.set(`S|${s}`, sum);
+      }
     }
-    for (const [s, e] of perSeries) this.duration.add(s, { ...labelsOf.get(s)! }, e.slots, e.sum, HIST_SLOTS);
+    this.lastHists = totals;
 
     const outcomes = new Map<string, number>();
     for (const o of this.dp.readOutcomes()) addTo(outcomes, `O|${series(o.key)}|${OUTCOME_LABELS[o.outcome]}|${o.code}`, Number(o.count));
@@ -405,8 +436,8 @@ export class Collector {
     for (const [k, d] of timeouts) this.requestsTotal.inc({ ...labelsOf.get(k.slice(2))!, outcome: 'timeout', code: '' }, d);
 
     const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
-    this.latencyHistory.add(now, all, (k) => k);
     if (this.history) this.feedLatency(all, labelsOf);
+    else this.latencyHistory.add(now, all, (k) => k);
     for (const [k, l] of labelsOf) this.seriesLabels.set(k, l);
   }
 

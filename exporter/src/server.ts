@@ -10,7 +10,7 @@ import type { Config } from './config';
 import type { Datapath } from './datapath';
 import { HttpError } from './http-error';
 import { checkToken } from './auth';
-import { clusterSummary, registerQueryRoutes, type QueryContext } from './query/api';
+import { registerQueryRoutes, storeSummary, type QueryContext } from './query/api';
 
 export const MAX_WINDOW_SECONDS = 3600;
 
@@ -111,12 +111,15 @@ export function createApp(ctx: ApiContext): express.Express {
     })),
   );
 
+  // With the history, the summary (node or cluster) comes from it; without, from the collector's window.
   app.get('/api/v1/summary', async (req, res, next) => {
-    if (req.query.scope !== 'cluster') return next();
+    if (!ctx.query && req.query.scope !== 'cluster') return next();
     try {
       const window = parseWindow(req.query.window);
+      const scope = req.query.scope ?? 'node';
+      if (scope !== 'node' && scope !== 'cluster') throw new HttpError(400, `scope: ${JSON.stringify(scope)} is not "node" or "cluster"`);
       if (!ctx.query) throw new HttpError(400, 'scope: "cluster" needs the history, which this exporter does not keep');
-      res.json(await clusterSummary(ctx.query, window));
+      res.json(await storeSummary(ctx.query, window, scope));
     } catch (e) {
       res.status(e instanceof HttpError ? e.status : 500).json({ error: (e as Error).message });
     }

@@ -5,7 +5,7 @@
  * node, `server` when only the server NF is, `both`, or `none`.
  */
 import type { Config } from '../config';
-import type { HistoryStore, Labels } from './store';
+import type { HistoryStore, Labels, Series } from './store';
 import { LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, TRAFFIC_BYTES, TRAFFIC_PACKETS } from './store';
 
 export interface LatencySeriesLabels {
@@ -47,7 +47,8 @@ export function vantageOf(hosted: Set<string>, client: string, server: string): 
 export class HistoryFeed implements HistorySink {
   readonly hosted: Set<string>;
   private readonly node: string;
-  private readonly cache = new Map<LatencySeriesLabels, Labels>();
+  /** series by the collector's label objects, for one tick (they are made anew each tick) */
+  private readonly cache = new Map<LatencySeriesLabels, { labels: Labels; series: Series }>();
 
   constructor(
     readonly store: HistoryStore,
@@ -57,34 +58,36 @@ export class HistoryFeed implements HistorySink {
     this.hosted = hostedNfs(config);
   }
 
-  private lat(l: LatencySeriesLabels): Labels {
+  private lat(l: LatencySeriesLabels): { labels: Labels; series: Series } {
     let out = this.cache.get(l);
     if (!out) {
-      out = { ...l, vantage: vantageOf(this.hosted, l.client_nf, l.server_nf), node: this.node };
+      const labels = { ...l, vantage: vantageOf(this.hosted, l.client_nf, l.server_nf), node: this.node };
+      out = { labels, series: this.store.seriesFor('latency', labels) };
       this.cache.set(l, out);
     }
     return out;
   }
 
   histogram(l: LatencySeriesLabels, slot: number, count: number): void {
-    this.store.add('latency', this.lat(l), slot, count);
+    this.store.addTo(this.lat(l).series, slot, count);
   }
 
   latencySum(l: LatencySeriesLabels, ns: number): void {
-    this.store.add('latency', this.lat(l), LAT_SUM, ns);
+    this.store.addTo(this.lat(l).series, LAT_SUM, ns);
   }
 
   timeouts(l: LatencySeriesLabels, count: number): void {
-    this.store.add('latency', this.lat(l), LAT_TIMEOUTS, count);
+    this.store.addTo(this.lat(l).series, LAT_TIMEOUTS, count);
     this.outcome(l, 'timeout', '', count);
   }
 
   retransmissions(l: LatencySeriesLabels, count: number): void {
-    this.store.add('latency', this.lat(l), LAT_RETRANS, count);
+    this.store.addTo(this.lat(l).series, LAT_RETRANS, count);
   }
 
   outcome(l: LatencySeriesLabels, outcome: string, code: string, count: number): void {
-    this.store.add('outcome', { ...this.lat(l), outcome, code }, 0, count);
+    if (!(count > 0)) return;
+    this.store.add('outcome', { ...this.lat(l).labels, outcome, code }, 0, count);
   }
 
   drops(l: { nf: string; nf_type: string; peer_nf: string; interface: string; reason: string }, count: number): void {

@@ -40,43 +40,100 @@ export class Bytes {
     this.buf[this.len++] = n;
   }
 
+  append(src: Bytes): void {
+    this.room(src.len);
+    this.buf.set(src.buf.subarray(0, src.len), this.len);
+    this.len += src.len;
+  }
+
+  /** Reads a varint at pos; returns [value, next position]. */
+  static read(buf: Uint8Array, pos: number): [number, number] {
+    let n = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const b = buf[pos++];
+      n += (b & 127) * mul;
+      if (b < 128) return [n, pos];
+    }
+  }
+
   /** Drops the spare capacity (a closed chunk never grows again). */
   trim(): void {
     if (this.buf.length > this.len) this.buf = this.buf.slice(0, this.len);
   }
 }
 
-/** Appends a point (entries ascending by index, counts > 0). */
+/**
+ * Appends a point (entries ascending by index, counts > 0). A latency
+ * histogram fills a run of neighbouring slots, so a point is encoded as runs:
+ * the number of runs, then per run the gap from the end of the previous run,
+ * its length and its counts (a hole of one or two empty slots inside a run
+ * costs less as zeros than as a new run).
+ */
 export function encodePoint(out: Bytes, idx: ArrayLike<number>, val: ArrayLike<number>): void {
-  out.varint(idx.length);
-  let prev = 0;
-  for (let k = 0; k < idx.length; k++) {
-    out.varint(idx[k] - prev);
-    out.varint(val[k]);
-    prev = idx[k];
+  const starts: number[] = [];
+  for (let k = 0; k < idx.length; k++) if (k === 0 || idx[k] - idx[k - 1] > 3) starts.push(k);
+  out.varint(starts.length);
+  let prevEnd = 0;
+  for (let r = 0; r < starts.length; r++) {
+    const first = starts[r];
+    const last = (r + 1 < starts.length ? starts[r + 1] : idx.length) - 1;
+    const lo = idx[first];
+    const hi = idx[last];
+    out.varint(lo - prevEnd);
+    out.varint(hi - lo + 1);
+    let k = first;
+    for (let i = lo; i <= hi; i++) {
+      if (idx[k] === i) out.varint(val[k++]);
+      else out.varint(0);
+    }
+    prevEnd = hi + 1;
   }
 }
 
-/** Calls add(index, count) for every entry of the point encoded at buf[start..end). */
-export function decodePoint(buf: Uint8Array, start: number, end: number, add: (index: number, count: number) => void): void {
+/** Adds the counts of the point encoded at buf[start..end) into row (indexes at or past row.length are skipped). */
+export function decodeInto(buf: Uint8Array, start: number, end: number, row: Float64Array): void {
   let pos = start;
-  const next = (): number => {
-    let n = 0;
-    let mul = 1;
-    for (;;) {
-      const b = buf[pos++];
-      n += (b & 127) * mul;
-      if (b < 128) return n;
-      mul *= 128;
-    }
-  };
   if (pos >= end) return;
-  const count = next();
-  let idx = 0;
-  for (let k = 0; k < count; k++) {
-    idx += next();
-    add(idx, next());
+  // Varints inlined: this loop is where queries spend their time.
+  let runs = 0;
+  for (let mul = 1; ; mul *= 128) {
+    const b = buf[pos++];
+    runs += (b & 127) * mul;
+    if (b < 128) break;
   }
+  let i = 0;
+  for (let r = 0; r < runs; r++) {
+    let gap = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const b = buf[pos++];
+      gap += (b & 127) * mul;
+      if (b < 128) break;
+    }
+    let len = 0;
+    for (let mul = 1; ; mul *= 128) {
+      const b = buf[pos++];
+      len += (b & 127) * mul;
+      if (b < 128) break;
+    }
+    i += gap;
+    for (const stop = i + len; i < stop; i++) {
+      let b = buf[pos++];
+      if (b === 0) continue;
+      let v = b & 127;
+      for (let mul = 128; b >= 128; mul *= 128) {
+        b = buf[pos++];
+        v += (b & 127) * mul;
+      }
+      if (i < row.length) row[i] += v;
+    }
+  }
+}
+
+/** Calls add(index, count) for every non-zero entry of an encoded point. */
+export function decodePoint(buf: Uint8Array, start: number, end: number, add: (index: number, count: number) => void, width = 1 << 16): void {
+  const row = new Float64Array(width);
+  decodeInto(buf, start, end, row);
+  for (let i = 0; i < width; i++) if (row[i] !== 0) add(i, row[i]);
 }
 
 /** Sum of two sparse vectors. */

@@ -14,7 +14,7 @@
  * retention actually held is in `stats().tiers`).
  */
 import { HIST_SLOTS } from '../kernel/layout';
-import { Bytes, compactRow, decodePoint, encodePoint, type Sparse } from './sparse';
+import { Bytes, compactRow, decodeInto, encodePoint, type Sparse } from './sparse';
 
 export type Family = 'latency' | 'outcome' | 'drop' | 'traffic';
 export const FAMILIES: readonly Family[] = ['latency', 'outcome', 'drop', 'traffic'];
@@ -68,16 +68,22 @@ export const OVERFLOW = 'overflow';
 /** Points per chunk. */
 const CHUNK = 64;
 /** Rough heap cost of a chunk's objects besides its bytes, and of a series besides its chunks. */
-const CHUNK_OVERHEAD = 160 + (CHUNK + 1) * 4;
+const CHUNK_OVERHEAD = 120;
 const SERIES_OVERHEAD = 600;
 
+/** CHUNK consecutive points of one series in one tier: each a varint byte length and its encoding. */
 class Chunk {
-  readonly bytes = new Bytes(32);
-  /** offs[j]..offs[j+1] is point first+j, for j < filled */
-  readonly offs = new Uint32Array(CHUNK + 1);
+  readonly bytes: Bytes;
+  /** points first .. first+filled-1 are written (empty ones as length 0) */
   filled = 0;
 
-  constructor(readonly first: number) {}
+  /** sizeHint: the bytes the previous chunk of the series took, so the buffer rarely grows */
+  constructor(
+    readonly first: number,
+    sizeHint = 32,
+  ) {
+    this.bytes = new Bytes(Math.max(16, Math.ceil(sizeHint * 1.1)));
+  }
 
   get last(): number {
     return this.first + CHUNK - 1;
@@ -85,17 +91,25 @@ class Chunk {
 
   write(p: number, idx: number[], val: number[]): void {
     const j = p - this.first;
-    while (this.filled < j) this.offs[++this.filled] = this.bytes.len;
-    encodePoint(this.bytes, idx, val);
+    while (this.filled < j) {
+      this.bytes.varint(0);
+      this.filled++;
+    }
+    scratch.len = 0;
+    encodePoint(scratch, idx, val);
+    this.bytes.varint(scratch.len);
+    this.bytes.append(scratch);
     this.filled = j + 1;
-    this.offs[this.filled] = this.bytes.len;
-    if (this.filled === CHUNK) this.bytes.trim();
+    // A full chunk never grows again; copying it smaller pays only when much is spare.
+    if (this.filled === CHUNK && this.bytes.buf.length - this.bytes.len > this.bytes.len / 8) this.bytes.trim();
   }
 
   cost(): number {
     return this.bytes.buf.length + CHUNK_OVERHEAD;
   }
 }
+
+const scratch = new Bytes(1024);
 
 class TierData {
   chunks: Chunk[] = [];
@@ -111,12 +125,12 @@ class TierData {
     let c = this.chunks[this.chunks.length - 1];
     let added = 0;
     if (!c || this.openP > c.last) {
-      if (c) {
+      if (c && c.bytes.buf.length - c.bytes.len > c.bytes.len / 8) {
         const before = c.cost();
         c.bytes.trim();
         added += c.cost() - before;
       }
-      c = new Chunk(this.openP - (this.openP % CHUNK));
+      c = new Chunk(this.openP - (this.openP % CHUNK), c?.bytes.len);
       this.chunks.push(c);
       added += c.cost();
     }
@@ -212,8 +226,12 @@ export class HistoryStore {
 
   /** Adds a delta read in the current tick. Negative or non-finite deltas are refused (counters only grow). */
   add(family: Family, labels: Labels, index: number, delta: number): void {
+    this.addTo(this.seriesFor(family, labels), index, delta);
+  }
+
+  /** add() for a series already looked up with seriesFor (the same labels several times a tick). */
+  addTo(s: Series, index: number, delta: number): void {
     if (!(delta > 0) || !Number.isFinite(delta)) return;
-    const s = this.seriesFor(family, labels);
     let v = this.pending.get(s);
     if (!v) {
       v = new Map();
@@ -222,7 +240,8 @@ export class HistoryStore {
     v.set(index, (v.get(index) ?? 0) + Math.round(delta));
   }
 
-  private seriesFor(family: Family, labels: Labels): Series {
+  /** The series of these labels (the overflow series beyond the series limit), created when new. */
+  seriesFor(family: Family, labels: Labels): Series {
     const names = FAMILY_LABELS[family];
     const key = family + JSON.stringify(names.map((n) => labels[n] ?? ''));
     let s = this.byKey.get(key);
@@ -340,10 +359,10 @@ export class HistoryStore {
   }
 
   /**
-   * Calls fn(p, index, count) for every entry of the points p of a series in
-   * one tier with pLo < p ≤ pHi, oldest first, within retention.
+   * Adds the points p of a series in one tier with pLo < p ≤ pHi (within
+   * retention) into the rows rowOf(p) gives; undefined skips the point.
    */
-  private scan(s: Series, ti: number, pLo: number, pHi: number, fn: (p: number, index: number, count: number) => void): void {
+  private scan(s: Series, ti: number, pLo: number, pHi: number, rowOf: (p: number) => Float64Array | undefined): void {
     const spec = this.tiers[ti];
     const td = s.tiers[ti];
     const oldest = Math.max(Math.ceil(this.nowS / spec.resolutionS) - spec.retentionS / spec.resolutionS, this.floor[ti]);
@@ -351,12 +370,21 @@ export class HistoryStore {
     for (const c of td.chunks) {
       if (c.last <= lo || c.first > pHi) continue;
       const { buf } = c.bytes;
-      for (let j = Math.max(0, lo + 1 - c.first); j < c.filled && c.first + j <= pHi; j++) {
+      let pos = 0;
+      for (let j = 0; j < c.filled; j++) {
         const p = c.first + j;
-        decodePoint(buf, c.offs[j], c.offs[j + 1], (i, v) => fn(p, i, v));
+        if (p > pHi) break;
+        const [len, at] = Bytes.read(buf, pos);
+        pos = at + len;
+        if (len === 0 || p <= lo) continue;
+        const row = rowOf(p);
+        if (row) decodeInto(buf, at, pos, row);
       }
     }
-    if (td.openP > lo && td.openP <= pHi) for (const [i, v] of td.open) fn(td.openP, i, v);
+    if (td.openP > lo && td.openP <= pHi) {
+      const row = rowOf(td.openP);
+      if (row) for (const [i, v] of td.open) if (i < row.length) row[i] += v;
+    }
   }
 
   /**
@@ -392,27 +420,18 @@ export class HistoryStore {
       const width = WIDTH[g.family];
       const free = (pool[width] ??= []);
       const rows = new Map<number, Float64Array>();
-      for (const s of g.series) {
-        let lastP = NaN;
-        let row: Float64Array | undefined;
-        this.scan(s, tier, pLo, pHi, (p, i, v) => {
-          if (p !== lastP) {
-            lastP = p;
-            const endMs = Math.min(p * resMs, Math.max(lastTickMs, (p - 1) * resMs + 1000));
-            const k = Math.ceil((endMs - grid.fromMs) / grid.stepMs);
-            if (k < 1 || k > grid.n) {
-              row = undefined;
-            } else {
-              row = rows.get(k);
-              if (!row) {
-                row = free.pop() ?? new Float64Array(width);
-                rows.set(k, row);
-              }
-            }
-          }
-          if (row && i < width) row[i] += v;
-        });
-      }
+      const rowOf = (p: number): Float64Array | undefined => {
+        const endMs = Math.min(p * resMs, Math.max(lastTickMs, (p - 1) * resMs + 1000));
+        const k = Math.ceil((endMs - grid.fromMs) / grid.stepMs);
+        if (k < 1 || k > grid.n) return undefined;
+        let row = rows.get(k);
+        if (!row) {
+          row = free.pop() ?? new Float64Array(width);
+          rows.set(k, row);
+        }
+        return row;
+      };
+      for (const s of g.series) this.scan(s, tier, pLo, pHi, rowOf);
       const steps: (Sparse | null)[] = new Array(grid.n).fill(null);
       for (const [k, row] of rows) {
         const sp = compactRow(row);

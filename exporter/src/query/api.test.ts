@@ -5,7 +5,7 @@ import { DeltaTracker } from '../collector';
 import { slotOf } from '../histogram';
 import { HistoryFeed, type LatencySeriesLabels } from '../history/feed';
 import { HistoryStore } from '../history/store';
-import { registerQueryRoutes, type QueryContext } from './api';
+import { registerQueryRoutes, storeSummary, type QueryContext } from './api';
 import { parseQuery, resolveStep } from './params';
 
 /*
@@ -258,6 +258,19 @@ describe('/api/v1/query on one node', () => {
     const day = await get(`${n.url}/api/v1/query?kind=drops&from=now-24h`);
     expect(day.status).toBe(200);
     expect(day.body.step_ms).toBe(300_000);
+  });
+
+  test('the summary from the history: counts, percentiles, rejections, timeouts, drops', async () => {
+    const s = (await storeSummary(n.ctx, 100, 'node')) as any;
+    expect(Object.keys(s)).toEqual(['node', 'window_s', 'latency', 'drops']);
+    expect(s.latency.map((r: any) => [r.client, r.count, r.rejected, r.timeouts, r.retransmissions])).toEqual([
+      ['smf-1', 1000, 100, 0, 0],
+      ['smf-2', 200, 0, 100, 300],
+    ]);
+    // mean: (9 · 1 ms + 10 ms) / 10 per second
+    expect(s.latency[0].mean_ms).toBe(1.9);
+    expect(s.latency[0].p50_ms).toBe(Math.round((MS1_LO + (499.5 / 900) * MS1_W) / 1e3) / 1e3);
+    expect(s.drops).toEqual([{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', count: 500 }]);
   });
 
   test('labels and their values', async () => {

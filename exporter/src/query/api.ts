@@ -160,8 +160,11 @@ export function registerQueryRoutes(app: Express, ctx: QueryContext): void {
   );
 }
 
-/** The latency and drops parts of /api/v1/summary, cluster-wide. */
-export async function clusterSummary(ctx: QueryContext, windowS: number): Promise<Record<string, unknown>> {
+/**
+ * /api/v1/summary from the history: this node's (the same answer the
+ * collector's own window gave), or the cluster's, each transaction once.
+ */
+export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'node' | 'cluster'): Promise<Record<string, unknown>> {
   const nowMs = (ctx.now ?? Date.now)();
   const grid = { fromMs: nowMs - windowS * 1000, stepMs: windowS * 1000, n: 1 };
   const latLabels = ['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure'];
@@ -172,14 +175,14 @@ export async function clusterSummary(ctx: QueryContext, windowS: number): Promis
     quantiles: [],
     metric: 'packets',
     vantage: 'auto',
-    scope: 'cluster',
+    scope,
     bucketsPerOctave: 16,
   };
   const latQ: Query = { ...base, kind: 'nf_pairs', groupBy: latLabels };
   const dropQ: Query = { ...base, kind: 'drops', groupBy: FAMILY_LABELS.drop.filter((l) => l !== 'node') };
   const latPlan = planFor(latQ, grid);
   const dropPlan = planFor(dropQ, grid);
-  const [lat, drop] = await Promise.all([gather(ctx, latPlan, 'cluster'), gather(ctx, dropPlan, 'cluster')]);
+  const [lat, drop] = await Promise.all([gather(ctx, latPlan, scope), gather(ctx, dropPlan, scope)]);
   const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e3) / 1e3 : null);
   const rows = new Map<string, Record<string, unknown>>();
   const hist = new Float64Array(HIST_SLOTS);
@@ -221,6 +224,7 @@ export async function clusterSummary(ctx: QueryContext, windowS: number): Promis
     .map((g) => ({ ...(g.labels as { nf: string; reason: string }), count: at(g.steps[0], 0) }))
     .filter((d) => d.count > 0)
     .sort((a, b) => b.count - a.count || a.nf.localeCompare(b.nf) || a.reason.localeCompare(b.reason));
+  if (scope === 'node') return { node: ctx.node, window_s: windowS, latency, drops };
   const missing = [...lat.missing, ...drop.missing.filter((m) => !lat.missing.some((x) => x.node === m.node))];
   return {
     node: ctx.node,
