@@ -12,6 +12,7 @@ say() { printf '[setup] %s\n' "$*"; }
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
 PACKAGES+=(chromium)  # headless browser for the Grafana plugin's browser test (driven by playwright-core)
+PACKAGES+=(pngquant)  # doc tool: shrinks the README's dashboard pictures (scripts/render-dashboards.sh)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
