@@ -13,16 +13,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { Testbed, type RunRecord } from '../sim/src';
 import { describeRoot, REPO, SEND_UDP } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
-import { GrafanaStandIn } from './lib/grafana-standin';
+import type { GrafanaStandIn } from './lib/grafana-standin';
+import { openPluginPage, PLUGIN, prerequisiteProblem, type PluginPage } from './lib/plugin-page';
 
-const PLUGIN = path.join(REPO, 'plugin');
-const DIST = path.join(PLUGIN, 'dist');
-const HOST = path.join(PLUGIN, 'test-host', 'dist');
-const CHROMIUM = '/usr/bin/chromium';
 const SHOTS = path.join(REPO, 'test-results', 'plugin-browser');
 const TOKEN = `nfscope-test-${process.pid}-${Date.now()}`;
 const UID = 'nfscope';
@@ -38,13 +35,6 @@ interface Frame {
 interface QueryResult {
   data: Frame[];
   errors: Array<{ refId?: string; message: string }>;
-}
-
-function prerequisiteProblem(): string | null {
-  if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh does)`;
-  if (!fs.existsSync(path.join(DIST, 'module.js'))) return 'plugin/dist/module.js is not built: npm run build -w plugin (scripts/setup.sh does)';
-  if (!fs.existsSync(path.join(HOST, 'host.js'))) return 'plugin/test-host/dist/host.js is not built: npm run build:host -w plugin (scripts/setup.sh does)';
-  return null;
 }
 
 const numbers = (f: Frame) => f.fields.filter((x) => x.type === 'number');
@@ -65,16 +55,14 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
   let tb: Testbed | undefined;
   let ex: RunningExporter | undefined;
   let grafana: GrafanaStandIn | undefined;
-  let context: BrowserContext | undefined;
+  let browser: PluginPage | undefined;
   let page: Page;
   let record: RunRecord;
   let from = 0;
   let to = 0;
-  let profile = '';
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
-  const host = <T>(fn: string, ...args: unknown[]): Promise<T> =>
-    page.evaluate(([f, a]) => (globalThis as any).nfscopeHost[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+  const host = <T>(fn: string, ...args: unknown[]): Promise<T> => browser!.host<T>(fn, ...args);
   const query = (targets: unknown[], f = from, t = to, maxDataPoints = 300) => host<QueryResult>("query", targets, f, t, maxDataPoints);
   const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
@@ -104,32 +92,12 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
     await new Promise((r) => setTimeout(r, 4000));
     to = Date.now();
 
-    const pluginJson = JSON.parse(fs.readFileSync(path.join(DIST, 'plugin.json'), 'utf8'));
-    grafana = await GrafanaStandIn.start({
-      pluginId: pluginJson.id,
-      pluginDist: DIST,
-      hostDir: HOST,
-      routes: pluginJson.routes,
-      ds: { uid: UID, url: ex.url, jsonData: { defaultScope: 'node', timeout: 10 }, secureJsonData: { bearerToken: TOKEN } },
-    });
-
-    profile = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 1000 },
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await page.goto(`${grafana.url}/index.html`);
-    await page.waitForFunction(() => (globalThis as any).nfscopeHost?.ready === true);
+    browser = await openPluginPage({ uid: UID, exporterUrl: ex.url, jsonData: { defaultScope: 'node', timeout: 10 }, secureJsonData: { bearerToken: TOKEN } });
+    ({ grafana, page, pageErrors } = browser);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close().catch(() => undefined);
-    if (profile) fs.rmSync(profile, { recursive: true, force: true });
-    await grafana?.close();
+    await browser?.close();
     await ex?.stop();
     tb?.destroy();
   });

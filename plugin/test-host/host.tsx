@@ -17,6 +17,7 @@ import * as grafanaUi from '@grafana/ui';
 import lodash from 'lodash';
 import * as rxjs from 'rxjs';
 import { FakeTemplateSrv, type VariableState } from './template-srv';
+import { DashboardPreview, type DashboardJson, type PanelResult } from './preview';
 
 const { createTheme, dateTime, FieldType } = grafanaData;
 const theme = createTheme({ colors: { mode: 'dark' } });
@@ -187,6 +188,24 @@ function timeRange(from: number, to: number): grafanaData.TimeRange {
   return { from: dateTime(from), to: dateTime(to), raw: { from: dateTime(from), to: dateTime(to) } };
 }
 
+/** One DataQueryRequest through the plugin, as a panel sends it. */
+async function runQuery(targets: any[], from: number, to: number, maxDataPoints: number): Promise<{ data: grafanaData.DataFrame[]; errors: Array<{ refId?: string; message: string }> }> {
+  const intervalMs = Math.max(1000, Math.floor((to - from) / maxDataPoints));
+  const res = await ds.query({
+    requestId: `host${Date.now()}`,
+    targets,
+    range: timeRange(from, to),
+    interval: `${intervalMs}ms`,
+    intervalMs,
+    maxDataPoints,
+    scopedVars: {},
+    timezone: 'utc',
+    app: 'dashboard',
+    startTime: Date.now(),
+  });
+  return { data: res.data as grafanaData.DataFrame[], errors: res.errors ?? [] };
+}
+
 const host = {
   ready: true,
   requests,
@@ -234,20 +253,57 @@ const host = {
 
   /** Runs targets as a panel would: one DataQueryRequest, frames back as plain data. */
   async query(targets: any[], from: number, to: number, maxDataPoints = 300) {
-    const intervalMs = Math.max(1000, Math.floor((to - from) / maxDataPoints));
-    const res = await ds.query({
-      requestId: `host${Date.now()}`,
-      targets,
-      range: timeRange(from, to),
-      interval: `${intervalMs}ms`,
-      intervalMs,
-      maxDataPoints,
-      scopedVars: {},
-      timezone: 'utc',
-      app: 'dashboard',
-      startTime: Date.now(),
+    const res = await runQuery(targets, from, to, maxDataPoints);
+    return { data: res.data.map(plainFrame), errors: res.errors };
+  },
+
+  /**
+   * The dashboard preview (preview.tsx): the dashboard's variables set up as
+   * Grafana would (options from the variable queries, All selected), every
+   * panel's targets run as one request through the plugin, and the frames
+   * drawn into #preview. Returns each panel's frames and the marks drawn.
+   */
+  async renderDashboard(dashboard: DashboardJson & { templating: { list: Array<{ name: string; query: unknown }> } }, file: string, from: number, to: number, width = 1400) {
+    const vars: VariableState[] = [];
+    for (const v of dashboard.templating.list) vars.push({ name: v.name, value: '$__all', options: await host.variableValues(v.query, from, to) });
+    templateSrv.variables = vars;
+    const results: PanelResult[] = [];
+    for (const p of dashboard.panels) {
+      const r = await runQuery(p.targets, from, to, p.maxDataPoints ?? 300);
+      results.push({ frames: r.data, errors: r.errors });
+    }
+    let node = document.getElementById('preview');
+    if (!node) {
+      node = document.createElement('div');
+      node.id = 'preview';
+      document.body.appendChild(node);
+    }
+    node.style.cssText = `display: inline-block; padding: 16px; background: ${theme.colors.background.canvas};`;
+    document.getElementById('app')!.style.display = 'none';
+    roots.preview = roots.preview ?? createRoot(node);
+    ReactDOM.flushSync(() => roots.preview.render(<DashboardPreview dashboard={dashboard} file={file} results={results} theme={theme} width={width} from={from} to={to} />));
+    const panels = Array.from(node.querySelectorAll<HTMLElement>('[data-panel]'));
+    return dashboard.panels.map((p, i) => {
+      const el = panels[i];
+      const marks: Record<string, number> = {};
+      el.querySelectorAll('[data-mark]').forEach((m) => (marks[m.getAttribute('data-mark')!] = (marks[m.getAttribute('data-mark')!] ?? 0) + 1));
+      return {
+        title: p.title,
+        type: p.type,
+        frames: results[i].frames.map(plainFrame),
+        errors: results[i].errors,
+        marks,
+        noData: el.textContent?.includes('No data') ?? false,
+      };
     });
-    return { data: (res.data as grafanaData.DataFrame[]).map(plainFrame), errors: res.errors ?? [] };
+  },
+
+  /** Back to the editors' page after a preview. */
+  hidePreview() {
+    roots.preview?.unmount();
+    delete roots.preview;
+    document.getElementById('preview')?.remove();
+    document.getElementById('app')!.style.display = '';
   },
 
   /** A variable's values through the plugin's variable support, as Grafana's Query variable asks for them. */
