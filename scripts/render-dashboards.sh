@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 if ! command -v pngquant >/dev/null; then
   echo "[render-dashboards] installing pngquant (shrinks the pictures)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends pngquant >/dev/null
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq --no-install-recommends pngquant >/dev/null
 fi
 
 IMAGES=(docs/img/dashboard-overview.png docs/img/dashboard-n4-pfcp.png docs/img/dashboard-user-plane.png)
