@@ -8,7 +8,11 @@
  * buckets for the views it keeps.
  */
 import { Testbed, type Transaction } from '../sim/src';
-import { describeRoot } from './lib/env';
+import { spawnSync } from 'child_process';
+import * as path from 'path';
+import { describeRoot, REPO } from './lib/env';
+
+const NFSCOPE_BIN = path.join(REPO, 'sim/bin/nfscope.js');
 import { freePort, startExporter, type RunningExporter } from './lib/exporter';
 
 const NODE_OF: Record<string, string> = { 'smf-1': 'node-a', 'gnb-1': 'node-a', 'upf-1': 'node-b', 'upf-2': 'node-b' };
@@ -151,6 +155,21 @@ describeRoot('cluster scope over two exporters', () => {
       expect({ k, p50: row.p50, p99: row.p99 }).toEqual({ k, p50: Number((q(0.5) / 1e9).toPrecision(9)), p99: Number((q(0.99) / 1e9).toPrecision(9)) });
     }
     expect(compared).toBeGreaterThanOrEqual(4);
+
+    // The cluster summary (what nfscope top shows) counts them once too, and so does top.
+    const summary = await b.getJson<any>('/api/v1/summary?window=5m&scope=cluster');
+    expect(summary.nodes.answered.sort()).toEqual(['node-a', 'node-b']);
+    for (const row of summary.latency) {
+      const k = `${row.client}→${row.server}|${row.procedure}`;
+      expect({ k, n: row.count + row.timeouts, rejected: row.rejected }).toEqual({ k, n: truth.get(k)!.requests, rejected: truth.get(k)!.rejected });
+    }
+    const top = spawnSync(process.execPath, [NFSCOPE_BIN, 'top', '--url', a.url, '--window', '5m', '--scope', 'cluster', '--once'], { encoding: 'utf8' });
+    expect(top.status).toBe(0);
+    const lines = top.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe('nodes: 2 answered (node-a, node-b)');
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+    const echo = lines.find((l) => l.startsWith('gnb-1 → upf-1'))!;
+    expect(echo).toMatch(/\bN3\s+Echo\b/);
 
     // The server's view stays queryable: the same transactions, timed at the server's veth.
     const serverView = await pairs(a, 'scope=cluster&vantage=server');

@@ -1,4 +1,9 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as https from 'https';
 import type { AddressInfo } from 'net';
+import * as os from 'os';
+import * as path from 'path';
 import type { Server } from 'http';
 import { checkToken } from './auth';
 import type { Collector } from './collector';
@@ -48,5 +53,39 @@ describe('a token on the API and /metrics', () => {
   test('probes stay open', async () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
+  });
+});
+
+describe('TLS', () => {
+  const hasOpenssl = spawnSync('openssl', ['version']).status === 0;
+  (hasOpenssl ? test : test.skip)('the app behind https.createServer with a PEM certificate and key, as main.ts serves it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-tls-'));
+    try {
+      const cert = path.join(dir, 'c.pem');
+      const key = path.join(dir, 'k.pem');
+      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      expect(r.status).toBe(0);
+      const config = { node: 'n1', interfaces: [], nfs: [], protocols: {}, peers: [] } as unknown as Config;
+      const collector = { registry: { contentType: 'text/plain', metrics: async () => 'm 1\n' }, lastReadAt: 1 };
+      const app = createApp({ config, datapath: { ready: true } as unknown as Datapath, collector: collector as unknown as Collector, token: TOKEN });
+      const srv = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, app).listen(0, '127.0.0.1');
+      await new Promise<void>((res) => srv.once('listening', res));
+      const port = (srv.address() as AddressInfo).port;
+      const get = (headers: Record<string, string>) =>
+        new Promise<{ status: number; body: string }>((resolve, reject) => {
+          https
+            .get({ host: '127.0.0.1', port, path: '/metrics', ca: fs.readFileSync(cert), headers }, (res) => {
+              let body = '';
+              res.on('data', (d) => (body += d));
+              res.on('end', () => resolve({ status: res.statusCode!, body }));
+            })
+            .on('error', reject);
+        });
+      expect(await get({})).toMatchObject({ status: 401 });
+      expect(await get({ authorization: `Bearer ${TOKEN}` })).toEqual({ status: 200, body: 'm 1\n' });
+      await new Promise((res) => srv.close(res));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -141,7 +141,7 @@ function count(n: number): string {
  * default), no escape sequences.
  */
 export function render(v: View): string {
-  const width = Math.max(40, v.width ?? 80);
+  const width = Math.max(40, v.width || 80); // 0 when the terminal does not say
   const lines: string[] = [];
   const clock = v.now.toISOString().slice(11, 19);
   const where = v.summary ? `${v.scope === 'cluster' ? 'cluster via' : 'node'} ${v.summary.node}` : v.url;

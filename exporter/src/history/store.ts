@@ -65,6 +65,9 @@ export interface StoreOptions {
 /** The value every label but node and vantage takes in an overflow series. */
 export const OVERFLOW = 'overflow';
 
+/** Distinct folded label sets counted (beyond it the count stays there). */
+const MAX_FOLDED_COUNTED = 100_000;
+
 /** Points per chunk. */
 const CHUNK = 64;
 /** Rough heap cost of a chunk's objects besides its bytes, and of a series besides its chunks. */
@@ -247,7 +250,8 @@ export class HistoryStore {
     let s = this.byKey.get(key);
     if (s) return s;
     if (this.byKey.size >= this.maxSeries) {
-      this.folded.add(key);
+      // Counted up to a bound, so a flood of label sets cannot grow memory without end.
+      if (this.folded.size < MAX_FOLDED_COUNTED) this.folded.add(key);
       const o: Labels = Object.fromEntries(names.map((n) => [n, OVERFLOW]));
       if ('node' in labels) o.node = labels.node;
       if (family === 'latency' || family === 'outcome') o.vantage = labels.vantage;

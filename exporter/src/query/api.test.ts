@@ -279,7 +279,7 @@ describe('/api/v1/query on one node', () => {
     expect(names.body.labels).toContain('reason');
     expect(names.body.labels).toEqual([...names.body.labels].sort());
     const v = await get(`${n.url}/api/v1/labels/client_nf/values?from=${T0 * 1000}&to=${(T0 + 100) * 1000}`);
-    expect(v.body).toEqual({ name: 'client_nf', values: ['smf-1', 'smf-2'] });
+    expect(v.body).toEqual({ name: 'client_nf', node: 'n1', values: ['smf-1', 'smf-2'] });
     const nf = await get(`${n.url}/api/v1/labels/nf/values?from=${T0 * 1000}&to=${(T0 + 100) * 1000}`);
     expect(nf.body.values).toEqual(['gnb-1', 'smf-1', 'smf-2', 'upf-1']);
     const outside = await get(`${n.url}/api/v1/labels/client_nf/values?from=${(T0 + 200) * 1000}&to=${(T0 + 300) * 1000}`);
@@ -402,6 +402,7 @@ describe('scope=cluster', () => {
   test('label values from every node', async () => {
     const { body } = await get(`${a.url}/api/v1/labels/client_nf/values?from=${T0 * 1000}&to=${(T0 + 100) * 1000}&scope=cluster`);
     expect(body.values).toEqual(['gnb-1', 'smf-1', 'smf-2']);
+    expect(body.nodes.answered).toEqual(['a', 'b']);
     expect(body.nodes.missing).toHaveLength(1);
   });
 });

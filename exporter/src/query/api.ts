@@ -144,12 +144,12 @@ export function registerQueryRoutes(app: Express, ctx: QueryContext): void {
       const values = new Set(labelValues(ctx.store, name, fromMs, toMs));
       const nodes = { answered: [ctx.node], missing: [] as { node: string; error: string }[] };
       if (scope === 'cluster') {
-        const r = await fanOut<{ values: string[] }>(ctx.peers, `/api/v1/labels/${encodeURIComponent(name)}/values?from=${fromMs}&to=${toMs}`, { method: 'GET' });
+        const r = await fanOut<{ node?: string; values: string[] }>(ctx.peers, `/api/v1/labels/${encodeURIComponent(name)}/values?from=${fromMs}&to=${toMs}`, { method: 'GET' });
         for (const a of r.answers) for (const v of a.body.values ?? []) values.add(v);
-        nodes.answered.push(...r.answers.map((a) => a.url));
+        for (const a of r.answers) if (!nodes.answered.includes(a.body.node ?? a.url)) nodes.answered.push(a.body.node ?? a.url);
         nodes.missing = r.missing;
       }
-      return { name, values: [...values].sort(), ...(scope === 'cluster' ? { nodes } : {}) };
+      return { name, node: ctx.node, values: [...values].sort(), ...(scope === 'cluster' ? { nodes } : {}) };
     }),
   );
 

@@ -208,6 +208,7 @@ export function parseQuery(input: Record<string, unknown>, opts: { json: boolean
   const fromMs = parseTime('from', single('from', input.from) ?? 'now-1h', opts.nowMs);
   const toMs = parseTime('to', single('to', input.to) ?? 'now', opts.nowMs);
   if (!(toMs > fromMs)) throw bad('to', `${toMs} is not after from (${fromMs})`);
+  if (toMs - fromMs < 1000) throw bad('to', `the range ${toMs - fromMs} ms is shorter than 1s`);
   if (toMs - fromMs > opts.maxRangeMs) {
     throw bad('from', `the range ${Math.round((toMs - fromMs) / 1000)} s is longer than the history (${opts.maxRangeMs / 1000} s)`);
   }
