@@ -11,6 +11,8 @@ say() { printf '[setup] %s\n' "$*"; }
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
+PACKAGES+=(nghttp2-client)  # h2load: HTTP/2 client nfscope did not write, for the SBI latency test
+PACKAGES+=(nghttp2-server)  # nghttpd: HTTP/2 server nfscope did not write, for the SBI latency test
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
