@@ -9,6 +9,8 @@ import type { PfcpAgentArgs } from './agents/pfcp-agent';
 import type { NfRef } from './agents/runtime';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
 import { graceMs, pfcpBehaviour, type Scenario } from './scenario';
+import type { SbiAgentArgs } from './agents/sbi-agent';
+import { planSbiAgents } from './sbi';
 
 export interface PlanNf {
   name: string;
@@ -20,7 +22,8 @@ export interface PlanNf {
 
 export type AgentSpec =
   | { nf: string; netns: string; script: 'pfcp-agent'; args: PfcpAgentArgs }
-  | { nf: string; netns: string; script: 'gtpu-agent'; args: GtpuAgentArgs };
+  | { nf: string; netns: string; script: 'gtpu-agent'; args: GtpuAgentArgs }
+  | { nf: string; netns: string; script: 'sbi-agent'; args: SbiAgentArgs };
 
 /** TEIDs of the simulated PDU session's tunnels (chosen by the receiving side). */
 export const TEID = { n3Uplink: 0x00000100, n9Uplink: 0x00000200 } as const;
@@ -81,5 +84,8 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
     }),
   );
   if (g.n9) agents.push(gtpuAgent(upf2, { echo: echo([]), send: [], receive: [{ teid: TEID.n9Uplink, interface: 'N9' }], forward: [] }));
+
+  // SBI (sbi.ts): the core's NFs over HTTP/2, when the scenario asks for it.
+  agents.push(...planSbiAgents(nfs.filter((nf) => s.ipFamily === 4 || nf.ipv6), s.sbi, common, ref));
   return agents;
 }

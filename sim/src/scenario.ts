@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import type { Behaviour } from './behaviour';
 import { checkDistribution } from './distributions';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
+import { DEFAULT_SBI, HTTP_STATUS_MAX, HTTP_STATUS_MIN, SBI_PRODUCERS, sbiEnabled, type SbiScenario } from './sbi';
 
 /** Echo Response has no Cause: an echo responder answers, ignores or drops the first copy. */
 export type EchoBehaviour = Omit<Behaviour, 'rejectRate' | 'rejectCauses'>;
@@ -58,6 +59,8 @@ export interface Scenario {
   maxPacketsPerSecond: number;
   pfcp: PfcpScenario;
   gtpu: GtpuScenario;
+  /** SBI over HTTP/2 (sbi.ts); off unless registrationsPerSecond or nrfHeartbeatMs is set. */
+  sbi: SbiScenario;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object | null ? DeepPartial<T[K]> : T[K] };
@@ -94,6 +97,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
     qfi: 9,
     n9: true,
   },
+  sbi: DEFAULT_SBI,
 }) as Scenario;
 
 /** Never more than this, whatever maxPacketsPerSecond says: the simulator shares a small machine with what it measures. */
@@ -168,6 +172,12 @@ interface Shape {
 const BEHAVIOUR: Shape = { delay: distribution, rejectRate: probability, rejectCauses: causes, noResponseRate: probability, dropFirstCopyRate: probability };
 const ECHO_BEHAVIOUR: Shape = { delay: distribution, noResponseRate: probability, dropFirstCopyRate: probability };
 
+const statuses: Check = (v, path, out) => {
+  if (!Array.isArray(v) || v.length === 0) return void out.push({ path, message: `must be a non-empty list of HTTP statuses (${HTTP_STATUS_MIN}..${HTTP_STATUS_MAX})` });
+  v.forEach((c, i) => integer(HTTP_STATUS_MIN, HTTP_STATUS_MAX)(c, `${path}[${i}]`, out));
+};
+const SBI_RESPONDER: Shape = { delay: distribution, errorRate: probability, errorStatuses: statuses, noResponseRate: probability };
+
 const SHAPE: Shape = {
   seed: integer(0, 0xffffffff),
   durationMs: integer(100, 86_400_000),
@@ -192,6 +202,16 @@ const SHAPE: Shape = {
     gpduSize: integer(28, 1400),
     qfi: (v, path, out) => (v === null ? undefined : integer(0, 63)(v, path, out)),
     n9: boolean,
+  },
+  // ---- SBI (sbi.ts)
+  sbi: {
+    registrationsPerSecond: number(0, 500),
+    nrfHeartbeatMs: interval(10, 3_600_000),
+    connections: Object.fromEntries(['AMF', 'SMF', 'AUSF', 'UDM', 'PCF'].map((t) => [t, oneOf('long', 'short')])),
+    responder: SBI_RESPONDER,
+    producers: Object.fromEntries(SBI_PRODUCERS.map((t) => [t, SBI_RESPONDER])),
+    timeoutMs: integer(10, 60_000),
+    port: integer(1, 65535),
   },
 };
 
@@ -263,7 +283,8 @@ export function pfcpBehaviour(s: Scenario, procedure: PfcpProcedure): Behaviour 
 export function graceMs(s: Scenario): number {
   const pfcp = (s.pfcp.n1 + 1) * s.pfcp.t1Ms;
   const echo = s.gtpu.echoIntervalMs > 0 ? (s.gtpu.n3 + 1) * s.gtpu.t3Ms : 0;
-  return Math.max(pfcp, echo) + GRACE_MARGIN_MS;
+  const sbi = sbiEnabled(s.sbi) ? s.sbi.timeoutMs : 0;
+  return Math.max(pfcp, echo, sbi) + GRACE_MARGIN_MS;
 }
 
 /** Nominal packets per second the scenario generates (requests and responses, no retransmissions), by kind. */
