@@ -149,7 +149,19 @@ struct h2_dir {
 	__u8 pend;         /* 1 while a HEADERS frame is pending */
 	__u8 fin;          /* 1 once this direction sent FIN */
 	__u8 hdr[9];
-	__u8 pad[7];
+	__u8 hp_lost;      /* 1 once a header block of this direction went unread: the dynamic table is unknown */
+	__u8 hp_next;      /* slot of hp_ins/hp_val to use next */
+	__u8 pad[5];
+	/*
+	 * The HPACK dynamic table of this direction's encoder, as far as nfscope
+	 * needs it (RFC 7541 §2.3.3): how many entries were ever inserted, and
+	 * for the last few :method / :status literals inserted, their insertion
+	 * number and value. Dynamic index 62 is the newest insertion, so index i
+	 * is insertion hp_count - (i - 62).
+	 */
+	__u32 hp_count;
+	__u32 hp_ins[4];
+	__u32 hp_val[4];
 };
 
 enum h2_sync {

@@ -36,6 +36,10 @@
 /* Octets of a header block read for :method / :status, and fields looked at. */
 #define HPACK_BUF 64
 #define HPACK_MAX_FIELDS 6
+/* Header blocks followed field by field for the dynamic table: size and fields at most. */
+#define HPACK_BLOCK 512
+#define HPACK_BLOCK_FIELDS 40
+#define HPACK_STATIC_ENTRIES 61
 #define H2_NO_GOAWAY 0x7fffffff
 
 /* Frame types and flags (RFC 9113 §6). */
@@ -49,6 +53,7 @@
 #define H2_GOAWAY 7
 #define H2_WINDOW_UPDATE 8
 #define H2_CONTINUATION 9
+#define H2_FLAG_END_HEADERS 0x04
 #define H2_FLAG_PADDED 0x08
 #define H2_FLAG_PRIORITY 0x20
 
@@ -79,6 +84,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8[HPACK_BUF]);
 } hpack_scratch SEC(".maps");
+
+/* Per-CPU room for a whole header block, to follow the dynamic table. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u8[HPACK_BLOCK]);
+} hpack_block SEC(".maps");
 
 struct h2_frame {
 	__u32 len;
@@ -246,9 +259,9 @@ __noinline int hpack_method(struct __sk_buff *skb, __u32 from, __u32 to)
  * 5-bit codes 00000-00010, '3'-'9' the 6-bit codes 011001-011111; what is
  * left of the last octet is padding of 1 bits. Returns the number, or 0.
  */
-static __always_inline __u32 huffman_status(const __u8 *v, __u32 len)
+static __always_inline __u32 huffman_status(__u8 v0, __u8 v1, __u8 v2, __u32 len)
 {
-	__u32 bits = ((__u32)v[0] << 16) | ((__u32)v[1] << 8) | (len > 2 ? v[2] : 0);
+	__u32 bits = ((__u32)v0 << 16) | ((__u32)v1 << 8) | (len > 2 ? v2 : 0);
 	__u32 used = 0, code = 0, nbits = len * 8;
 
 	bits <<= 8; /* the code starts at bit 31 */
@@ -273,6 +286,203 @@ static __always_inline __u32 huffman_status(const __u8 *v, __u32 len)
 	if (nbits - used > 0 && (bits >> (32 - (nbits - used))) != (1u << (nbits - used)) - 1)
 		return 0;
 	return code;
+}
+
+
+/* The :status of static table entries 8-14 (RFC 7541 Appendix A). */
+static __always_inline __u32 hpack_static_status(__u32 idx)
+{
+	switch (idx) {
+	case 8: return 200;
+	case 9: return 204;
+	case 10: return 206;
+	case 11: return 304;
+	case 12: return 400;
+	case 13: return 404;
+	case 14: return 500;
+	}
+	return 0;
+}
+
+/*
+ * An HPACK integer with an N-bit prefix (RFC 7541 §5.1) at b[*i], at most
+ * three continuation octets; advances *i. Returns 0 when it does not fit.
+ */
+static __always_inline int hp_int(const __u8 *b, __u32 n, __u32 *i, __u32 mask, __u32 *out)
+{
+	__u32 v;
+
+	if (*i >= n)
+		return 0;
+	v = b[*i & (HPACK_BLOCK - 1)] & mask;
+	*i += 1;
+	if (v < mask) {
+		*out = v;
+		return 1;
+	}
+	for (int k = 0; k < 3; k++) {
+		__u8 c;
+
+		if (*i >= n)
+			return 0;
+		c = b[*i & (HPACK_BLOCK - 1)];
+		*i += 1;
+		v += (__u32)(c & 0x7f) << (7 * k);
+		if (!(c & 0x80)) {
+			*out = v;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A plain :method value of `len` octets at b[at]. */
+static __always_inline __u32 hp_method_value(const __u8 *b, __u32 at, __u32 len)
+{
+#define V(k) b[(at + (k)) & (HPACK_BLOCK - 1)]
+	if (len == 3 && V(0) == 'G' && V(1) == 'E' && V(2) == 'T')
+		return SBI_METHOD_GET;
+	if (len == 4 && V(0) == 'P' && V(1) == 'O' && V(2) == 'S' && V(3) == 'T')
+		return SBI_METHOD_POST;
+	if (len == 3 && V(0) == 'P' && V(1) == 'U' && V(2) == 'T')
+		return SBI_METHOD_PUT;
+	if (len == 5 && V(0) == 'P' && V(1) == 'A' && V(2) == 'T' && V(3) == 'C' && V(4) == 'H')
+		return SBI_METHOD_PATCH;
+	if (len == 6 && V(0) == 'D' && V(1) == 'E' && V(2) == 'L' && V(3) == 'E' && V(4) == 'T' && V(5) == 'E')
+		return SBI_METHOD_DELETE;
+	return SBI_METHOD_OTHER;
+}
+
+/* A :status value of `len` octets at b[at], plain or Huffman-coded; 0 when it is not three digits. */
+static __always_inline __u32 hp_status_value(const __u8 *b, __u32 at, __u32 len, int huffman)
+{
+	if (huffman)
+		return (len == 2 || len == 3) ? huffman_status(V(0), V(1), V(2), len) : 0;
+	if (len != 3 || V(0) < '1' || V(0) > '9' || V(1) < '0' || V(1) > '9' || V(2) < '0' || V(2) > '9')
+		return 0;
+	return (V(0) - '0') * 100 + (V(1) - '0') * 10 + (V(2) - '0');
+#undef V
+}
+
+/* State of one header block's walk, shared with the bpf_loop callback. */
+struct hp_walk {
+	__u8 *b;        /* the block, in hpack_block */
+	struct h2_dir *d;
+	__u32 n;        /* its length */
+	__u32 i;        /* next field */
+	__u32 code;     /* the :method or :status read so far */
+	__u32 client;
+	int failed;
+};
+
+/* bpf_loop callback: one field of a header block (RFC 7541 §6). */
+static long hp_field(__u32 index, void *ctx)
+{
+	struct hp_walk *w = ctx;
+	struct h2_dir *d = w->d;
+	__u8 *b = w->b;
+	__u32 n = w->n, i = w->i, idx, len, at, v = 0;
+	int insert, huffman, named;
+	__u8 c;
+
+	if (i >= n)
+		return 1;
+	c = b[i & (HPACK_BLOCK - 1)];
+	if (c & 0x80) { /* indexed field */
+		if (!hp_int(b, n, &i, 0x7f, &idx) || idx == 0)
+			goto failed;
+		if (idx > HPACK_STATIC_ENTRIES) {
+			__u32 ins = d->hp_count - (idx - HPACK_STATIC_ENTRIES - 1);
+
+			for (int k = 0; k < 4; k++)
+				if (ins != 0 && d->hp_ins[k] == ins)
+					w->code = d->hp_val[k];
+		} else if (w->client && (idx == 2 || idx == 3)) {
+			w->code = idx == 2 ? SBI_METHOD_GET : SBI_METHOD_POST;
+		} else if (!w->client && idx >= 8 && idx <= 14) {
+			w->code = hpack_static_status(idx);
+		}
+		w->i = i;
+		return 0;
+	}
+	if ((c & 0xe0) == 0x20) { /* dynamic table size update */
+		if (!hp_int(b, n, &i, 0x1f, &idx))
+			goto failed;
+		w->i = i;
+		return 0;
+	}
+	insert = (c & 0xc0) == 0x40;
+	if (!hp_int(b, n, &i, insert ? 0x3f : 0x0f, &idx))
+		goto failed;
+	if (idx == 0) { /* literal name */
+		if (!hp_int(b, n, &i, 0x7f, &len))
+			goto failed;
+		i += len;
+	}
+	if (i >= n)
+		goto failed;
+	huffman = b[i & (HPACK_BLOCK - 1)] & 0x80;
+	if (!hp_int(b, n, &i, 0x7f, &len))
+		goto failed;
+	at = i;
+	i += len;
+	if (i > n)
+		goto failed;
+	named = w->client ? (idx == 2 || idx == 3) : (idx >= 8 && idx <= 14);
+	if (named)
+		v = w->client ? (huffman ? 0 : hp_method_value(b, at, len)) : hp_status_value(b, at, len, huffman);
+	if (v)
+		w->code = v;
+	if (insert) {
+		d->hp_count += 1;
+		if (v) {
+			__u32 slot = d->hp_next & 3;
+
+			d->hp_ins[slot] = d->hp_count;
+			d->hp_val[slot] = v;
+			d->hp_next = (slot + 1) & 3;
+		}
+	}
+	w->i = i;
+	return 0;
+failed:
+	w->failed = 1;
+	return 1;
+}
+
+/*
+ * Walks a whole header block [from, to) of one direction, field by field,
+ * following that direction's dynamic table (RFC 7541 §2.3.3, §6): counts
+ * every insertion and remembers where :method (client) or :status (server)
+ * literals went, so that a later reference to them is read too. Returns the
+ * method or status (0 when none was readable), or -1 when the block could not
+ * be followed: then the table is lost for the rest of the connection.
+ * Global, so verified once.
+ */
+__noinline int hpack_walk(struct __sk_buff *skb, __u32 from, __u32 to, struct h2_dir *d, __u32 client)
+{
+	__u32 zero = 0, n;
+	__u8 *b = bpf_map_lookup_elem(&hpack_block, &zero);
+	struct hp_walk w = {};
+
+	if (!d)
+		return -1;
+	if (!b || d->hp_lost || from >= to || to - from > HPACK_BLOCK)
+		goto lost;
+	n = ((to - from - 1) & (HPACK_BLOCK - 1)) + 1;
+	if (bpf_skb_load_bytes(skb, from, b, n))
+		goto lost;
+	w.b = b;
+	w.d = d;
+	w.n = n;
+	w.client = client;
+	bpf_loop(HPACK_BLOCK_FIELDS, hp_field, &w, 0);
+	if (w.failed || w.i != n)
+		goto lost; /* malformed, or more fields than followed */
+	return w.code;
+lost:
+	d->hp_lost = 1;
+	return -1;
 }
 
 /*
@@ -301,18 +511,8 @@ __noinline int hpack_status(struct __sk_buff *skb, __u32 from, __u32 to)
 	if (i >= n)
 		return 0;
 	c = b[i & 7];
-	if (c & 0x80) {
-		switch (c & 0x7f) { /* static entries 8-14 */
-		case 8: return 200;
-		case 9: return 204;
-		case 10: return 206;
-		case 11: return 304;
-		case 12: return 400;
-		case 13: return 404;
-		case 14: return 500;
-		}
-		return 0;
-	}
+	if (c & 0x80)
+		return hpack_static_status(c & 0x7f);
 	if ((c & 0xe0) == 0x20)
 		return 0;
 	name = (c & 0x40) ? (c & 0x3f) : (c & 0x0f);
@@ -327,7 +527,7 @@ __noinline int hpack_status(struct __sk_buff *skb, __u32 from, __u32 to)
 	if (c & 0x80) {
 		if (len != 2 && len != 3)
 			return 0;
-		return huffman_status(&b[(i + 2) & 3], len);
+		return huffman_status(b[(i + 2) & 7], b[(i + 3) & 7], b[(i + 4) & 7], len);
 	}
 	if (len != 3)
 		return 0;
@@ -349,8 +549,13 @@ static __always_inline __u8 sbi_outcome(__u32 status)
 	return OUTCOME_OTHER;
 }
 
-/* A client HEADERS frame, complete: the stream's request, stamped at `ts`. */
-static __always_inline void sbi_request(struct h2_walk *w, __u32 stream, __u8 method, __u64 ts)
+/*
+ * A client HEADERS frame, complete: the stream's request, stamped at `ts`.
+ * Functions of their own (not inlined), so that their stack frames are not
+ * part of the frame walk's, which the verifier limits with the header
+ * block walk's.
+ */
+static __noinline int sbi_request(struct h2_walk *w, __u32 stream, __u8 method, __u64 ts)
 {
 	struct inflight v = { .ts_ns = ts };
 
@@ -364,13 +569,15 @@ static __always_inline void sbi_request(struct h2_walk *w, __u32 stream, __u8 me
 		count_event(EV_INFLIGHT_NEW);
 	else if (!bpf_map_lookup_elem(&inflight, w->req))
 		count_event(EV_INFLIGHT_FULL);
+	return 0;
 }
 
 /* A server HEADERS frame, complete: the response of its stream, seen at `ts`. */
-static __always_inline void sbi_response(struct h2_walk *w, __u32 stream, __u32 status, __u64 ts)
+static __noinline int sbi_response(struct h2_walk *w, __u32 stream, __u32 status, __u64 ts)
 {
 	w->req->seq = stream;
 	complete_response_at(w->req, PROC_ANY, sbi_outcome(status), status, ts);
+	return 0;
 }
 
 /* RST_STREAM: the stream ends without (more of) a response; no transaction. */
@@ -386,31 +593,47 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 {
 	struct h2_conn *conn = w->conn;
 	struct h2_dir *d = w->d;
-	__u32 fe = po + f->len, block = po, readable, code;
-	int whole = fe <= w->end;
+	__u32 fe = po + f->len, block = po, block_end = fe, readable, code;
+	int whole = fe <= w->end, hp;
 
 	if (!conn || !d)
 		return 0;
 	if (f->type == H2_HEADERS) {
 		if (!(f->stream & 1))
 			return 0; /* client streams are odd (§5.1.1) */
-		if (f->flags & H2_FLAG_PADDED)
+		if (f->flags & H2_FLAG_PADDED) {
+			__u8 pad;
+
+			if (bpf_skb_load_bytes(w->skb, po, &pad, 1) || 1 + pad > f->len)
+				return 0;
 			block += 1;
+			block_end -= pad;
+		}
 		if (f->flags & H2_FLAG_PRIORITY)
 			block += 5;
 		readable = fe < w->end ? fe : w->end;
+		/*
+		 * Every header block of a direction changes its dynamic table, so
+		 * each one is walked whole when it is here whole; else the table
+		 * is lost and only the first octets are read.
+		 */
+		hp = -1;
+		if (whole && (f->flags & H2_FLAG_END_HEADERS))
+			hp = hpack_walk(w->skb, block, block_end, d, w->dir == 0);
+		else
+			d->hp_lost = 1;
 		if (w->dir == 0) {
 			/* Only a stream's first HEADERS opens it: later ones carry trailers. */
 			if (f->stream <= conn->max_stream)
 				return 0;
 			conn->max_stream = f->stream;
-			code = hpack_method(w->skb, block, readable);
+			code = hp >= 0 ? hp : hpack_method(w->skb, block, readable);
 			if (whole) {
 				sbi_request(w, f->stream, code, w->now);
 				return 0;
 			}
 		} else {
-			code = hpack_status(w->skb, block, readable);
+			code = hp >= 0 ? hp : hpack_status(w->skb, block, readable);
 			if (whole) {
 				sbi_response(w, f->stream, code, w->now);
 				return 0;
@@ -421,6 +644,8 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		d->pend_stream = f->stream;
 		d->pend_code = code;
 		d->pend_ts = w->now;
+	} else if (f->type == H2_PUSH_PROMISE || f->type == H2_CONTINUATION) {
+		d->hp_lost = 1; /* header blocks nfscope does not follow */
 	} else if (f->type == H2_RST_STREAM) {
 		if (whole)
 			sbi_release(w, f->stream);
@@ -630,11 +855,16 @@ static __always_inline void handle_sbi(struct __sk_buff *skb, struct pkt *p)
 			w.off = start;
 			if (h2_walk(&w) != H2_WALK_DONE)
 				goto fin;
-			if (!conn)
+			if (!conn) {
+				/* Picked up mid-way: neither direction's dynamic table is known. */
 				conn = h2_new_conn(w.req);
-			if (!conn)
-				goto fin;
+				if (!conn)
+					goto fin;
+				conn->dir[0].hp_lost = 1;
+				conn->dir[1].hp_lost = 1;
+			}
 			d = dir ? &conn->dir[1] : &conn->dir[0];
+			d->hp_lost = 1; /* this direction was out of sync: blocks were missed */
 			d->sync = H2_SYNCED;
 			d->have = 0;
 			d->pend = 0;
@@ -653,6 +883,7 @@ lost:
 		d->sync = H2_UNSYNCED;
 		d->have = 0;
 		d->pend = 0;
+		d->hp_lost = 1;
 	}
 	count_event(EV_SBI_RESYNC);
 fin:

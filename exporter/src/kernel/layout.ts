@@ -295,7 +295,12 @@ const H2_DIR_FIELDS: [string, FieldType, number?][] = [
   ['pend', 'u8'],
   ['fin', 'u8'],
   ['hdr', 'u8', 9],
-  ['pad', 'u8', 7],
+  ['hp_lost', 'u8'],
+  ['hp_next', 'u8'],
+  ['pad', 'u8', 5],
+  ['hp_count', 'u32'],
+  ['hp_ins', 'u32', 4],
+  ['hp_val', 'u32', 4],
 ];
 export const H2_DIR = defineStruct<object>('h2_dir', H2_DIR_FIELDS);
 
