@@ -15,10 +15,12 @@
  * (or starts with the connection preface) and resynchronises there, rather
  * than guessing where a frame might begin.
  *
- * The method and :status come from the first octets of the header block:
- * HPACK static-table entries, and literals whose name is :method or :status
- * (the value plain or, for :status, Huffman-coded). Values from the dynamic
- * table need the connection's whole header history: they count as "other".
+ * The method and :status come from the header block: HPACK static-table
+ * entries, literals whose name is :method or :status (the value plain or, for
+ * :status, Huffman-coded), and dynamic-table references to such literals,
+ * found by following each direction's insertions (hpack_walk). Once a header
+ * block of a direction could not be walked, its dynamic table is unknown and
+ * such references count as "other".
  */
 #ifndef NFSCOPE_SBI_BPF_H
 #define NFSCOPE_SBI_BPF_H
