@@ -171,6 +171,18 @@ nfs:
     expect(get.p50_ms).toBeLessThan(300);
   });
 
+  test('streams above the last stream id of a GOAWAY are released, not timeouts', async () => {
+    const goaway = (last: number) => frame(7, 0, 0, [...Buffer.from([0, 0, 0, 0]).map((_, i) => (last >> (8 * (3 - i))) & 0xff), 0, 0, 0, 0]);
+    const srv = await startIn('smf', [TCP_SCRIPT, '--listen', '198.18.0.10', '--port', `${PORT}`, '--gap-ms', '100', '--hex', Buffer.concat([SETTINGS, goaway(1), headers(1, STATUS_200)]).toString('hex'), '--hold-ms', '3000']);
+    const before = (await row('POST', 'amf-1', 'smf-1')) ?? { count: 0, timeouts: 0 };
+    // Streams 1 and 3 are requests; the server processes only 1 and says so; the connection stays open past the timeout.
+    connect('amf', '198.18.0.10', [Buffer.concat([PREFACE, SETTINGS, headers(1, [0x83, ...SCHEME_PATH]), headers(3, [0x83, ...SCHEME_PATH])])], 2600);
+    await stop(srv);
+    await new Promise((r) => setTimeout(r, 1200));
+    const r = (await row('POST', 'amf-1', 'smf-1'))!;
+    expect({ count: r.count, timeouts: r.timeouts }).toEqual({ count: before.count + 1, timeouts: before.timeouts });
+  });
+
   test('a connection that existed before the exporter started is picked up from its next request', async () => {
     const srv = await startIn('nrf', [H2_SERVER, '--port', `${PORT}`, '--host', '198.18.0.12']);
     const client = spawn(
