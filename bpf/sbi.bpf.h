@@ -816,6 +816,9 @@ static __always_inline void handle_sbi(struct __sk_buff *skb, struct pkt *p)
 		}
 		return;
 	}
+	/* A pure ACK (no payload, no FIN) needs no connection state at all. */
+	if (base >= end && !(p->tcp_flags & TCP_FLAG_FIN))
+		return;
 	conn = bpf_map_lookup_elem(&h2_conns, w.req);
 	if (base < end) {
 		w.now = bpf_ktime_get_ns();
