@@ -36,6 +36,9 @@ Traffic (rates, delays, rejections and losses come from the scenario):
       Session Establishment, Modification, Deletion; Session Report from the UPFs
   N3  gnb-1 -> upf-1, GTP-U on UDP 2152: Echo, G-PDUs
   N9  upf-1 -> upf-2, GTP-U: Echo, the G-PDUs from gnb-1 forwarded
+  SBI amf-1, smf-1 -> nrf-1, ausf-1, udm-1, smf-1, pcf-1, HTTP/2 (h2c) on TCP 7777:
+      NRF registration, discovery, authentication, UDM, SM context, policy
+      (when the scenario's "sbi" section sets registrationsPerSecond or nrfHeartbeatMs)
 
 Options:
   --duration DURATION     how long transactions are started (default: the
