@@ -38,7 +38,7 @@ if [ -n "$stale" ]; then
   bash scripts/setup.sh
 fi
 
-for tool in iperf3 bpftool clang taskset; do
+for tool in iperf3 bpftool clang taskset h2load nghttpd; do
   if ! command -v "$tool" >/dev/null; then
     if [ "$tool" = iperf3 ]; then
       echo "[bench] installing iperf3"

@@ -136,7 +136,7 @@ static __always_inline void stamp_request(const struct flow_seq *f, const struct
  * `answers` is PROC_ANY, if it is of that type) and records its latency.
  * Only the CPU whose delete succeeds records: a response seen twice counts once.
  */
-static __always_inline int take_inflight(const struct flow_seq *req, __u8 answers, struct lat_key *lat)
+static __always_inline int take_inflight_at(const struct flow_seq *req, __u8 answers, struct lat_key *lat, __u64 now)
 {
 	struct inflight *cur = bpf_map_lookup_elem(&inflight, req);
 	__u64 ts;
@@ -149,9 +149,14 @@ static __always_inline int take_inflight(const struct flow_seq *req, __u8 answer
 	*lat = cur->lat;
 	if (bpf_map_delete_elem(&inflight, req) != 0)
 		return 0;
-	record_latency(lat, bpf_ktime_get_ns() - ts);
+	record_latency(lat, now - ts);
 	count_event(EV_INFLIGHT_DONE);
 	return 1;
+}
+
+static __always_inline int take_inflight(const struct flow_seq *req, __u8 answers, struct lat_key *lat)
+{
+	return take_inflight_at(req, answers, lat, bpf_ktime_get_ns());
 }
 
 /*
@@ -159,12 +164,12 @@ static __always_inline int take_inflight(const struct flow_seq *req, __u8 answer
  * swapped back). `answers` is the request type this response answers, or
  * PROC_ANY. Returns 1 when it completed a transaction.
  */
-static __always_inline int complete_response(const struct flow_seq *req, __u8 answers, __u8 outcome, __u32 code)
+static __always_inline int complete_response_at(const struct flow_seq *req, __u8 answers, __u8 outcome, __u32 code, __u64 now)
 {
 	struct outcome_key ok = {};
 	struct lat_key lat;
 
-	if (!take_inflight(req, answers, &lat))
+	if (!take_inflight_at(req, answers, &lat, now))
 		return 0;
 	ok.client_nf = lat.client_nf;
 	ok.server_nf = lat.server_nf;
@@ -174,6 +179,11 @@ static __always_inline int complete_response(const struct flow_seq *req, __u8 an
 	ok.code = code;
 	count_u64(&outcomes, &ok, EV_OUTCOME_MAP_FULL);
 	return 1;
+}
+
+static __always_inline int complete_response(const struct flow_seq *req, __u8 answers, __u8 outcome, __u32 code)
+{
+	return complete_response_at(req, answers, outcome, code, bpf_ktime_get_ns());
 }
 
 /* A transport acknowledgement (SCTP SACK): a round trip, with no outcome of its own. */

@@ -56,7 +56,9 @@ enum nf_event {
 	EV_INFLIGHT_NEW = 4,  /* requests stamped */
 	EV_INFLIGHT_DONE = 5, /* requests completed by their response */
 	EV_INFLIGHT_FULL = 6, /* requests that could not be stamped */
-	EV_MAX = 8,
+	EV_SBI_RESYNC = 7,    /* HTTP/2 byte streams that lost their frame boundary and wait to resynchronise */
+	EV_INFLIGHT_RELEASED = 8, /* requests ended without a response by the protocol (HTTP/2 RST_STREAM) */
+	EV_MAX = 16,
 };
 
 /*
@@ -76,7 +78,7 @@ struct lat_key {
 	__u32 client_nf;
 	__u32 server_nf;
 	__u8 proto;     /* enum nf_proto */
-	__u8 procedure; /* request message type (PFCP, GTP-U) or NGAP procedure code */
+	__u8 procedure; /* request message type (PFCP, GTP-U), NGAP procedure code, enum sbi_method */
 	__u8 pad[2];
 };
 
@@ -110,7 +112,7 @@ struct flow_seq {
 	__u8 daddr[16];
 	__u16 sport;    /* host byte order */
 	__u16 dport;
-	__u32 seq;      /* PFCP 24-bit or GTP-U 16-bit sequence number */
+	__u32 seq;      /* PFCP 24-bit or GTP-U 16-bit sequence number, SCTP TSN, HTTP/2 stream id */
 	__u8 proto;
 	__u8 pad[3];
 };
@@ -119,6 +121,60 @@ struct flow_seq {
 struct inflight {
 	__u64 ts_ns;    /* bpf_ktime_get_ns() when the first copy was seen */
 	struct lat_key lat;
+};
+
+/* SBI: the HTTP method of a request (lat_key.procedure for PROTO_SBI). */
+enum sbi_method {
+	SBI_METHOD_OTHER = 0, /* not in the HPACK static table and not a literal nfscope reads */
+	SBI_METHOD_GET = 1,
+	SBI_METHOD_POST = 2,
+	SBI_METHOD_PUT = 3,
+	SBI_METHOD_PATCH = 4,
+	SBI_METHOD_DELETE = 5,
+};
+
+/*
+ * HTTP/2 parse state of one direction of a TCP connection (sbi.bpf.h). The
+ * frame walk of each segment starts at next_seq; a frame header cut by the
+ * segment's end waits in hdr; a HEADERS frame that has not ended yet waits in
+ * pend_* and counts only once its last byte has been seen.
+ */
+struct h2_dir {
+	__u64 pend_ts;     /* bpf_ktime_get_ns() of the segment the pending HEADERS started in */
+	__u32 next_seq;    /* TCP sequence number of the next frame header */
+	__u32 pend_stream; /* stream id of the pending HEADERS frame */
+	__u32 pend_code;   /* its method (client) or :status (server) */
+	__u8 sync;         /* enum h2_sync */
+	__u8 have;         /* octets of a cut frame header kept in hdr */
+	__u8 pend;         /* 1 while a HEADERS frame is pending */
+	__u8 fin;          /* 1 once this direction sent FIN */
+	__u8 hdr[9];
+	__u8 hp_lost;      /* 1 once a header block of this direction went unread: the dynamic table is unknown */
+	__u8 hp_next;      /* slot of hp_ins/hp_val to use next */
+	__u8 pad[5];
+	/*
+	 * The HPACK dynamic table of this direction's encoder, as far as nfscope
+	 * needs it (RFC 7541 §2.3.3): how many entries were ever inserted, and
+	 * for the last few :method / :status literals inserted, their insertion
+	 * number and value. Dynamic index 62 is the newest insertion, so index i
+	 * is insertion hp_count - (i - 62).
+	 */
+	__u32 hp_count;
+	__u32 hp_ins[4];
+	__u32 hp_val[4];
+};
+
+enum h2_sync {
+	H2_UNSYNCED = 0, /* frame boundary unknown: wait for a segment that holds whole frames */
+	H2_PREFACE = 1,  /* client direction after the SYN: the connection preface comes first */
+	H2_SYNCED = 2,   /* next_seq is a frame boundary */
+};
+
+/* Value of the `h2_conns` map, keyed by the client→server flow_seq with seq 0. */
+struct h2_conn {
+	struct h2_dir dir[2];  /* 0 client→server, 1 server→client */
+	__u32 max_stream;      /* highest client stream id seen in a HEADERS frame */
+	__u32 goaway_last;     /* last stream id of the server's GOAWAY; 0x7fffffff before one */
 };
 
 #endif

@@ -12,6 +12,8 @@ struct pkt {
 	__u32 dst_nf;
 	__u32 l7;  /* offset of the 5G payload from skb->data (after UDP/TCP/SCTP headers) */
 	__u32 end; /* end of the UDP datagram: nothing past it belongs to the message */
+	__u32 tcp_seq;  /* TCP: sequence number of the segment's first payload octet */
+	__u8 tcp_flags; /* TCP: FIN, SYN, RST, ACK … (octet 13 of the header) */
 	__u8 proto; /* enum nf_proto */
 };
 

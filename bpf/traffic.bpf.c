@@ -17,6 +17,7 @@
 #include "gtpu.bpf.h"
 #include "packet.bpf.h"
 #include "pfcp.bpf.h"
+#include "sbi.bpf.h"
 #include "sctp.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -144,8 +145,6 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	key.proto = p.proto;
 	add_traffic(&key, skb->len);
 
-	if (l4proto == IPPROTO_TCP)
-		return TC_ACT_UNSPEC;
 	p.flow.sport = sport;
 	p.flow.dport = dport;
 	p.flow.proto = p.proto;
@@ -154,6 +153,19 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	p.rflow.sport = dport;
 	p.rflow.dport = sport;
 	p.rflow.proto = p.proto;
+	if (l4proto == IPPROTO_TCP) {
+		struct tcphdr *th = l4;
+
+		if (p.proto != PROTO_SBI || (void *)(th + 1) > data_end || th->doff < 5)
+			return TC_ACT_UNSPEC;
+		p.l7 = (__u32)(l4 - start) + th->doff * 4;
+		/* A GSO packet's IP length may be 0 (BIG TCP): then the skb is the packet. */
+		p.end = l3_end >= p.l7 && l3_end <= skb->len ? l3_end : skb->len;
+		p.tcp_seq = bpf_ntohl(th->seq);
+		p.tcp_flags = ((__u8 *)th)[13];
+		handle_sbi(skb, &p);
+		return TC_ACT_UNSPEC;
+	}
 	if (l4proto == IPPROTO_SCTP) {
 		/* Common header: ports, verification tag, checksum (RFC 9260 §3.1). */
 		p.l7 = (__u32)(l4 - start) + 12;

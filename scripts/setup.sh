@@ -15,6 +15,8 @@ PACKAGES+=(chromium)  # headless browser for the Grafana plugin's browser test (
 PACKAGES+=(prometheus)  # the demo's Prometheus, promtool for the rule tests, the Prometheus integration test
 PACKAGES+=(docker-compose)  # `docker-compose config` validates docker-compose.yml (no engine needed)
 PACKAGES+=(python3-kubernetes)  # the Kubernetes API models the manifest test checks deploy/kubernetes against
+PACKAGES+=(nghttp2-client)  # h2load: HTTP/2 client nfscope did not write, for the SBI latency test
+PACKAGES+=(nghttp2-server)  # nghttpd: HTTP/2 server nfscope did not write, for the SBI latency test
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

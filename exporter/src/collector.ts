@@ -10,7 +10,7 @@ import { DEFAULT_DURATION_BUCKETS } from './config';
 import { maxBound, quantile, total } from './histogram';
 import { HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
-import { OUTCOME_LABELS, procedureName } from './procedures';
+import { codeLabel, OUTCOME_LABELS, procedureName } from './procedures';
 import { BucketHistogram } from './prom-histogram';
 import type { HistorySink } from './history/feed';
 
@@ -338,17 +338,21 @@ export class Collector {
 
     this.readLatency(now);
 
-    const ev = this.dp.readEvents();
+    const events = this.dp.readEvents();
+    const ev = (i: NfEvent) => events[i] ?? 0n;
     const lost = new Map<string, number>([
-      ['drops_map_full', Number(ev[NfEvent.DropsMapFull])],
-      ['traffic_map_full', Number(ev[NfEvent.TrafficMapFull])],
-      ['histogram_map_full', Number(ev[NfEvent.HistMapFull])],
-      ['outcome_map_full', Number(ev[NfEvent.OutcomeMapFull])],
-      ['inflight_map_full', Number(ev[NfEvent.InflightFull])],
+      ['drops_map_full', Number(ev(NfEvent.DropsMapFull))],
+      ['traffic_map_full', Number(ev(NfEvent.TrafficMapFull))],
+      ['histogram_map_full', Number(ev(NfEvent.HistMapFull))],
+      ['outcome_map_full', Number(ev(NfEvent.OutcomeMapFull))],
+      ['inflight_map_full', Number(ev(NfEvent.InflightFull))],
+      ['sbi_out_of_sync', Number(ev(NfEvent.SbiResync))],
     ]);
     for (const [cause, d] of this.eventDeltas.update(lost)) this.lostEvents.inc({ cause }, d);
     // Stamped requests leave the map by a response, the sweep, or LRU eviction.
-    const evicted = Number(ev[NfEvent.InflightNew]) - Number(ev[NfEvent.InflightDone]) - this.dp.sweptTotal - this.dp.inflightCount();
+    // (and on the SBI by RST_STREAM, or the sweep releasing streams of closed connections).
+    const evicted =
+      Number(ev(NfEvent.InflightNew)) - Number(ev(NfEvent.InflightDone)) - Number(ev(NfEvent.InflightReleased)) - this.dp.sweptTotal - this.dp.inflightCount();
     if (evicted > this.evictedReported) {
       this.inflightEvicted.inc(evicted - this.evictedReported);
       this.evictedReported = evicted;
@@ -414,7 +418,7 @@ export class Collector {
     this.lastHists = totals;
 
     const outcomes = new Map<string, number>();
-    for (const o of this.dp.readOutcomes()) addTo(outcomes, `O|${series(o.key)}|${OUTCOME_LABELS[o.outcome]}|${o.code}`, Number(o.count));
+    for (const o of this.dp.readOutcomes()) addTo(outcomes, `O|${series(o.key)}|${OUTCOME_LABELS[o.outcome]}|${codeLabel(o.key.proto, o.code)}`, Number(o.count));
     const outcomeDeltas = this.outcomeDeltas.update(outcomes);
     for (const [k, d] of outcomeDeltas) {
       const [, s, outcome, code] = k.split('|');

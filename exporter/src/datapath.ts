@@ -12,6 +12,8 @@ import {
   ADDR_KEY,
   addressBytes,
   DROP_KEY,
+  FLOW_SEQ,
+  H2_CONN,
   HIST,
   HIST_SLOTS,
   INFLIGHT,
@@ -113,7 +115,8 @@ export class Datapath {
   private outcomes!: BpfMap;
   private retrans!: BpfMap;
   private inflight!: BpfMap;
-  /** in-flight requests removed by the timeout sweep since start */
+  private h2Conns!: BpfMap;
+  /** in-flight requests removed by the timeout sweep since start (timeouts and released SBI streams) */
   sweptTotal = 0;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
@@ -182,6 +185,7 @@ export class Datapath {
     this.outcomes = this.trafficObj.map('outcomes');
     this.retrans = this.trafficObj.map('retrans');
     this.inflight = this.trafficObj.map('inflight');
+    this.h2Conns = this.trafficObj.map('h2_conns');
   }
 
   /** Fills the kernel's NF address table from the config. */
@@ -334,15 +338,33 @@ export class Datapath {
    */
   sweepTimeouts(timeoutNs: bigint, nowNs = process.hrtime.bigint()): LatKey[] {
     const out: LatKey[] = [];
+    let released = 0;
     for (const [k, v] of this.inflight.entries()) {
       const f = INFLIGHT.decode(v);
+      if (f.proto === NfProto.Sbi && this.sbiStreamReleased(k)) {
+        if (this.inflight.delete(k)) released++;
+        continue;
+      }
       if (nowNs - f.ts_ns < timeoutNs) continue;
       // A response may have completed it in the meantime: only a successful delete is a timeout.
       if (!this.inflight.delete(k)) continue;
       out.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
     }
-    this.sweptTotal += out.length;
+    this.sweptTotal += out.length + released;
     return out;
+  }
+
+  /**
+   * An SBI stream in flight whose connection is gone (FIN both ways, RST) or
+   * above the last stream id of the server's GOAWAY gets no response: it is
+   * released, not a timeout. The datapath cannot list a connection's
+   * streams, so the sweep does this.
+   */
+  private sbiStreamReleased(key: Buffer): boolean {
+    const k = FLOW_SEQ.decode(key);
+    const conn = this.h2Conns.lookup(FLOW_SEQ.encode({ ...k, seq: 0 }));
+    if (!conn) return true;
+    return k.seq > H2_CONN.decode(conn).goaway_last;
   }
 
   /** Requests in flight now. */

@@ -1,5 +1,5 @@
 /** Procedure labels: what a request's message type means, per protocol. */
-import { NfOutcome, NfProto } from './kernel/layout';
+import { NfOutcome, NfProto, SbiMethod } from './kernel/layout';
 
 /** PFCP request message types (3GPP TS 29.244 §7.3), named without "Request". */
 const PFCP_REQUESTS: Record<number, string> = {
@@ -37,11 +37,32 @@ const NGAP_PROCEDURES: string[] = [
   'UplinkUEAssociatedNRPPaTransport', 'WriteReplaceWarning', 'SecondaryRATDataUsageReport',
 ];
 
+/** SBI: the HTTP method (enum sbi_method); methods the datapath cannot read are `other`. */
+const SBI_METHODS: Record<number, string> = {
+  [SbiMethod.Other]: 'other',
+  [SbiMethod.Get]: 'GET',
+  [SbiMethod.Post]: 'POST',
+  [SbiMethod.Put]: 'PUT',
+  [SbiMethod.Patch]: 'PATCH',
+  [SbiMethod.Delete]: 'DELETE',
+};
+
 /** The procedure label of a series; codes nfscope does not know are named by number. */
 export function procedureName(proto: NfProto, procedure: number): string {
+  if (proto === NfProto.Sbi) return SBI_METHODS[procedure] ?? 'other';
   const table: Record<number, string> | undefined =
     proto === NfProto.Pfcp ? PFCP_REQUESTS : proto === NfProto.Gtpu ? GTPU_REQUESTS : proto === NfProto.Ngap ? NGAP_PROCEDURES : undefined;
   return table?.[procedure] ?? `${proto === NfProto.Ngap ? 'procedure' : 'type'}_${procedure}`;
+}
+
+/**
+ * The `code` label of a completed transaction: the PFCP cause, the HTTP
+ * status on the SBI (`other` when the datapath could not read it: dynamic
+ * HPACK entries, a header block cut by the segment's end).
+ */
+export function codeLabel(proto: NfProto, code: number): string {
+  if (proto === NfProto.Sbi && code === 0) return 'other';
+  return String(code);
 }
 
 export const OUTCOME_LABELS: Record<NfOutcome, string> = {

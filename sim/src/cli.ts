@@ -44,6 +44,9 @@ Traffic (rates, delays, rejections and losses come from the scenario):
   N2  gnb-1 <-> amf-1, NGAP over SCTP (raw sockets, AMF port 38412): NG Setup,
       then per UE InitialUEMessage, NAS transport, Initial Context Setup,
       PDU Session Resource Setup, UE Context Release
+  SBI amf-1, smf-1 -> nrf-1, ausf-1, udm-1, smf-1, pcf-1, HTTP/2 (h2c) on TCP 7777:
+      NRF registration, discovery, authentication, UDM, SM context, policy
+      (when the scenario's "sbi" section sets registrationsPerSecond or nrfHeartbeatMs)
 
 Options:
   --duration DURATION     how long transactions are started (default: the

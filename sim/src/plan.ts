@@ -11,6 +11,8 @@ import type { NfRef } from './agents/runtime';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
 import { NGAP_PROCEDURE_NAMES, type NgapProcedure } from './ngap';
 import { graceMs, ngapBehaviour, pfcpBehaviour, type Scenario } from './scenario';
+import type { SbiAgentArgs } from './agents/sbi-agent';
+import { planSbiAgents } from './sbi';
 
 export interface PlanNf {
   name: string;
@@ -23,7 +25,8 @@ export interface PlanNf {
 export type AgentSpec =
   | { nf: string; netns: string; script: 'pfcp-agent'; args: PfcpAgentArgs }
   | { nf: string; netns: string; script: 'gtpu-agent'; args: GtpuAgentArgs }
-  | { nf: string; netns: string; script: 'ngap-agent'; args: NgapAgentArgs };
+  | { nf: string; netns: string; script: 'ngap-agent'; args: NgapAgentArgs }
+  | { nf: string; netns: string; script: 'sbi-agent'; args: SbiAgentArgs };
 
 /** TEIDs of the simulated PDU session's tunnels (chosen by the receiving side). */
 export const TEID = { n3Uplink: 0x00000100, n9Uplink: 0x00000200, n3Downlink: 0x00000300, n9Downlink: 0x00000400 } as const;
@@ -114,5 +117,8 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
     });
     agents.push(ngapAgent(gnb, 'gNB', amf), ngapAgent(amf, 'AMF', gnb));
   }
+
+  // SBI (sbi.ts): the core's NFs over HTTP/2, when the scenario asks for it.
+  agents.push(...planSbiAgents(nfs.filter((nf) => s.ipFamily === 4 || nf.ipv6), s.sbi, common, ref));
   return agents;
 }

@@ -8,9 +8,11 @@ import type { DecisionKind } from './behaviour';
 import type { NgapRecord } from './ngap-record';
 import type { PfcpProcedure } from './pfcp';
 import type { Scenario } from './scenario';
+import type { HttpMethod } from './sbi';
 
-export type Interface = 'N4' | 'N3' | 'N9';
-export type Procedure = PfcpProcedure | 'Echo';
+export type Interface = 'N4' | 'N3' | 'N9' | 'SBI';
+/** SBI transactions are named by their HTTP method. */
+export type Procedure = PfcpProcedure | 'Echo' | HttpMethod;
 export type Outcome = 'accepted' | 'rejected' | 'timeout';
 
 /** A transaction as the client process saw it. Times are epoch nanoseconds as decimal strings (see clock.ts). */
@@ -36,6 +38,9 @@ export interface ClientTransaction {
   outcome: Outcome;
   /** PFCP Cause of the response (absent for Heartbeat and Echo, and on timeout). */
   cause?: number;
+  /** SBI: the response's :status, and the request's :path. */
+  status?: number;
+  path?: string;
   /** A response that came after the client had given up (it stays a timeout). */
   lateResponseAtNs?: string;
   /** The run was interrupted (SIGTERM/Ctrl-C) before this transaction finished: counted as a timeout. */
@@ -57,6 +62,8 @@ export interface ResponderView {
   reply: 'accepted' | 'rejected' | 'none';
   /** Cause sent (PFCP, except Heartbeat). */
   cause?: number;
+  /** SBI: the :status sent. */
+  status?: number;
   /** Copies of the request received (first transmission and retransmissions). */
   copies: number;
   /** Responses sent: the answer plus answers repeated for retransmissions that came after it. */

@@ -9,6 +9,7 @@ import type { Behaviour } from './behaviour';
 import { checkDistribution } from './distributions';
 import { PFCP_PROCEDURES, type PfcpProcedure } from './pfcp';
 import { NGAP_PROCEDURE_NAMES, NGAP_PROCEDURES, type NgapProcedure } from './ngap';
+import { DEFAULT_SBI, HTTP_STATUS_MAX, HTTP_STATUS_MIN, SBI_PRODUCERS, sbiEnabled, type SbiScenario } from './sbi';
 
 /** Echo Response has no Cause: an echo responder answers, ignores or drops the first copy. */
 export type EchoBehaviour = Omit<Behaviour, 'rejectRate' | 'rejectCauses'>;
@@ -86,6 +87,8 @@ export interface Scenario {
   pfcp: PfcpScenario;
   gtpu: GtpuScenario;
   ngap: NgapScenario;
+  /** SBI over HTTP/2 (sbi.ts); off unless registrationsPerSecond or nrfHeartbeatMs is set. */
+  sbi: SbiScenario;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object | null ? DeepPartial<T[K]> : T[K] };
@@ -133,6 +136,7 @@ export const DEFAULT_SCENARIO: Readonly<Scenario> = Object.freeze({
     responder: { delay: { kind: 'lognormal', medianMs: 2, sigma: 0.5 }, rejectRate: 0, noResponseRate: 0 },
     procedures: {},
   },
+  sbi: DEFAULT_SBI,
 }) as Scenario;
 
 /** Never more than this, whatever maxPacketsPerSecond says: the simulator shares a small machine with what it measures. */
@@ -208,6 +212,12 @@ const BEHAVIOUR: Shape = { delay: distribution, rejectRate: probability, rejectC
 const ECHO_BEHAVIOUR: Shape = { delay: distribution, noResponseRate: probability, dropFirstCopyRate: probability };
 const NGAP_BEHAVIOUR: Shape = { delay: distribution, rejectRate: probability, noResponseRate: probability };
 
+const statuses: Check = (v, path, out) => {
+  if (!Array.isArray(v) || v.length === 0) return void out.push({ path, message: `must be a non-empty list of HTTP statuses (${HTTP_STATUS_MIN}..${HTTP_STATUS_MAX})` });
+  v.forEach((c, i) => integer(HTTP_STATUS_MIN, HTTP_STATUS_MAX)(c, `${path}[${i}]`, out));
+};
+const SBI_RESPONDER: Shape = { delay: distribution, errorRate: probability, errorStatuses: statuses, noResponseRate: probability };
+
 const SHAPE: Shape = {
   seed: integer(0, 0xffffffff),
   durationMs: integer(100, 86_400_000),
@@ -243,6 +253,16 @@ const SHAPE: Shape = {
     sackEveryPackets: integer(1, 16),
     responder: NGAP_BEHAVIOUR,
     procedures: Object.fromEntries(NGAP_PROCEDURE_NAMES.map((p) => [p, NGAP_BEHAVIOUR])),
+  },
+  // ---- SBI (sbi.ts)
+  sbi: {
+    registrationsPerSecond: number(0, 500),
+    nrfHeartbeatMs: interval(10, 3_600_000),
+    connections: Object.fromEntries(['AMF', 'SMF', 'AUSF', 'UDM', 'PCF'].map((t) => [t, oneOf('long', 'short')])),
+    responder: SBI_RESPONDER,
+    producers: Object.fromEntries(SBI_PRODUCERS.map((t) => [t, SBI_RESPONDER])),
+    timeoutMs: integer(10, 60_000),
+    port: integer(1, 65535),
   },
 };
 
@@ -324,7 +344,8 @@ export function graceMs(s: Scenario): number {
   const pfcp = (s.pfcp.n1 + 1) * s.pfcp.t1Ms;
   const echo = s.gtpu.echoIntervalMs > 0 ? (s.gtpu.n3 + 1) * s.gtpu.t3Ms : 0;
   const n2 = s.ngap.enabled ? s.ngap.responseTimeoutMs + s.ngap.sackDelayMs : 0;
-  return Math.max(pfcp, echo, n2) + GRACE_MARGIN_MS;
+  const sbi = sbiEnabled(s.sbi) ? s.sbi.timeoutMs : 0;
+  return Math.max(pfcp, echo, n2, sbi) + GRACE_MARGIN_MS;
 }
 
 /** Nominal packets per second the scenario generates (requests and responses, no retransmissions), by kind. */

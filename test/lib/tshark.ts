@@ -50,8 +50,8 @@ export class Capture {
 }
 
 /** Runs tshark on a capture and returns the selected fields of matching packets. */
-export function tsharkFields(file: string, displayFilter: string, fields: string[]): string[][] {
-  const out = execFileSync('tshark', ['-r', file, '-Y', displayFilter, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
+export function tsharkFields(file: string, displayFilter: string, fields: string[], extraArgs: string[] = []): string[][] {
+  const out = execFileSync('tshark', ['-r', file, ...extraArgs, '-Y', displayFilter, '-T', 'fields', '-E', 'separator=\t', ...fields.flatMap((f) => ['-e', f])], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
     stdio: ['ignore', 'pipe', 'ignore'],

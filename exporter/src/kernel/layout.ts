@@ -145,8 +145,22 @@ export enum NfEvent {
   InflightNew = 4,
   InflightDone = 5,
   InflightFull = 6,
+  /** HTTP/2 byte streams that lost their frame boundary */
+  SbiResync = 7,
+  /** requests ended without a response by the protocol (HTTP/2 RST_STREAM) */
+  InflightReleased = 8,
 }
-export const NF_EVENT_SLOTS = 8;
+export const NF_EVENT_SLOTS = 16;
+
+/** enum sbi_method: lat_key.procedure of SBI series */
+export enum SbiMethod {
+  Other = 0,
+  Get = 1,
+  Post = 2,
+  Put = 3,
+  Patch = 4,
+  Delete = 5,
+}
 
 /** enum nf_outcome */
 export enum NfOutcome {
@@ -270,6 +284,39 @@ export interface Inflight extends LatKey {
 /** struct inflight: ts_ns, then a struct lat_key (flattened here) */
 export const INFLIGHT = defineStruct<Inflight>('inflight', [['ts_ns', 'u64'], ...LAT_KEY_FIELDS]);
 
+/** struct h2_dir: HTTP/2 parse state of one direction of a connection (decoded only in tests). */
+const H2_DIR_FIELDS: [string, FieldType, number?][] = [
+  ['pend_ts', 'u64'],
+  ['next_seq', 'u32'],
+  ['pend_stream', 'u32'],
+  ['pend_code', 'u32'],
+  ['sync', 'u8'],
+  ['have', 'u8'],
+  ['pend', 'u8'],
+  ['fin', 'u8'],
+  ['hdr', 'u8', 9],
+  ['hp_lost', 'u8'],
+  ['hp_next', 'u8'],
+  ['pad', 'u8', 5],
+  ['hp_count', 'u32'],
+  ['hp_ins', 'u32', 4],
+  ['hp_val', 'u32', 4],
+];
+export const H2_DIR = defineStruct<object>('h2_dir', H2_DIR_FIELDS);
+
+export interface H2Conn {
+  /** two struct h2_dir, client→server then server→client, left undecoded */
+  dir: Buffer;
+  max_stream: number;
+  goaway_last: number;
+}
+/** Value of the `h2_conns` map, keyed by the client→server flow_seq with seq 0. */
+export const H2_CONN = defineStruct<H2Conn>('h2_conn', [
+  ['dir', 'u8', 2 * H2_DIR.size],
+  ['max_stream', 'u32'],
+  ['goaway_last', 'u32'],
+]);
+
 /** Every layout shared with C, for the drift test. */
 export const SHARED_LAYOUTS: StructLayout<object>[] = [
   ADDR_KEY,
@@ -280,6 +327,8 @@ export const SHARED_LAYOUTS: StructLayout<object>[] = [
   HIST,
   OUTCOME_KEY,
   FLOW_SEQ,
+  H2_DIR,
+  H2_CONN,
 ] as StructLayout<object>[];
 
 /**

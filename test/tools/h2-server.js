@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * An HTTP/2 cleartext (prior knowledge) server on Node's http2 module that
+ * answers after a delay, with the status the request asks for:
+ *   h2-server.js --port N [--host ADDR] [--delay-ms MIN[-MAX]] [--seed N]
+ * A request for /…?status=NNN gets NNN (default 200); /…?delay=MS overrides
+ * the delay; otherwise each request waits a reproducible uniform draw from
+ * [MIN, MAX] ms. Prints "listening" once it accepts connections; exits on
+ * SIGTERM.
+ */
+const http2 = require('http2');
+
+const o = { port: 0, host: '::', delay: [0, 0], seed: 1 };
+const argv = process.argv.slice(2);
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  const v = () => argv[++i];
+  if (a === '--port') o.port = Number(v());
+  else if (a === '--host') o.host = v();
+  else if (a === '--delay-ms') o.delay = v().split('-').map(Number);
+  else if (a === '--seed') o.seed = Number(v());
+  else {
+    process.stderr.write(`h2-server: unknown argument ${a}\n`);
+    process.exit(2);
+  }
+}
+if (!(o.port > 0) || o.delay.some((d) => !(d >= 0))) {
+  process.stderr.write('usage: h2-server.js --port N [--host ADDR] [--delay-ms MIN[-MAX]] [--seed N]\n');
+  process.exit(2);
+}
+const [lo, hi = lo] = o.delay;
+
+// A small LCG: the same seed gives the same delays run after run.
+let state = o.seed >>> 0;
+const rnd = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+const server = http2.createServer();
+server.on('stream', (stream, headers) => {
+  const url = new URL(headers[':path'] ?? '/', 'http://x');
+  const status = Number(url.searchParams.get('status') ?? 200);
+  const asked = url.searchParams.get('delay');
+  const delay = asked !== null ? Number(asked) : lo + (hi - lo) * rnd();
+  stream.on('error', () => {});
+  // Read the body (if any) before answering, as an NF does.
+  stream.resume();
+  const answer = () => {
+    if (stream.destroyed) return;
+    stream.respond({ ':status': status, 'content-type': 'application/json' });
+    stream.end(JSON.stringify({ status }));
+  };
+  if (delay > 0) setTimeout(answer, delay);
+  else setImmediate(answer);
+});
+server.on('sessionError', () => {});
+server.listen(o.port, o.host, () => process.stdout.write('listening\n'));
+process.on('SIGTERM', () => {
+  server.close();
+  process.exit(0);
+});
