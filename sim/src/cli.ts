@@ -46,7 +46,7 @@ Traffic (rates, delays, rejections and losses come from the scenario):
       PDU Session Resource Setup, UE Context Release
   SBI amf-1, smf-1 -> nrf-1, ausf-1, udm-1, smf-1, pcf-1, HTTP/2 (h2c) on TCP 7777:
       NRF registration, discovery, authentication, UDM, SM context, policy
-      (when the scenario's "sbi" section sets registrationsPerSecond or nrfHeartbeatMs)
+      (on by default; "sbi": {"registrationsPerSecond": 0, "nrfHeartbeatMs": 0} turns it off)
 
 Options:
   --duration DURATION     how long transactions are started (default: the

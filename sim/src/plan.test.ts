@@ -7,7 +7,7 @@ const nfs: PlanNf[] = TESTBED_NFS.map((nf, i) => ({ ...nf, netns: `nfsim-abcdef-
 
 describe('agent plan', () => {
   test('one PFCP agent per SMF/UPF, GTP-U agents on the gNB and UPFs, with the scenario split between them', () => {
-    const s = resolveScenario({ seed: 4, durationMs: 5000, pfcp: { t1Ms: 200 }, ngap: { enabled: false } });
+    const s = resolveScenario({ seed: 4, durationMs: 5000, pfcp: { t1Ms: 200 }, ngap: { enabled: false }, sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 } });
     const agents = planAgents(nfs, s, 'abcdef');
     expect(agents.map((a) => `${a.script}@${a.nf}`)).toEqual(['pfcp-agent@smf-1', 'pfcp-agent@upf-1', 'pfcp-agent@upf-2', 'gtpu-agent@gnb-1', 'gtpu-agent@upf-1', 'gtpu-agent@upf-2']);
     for (const a of agents) {
@@ -32,7 +32,7 @@ describe('agent plan', () => {
   });
 
   test('without N9, upf-1 terminates the tunnel and upf-2 has no GTP-U agent; IPv6 addresses with ipFamily 6', () => {
-    const agents = planAgents(nfs, resolveScenario({ ipFamily: 6, gtpu: { n9: false, echoIntervalMs: 0 }, ngap: { enabled: false } }), 'abcdef');
+    const agents = planAgents(nfs, resolveScenario({ ipFamily: 6, gtpu: { n9: false, echoIntervalMs: 0 }, ngap: { enabled: false }, sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 } }), 'abcdef');
     expect(agents.map((a) => `${a.script}@${a.nf}`)).toEqual(['pfcp-agent@smf-1', 'pfcp-agent@upf-1', 'pfcp-agent@upf-2', 'gtpu-agent@gnb-1', 'gtpu-agent@upf-1']);
     expect(agents[0].args.address).toBe('2001:2::3');
     expect(agents[3].script === 'gtpu-agent' && agents[3].args.echo.peers).toEqual([]);

@@ -118,7 +118,7 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
     agents.push(ngapAgent(gnb, 'gNB', amf), ngapAgent(amf, 'AMF', gnb));
   }
 
-  // SBI (sbi.ts): the core's NFs over HTTP/2, when the scenario asks for it.
+  // SBI (sbi.ts): the core's NFs over HTTP/2, unless the scenario turns it off.
   agents.push(...planSbiAgents(nfs.filter((nf) => s.ipFamily === 4 || nf.ipv6), s.sbi, common, ref));
   return agents;
 }

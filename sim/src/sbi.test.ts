@@ -6,10 +6,14 @@ import { TESTBED_NFS } from './testbed';
 const nfs: PlanNf[] = TESTBED_NFS.map((nf, i) => ({ ...nf, netns: `nfsim-abcdef-${nf.name}`, ipv4: `198.18.0.${i + 1}`, ipv6: `2001:2::${i + 1}` }));
 
 describe('SBI scenario and plan', () => {
-  test('off by default: no SBI agent, the grace period unchanged', () => {
-    const s = resolveScenario({});
+  test('on by default in every core NF; both rates 0 turn it off, and its timeout then leaves the grace period alone', () => {
+    const on = planAgents(nfs, resolveScenario({}), 'abcdef').filter((a) => a.script === 'sbi-agent');
+    expect(on.map((a) => a.nf)).toEqual(['amf-1', 'smf-1', 'nrf-1', 'ausf-1', 'udm-1', 'pcf-1']);
+    const off = { registrationsPerSecond: 0, nrfHeartbeatMs: 0 };
+    const s = resolveScenario({ sbi: off });
     expect(planAgents(nfs, s, 'abcdef').filter((a) => a.script === 'sbi-agent')).toEqual([]);
-    expect(graceMs(s)).toBe(graceMs(resolveScenario({ sbi: { timeoutMs: 59_000 } })));
+    expect(graceMs(s)).toBe(graceMs(resolveScenario({ sbi: { ...off, timeoutMs: 59_000 } })));
+    expect(graceMs(resolveScenario({ sbi: { timeoutMs: 59_000 } }))).toBeGreaterThan(59_000);
   });
 
   test('one agent per core NF, producers behave as configured, consumers connect as configured', () => {

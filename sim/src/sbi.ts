@@ -56,8 +56,8 @@ export interface SbiScenario {
 }
 
 export const DEFAULT_SBI: Readonly<SbiScenario> = Object.freeze({
-  registrationsPerSecond: 0,
-  nrfHeartbeatMs: 0,
+  registrationsPerSecond: 1,
+  nrfHeartbeatMs: 5000,
   connections: { AMF: 'short', SMF: 'long' },
   responder: { delay: { kind: 'lognormal', medianMs: 3, sigma: 0.5 }, errorRate: 0, errorStatuses: [500], noResponseRate: 0 },
   producers: {},

@@ -82,7 +82,7 @@ describe('scenario', () => {
   });
 
   test('estimates and grace period', () => {
-    const s = resolveScenario({ pfcp: { heartbeatIntervalMs: 1000, sessionsPerSecond: 10, reportsPerSecond: 5, t1Ms: 200, n1: 2 }, gtpu: { echoIntervalMs: 100, gpduPerSecond: 100, t3Ms: 300, n3: 1 } });
+    const s = resolveScenario({ pfcp: { heartbeatIntervalMs: 1000, sessionsPerSecond: 10, reportsPerSecond: 5, t1Ms: 200, n1: 2 }, gtpu: { echoIntervalMs: 100, gpduPerSecond: 100, t3Ms: 300, n3: 1 }, sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 } });
     // Per UPF: 2 heartbeat + 60 session + 10 report packets/s; echo 2 paths × 20; G-PDU 2 hops × 100; NGAP 2 UEs × 18.
     expect(estimatePacketsPerSecond(s)).toEqual({ pfcp: 144, echo: 40, gpdu: 200, ngap: 36, total: 420 });
     // The longest wait: an NGAP response timeout (2 s) plus a delayed SACK (200 ms).

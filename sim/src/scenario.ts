@@ -87,7 +87,7 @@ export interface Scenario {
   pfcp: PfcpScenario;
   gtpu: GtpuScenario;
   ngap: NgapScenario;
-  /** SBI over HTTP/2 (sbi.ts); off unless registrationsPerSecond or nrfHeartbeatMs is set. */
+  /** SBI over HTTP/2 (sbi.ts); off when registrationsPerSecond and nrfHeartbeatMs are both 0. */
   sbi: SbiScenario;
 }
 

@@ -62,6 +62,8 @@ const SCENARIO: ScenarioInput = {
     procedures: { SessionEstablishment: { rejectCauses: [75] } },
   },
   gtpu: { echoIntervalMs: 100, t3Ms: T3, n3: N3, responder: { delay: { kind: 'constant', ms: 1 }, noResponseRate: 0.05, dropFirstCopyRate: 0.1 }, gpduPerSecond: 200, gpduSize: 300 },
+  // N4/N3/N9 only: the SBI has its own tests (test/sbi-testbed.test.ts).
+  sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 },
 };
 
 describeRoot('testbed (root: namespaces, real traffic)', () => {
