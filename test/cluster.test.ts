@@ -92,6 +92,9 @@ describeRoot('cluster scope over two exporters', () => {
         responder: { delay: { kind: 'lognormal', medianMs: 4, sigma: 0.5 }, rejectRate: 0.1, rejectCauses: [64], noResponseRate: 0.02, dropFirstCopyRate: 0 },
       },
       gtpu: { echoIntervalMs: 50, responder: { delay: { kind: 'uniform', minMs: 1, maxMs: 6 }, noResponseRate: 0, dropFirstCopyRate: 0 }, gpduPerSecond: 100 },
+      // N4 and N3/N9 between the two nodes; N2 and the SBI stay on neither exporter's veths.
+      ngap: { enabled: false },
+      sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 },
     });
     expect(record.interrupted).toBe(false);
     // request_timeout (2 s) plus a sweep and a read

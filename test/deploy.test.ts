@@ -66,7 +66,7 @@ describeWithTools('docker-compose.yml', ['docker-compose'], () => {
       expect({ name, privileged: svc.privileged ?? false, cap_drop: svc.cap_drop }).toEqual({ name, privileged: false, cap_drop: ['ALL'] });
     }
     expect([...c.services.exporter.cap_add].sort()).toEqual(['BPF', 'NET_ADMIN', 'PERFMON']);
-    expect([...c.services.simulator.cap_add].sort()).toEqual(['NET_ADMIN', 'SYS_ADMIN']);
+    expect([...c.services.simulator.cap_add].sort()).toEqual(['NET_ADMIN', 'NET_RAW', 'SYS_ADMIN']);
     expect(c.services.grafana.cap_add).toBeUndefined();
     expect(c.services.prometheus.cap_add).toBeUndefined();
     // Only the simulator leaves AppArmor (ip netns needs mount(2)); nobody leaves seccomp.
