@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Local demo: the 5G testbed (gNB, AMF, SMF, two UPFs, NRF, AUSF, UDM, PCF in
-# network namespaces behind a bridge) running N4 and N3/N9 traffic, the
+# network namespaces behind a bridge) running N2, N3/N9, N4 and SBI traffic, the
 # exporter attached to it, Prometheus (Debian's, on its own port and storage)
 # scraping the exporter with nfscope's alerting rules loaded, and a live view
 # of what the exporter measures: latency per NF pair and procedure, and
