@@ -6,7 +6,7 @@
  */
 import * as crypto from 'crypto';
 import { describeRoot, REPO, SEND_UDP, waitFor } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 
 const SEND_RAW = `${REPO}/test/tools/send-raw.js`;
@@ -89,17 +89,7 @@ function sctpSack(cumTsn: number): Buffer {
 /** NGAP-PDU: CHOICE octet, procedure code, criticality, then an (empty) open type. */
 const ngap = (pdu: number, code: number) => Buffer.from([pdu, code, 0x00, 0x00]);
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  rejected: number;
-  timeouts: number;
-  retransmissions: number;
-  p50_ms: number;
-}
+type Row = SummaryRow;
 
 describeRoot('protocol datapath', () => {
   let topo: Topology;

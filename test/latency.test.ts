@@ -7,23 +7,10 @@
  */
 import { Testbed, type RunRecord, type ScenarioInput, type Transaction } from '../sim/src';
 import { describeRoot } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Capture, gtpEchoTimes, pfcpResponseTimes, sampleQuantile } from './lib/tshark';
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  rejected: number;
-  timeouts: number;
-  retransmissions: number;
-}
+type Row = SummaryRow;
 
 const PFCP_TYPES: Record<string, number> = {
   Heartbeat: 1,

@@ -11,21 +11,10 @@ import * as ngap from '../sim/src/ngap';
 import { procedureOfCode } from '../sim/src/ngap';
 import * as sctp from '../sim/src/sctp';
 import { describeRoot, REPO, waitFor } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Capture, sampleQuantile } from './lib/tshark';
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  rejected: number;
-  timeouts: number;
-}
+type Row = SummaryRow;
 
 const seriesKey = (t: { client: string; server: string; procedure: string }): string => `${t.client}→${t.server}|${t.procedure}`;
 

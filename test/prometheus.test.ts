@@ -30,21 +30,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { describeRoot, REPO, waitFor } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { startPrometheus, type RunningPrometheus } from './lib/prometheus';
 import { describeWithTools } from './lib/tools';
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  mean_ms: number;
-}
+type Row = SummaryRow;
 
 /** 0.5 ms steps to 20 ms, 2 ms steps to 40 ms, then the exporter's default tail: 58 bounds. */
 export const TEST_BUCKETS: number[] = [

@@ -10,7 +10,7 @@ import { spawn } from 'child_process';
 import * as crypto from 'crypto';
 import * as path from 'path';
 import { describeRoot, REPO, waitFor } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 
 const TCP_SCRIPT = path.join(REPO, 'test/tools/tcp-script.js');
@@ -53,16 +53,7 @@ const STATUS_503_PLAIN = [0x08, ...str('503')];
 const STATUS_200 = [0x88];
 const STATUS_DYNAMIC = [0xbf];
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  rejected: number;
-  timeouts: number;
-}
+type Row = SummaryRow;
 
 describeRoot('SBI datapath: hand-built HTTP/2 on real TCP connections', () => {
   let topo: Topology;

@@ -8,22 +8,11 @@
  */
 import { Testbed, type ScenarioInput, type Transaction } from '../sim/src';
 import { describeRoot } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Capture, sampleQuantile } from './lib/tshark';
 import { http2Exchanges } from './lib/tshark-http2';
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  rejected: number;
-  timeouts: number;
-}
+type Row = SummaryRow;
 
 const key = (t: { client: string; server: string; procedure: string }) => `${t.client}→${t.server}|${t.procedure}`;
 

@@ -13,7 +13,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { describeRoot, REPO, waitFor } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 import { Capture, sampleQuantile } from './lib/tshark';
 import { http2Exchanges, type Http2Exchange } from './lib/tshark-http2';
@@ -21,18 +21,7 @@ import { http2Exchanges, type Http2Exchange } from './lib/tshark-http2';
 const H2_SERVER = path.join(REPO, 'test/tools/h2-server.js');
 const PORT = 7777;
 
-interface Row {
-  client: string;
-  server: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  rejected: number;
-  timeouts: number;
-}
+type Row = SummaryRow;
 
 /** nfscope_requests_total of the SBI, by "client→server|method|outcome|code". */
 function sbiRequests(metrics: string): Map<string, number> {

@@ -6,6 +6,25 @@ import * as os from 'os';
 import * as path from 'path';
 import { EXPORTER_BIN, waitFor } from './env';
 
+/** One latency row of /api/v1/summary (ARCHITECTURE.md), as the tests read it. */
+export interface SummaryRow {
+  client: string;
+  client_type: string;
+  server: string;
+  server_type: string;
+  interface: string;
+  procedure: string;
+  count: number;
+  p50_ms: number;
+  p90_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  mean_ms: number;
+  rejected: number;
+  timeouts: number;
+  retransmissions: number;
+}
+
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
