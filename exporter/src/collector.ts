@@ -337,9 +337,15 @@ export class Collector {
     for (const [k, d] of packetDeltas) this.child(this.packetsTotal, k, () => labelsFromKey(k, TRAFFIC_LABELS)).inc(d);
     for (const [k, d] of byteDeltas) this.child(this.bytesTotal, k, () => labelsFromKey(k, TRAFFIC_LABELS)).inc(d);
     if (this.history) {
+      // One label object per series while it is read, so the history's lookup of it is kept too.
+      const labels = new Map<string, TrafficLabels>();
       for (const k of new Set([...packetDeltas.keys(), ...byteDeltas.keys()])) {
-        this.history.traffic(labelsFromKey<TrafficLabels>(k, TRAFFIC_LABELS), packetDeltas.get(k) ?? 0, byteDeltas.get(k) ?? 0);
+        const l = this.trafficLabels.get(k) ?? labelsFromKey<TrafficLabels>(k, TRAFFIC_LABELS);
+        labels.set(k, l);
+        this.history.traffic(l, packetDeltas.get(k) ?? 0, byteDeltas.get(k) ?? 0);
       }
+      for (const k of packets.keys()) if (!labels.has(k) && this.trafficLabels.has(k)) labels.set(k, this.trafficLabels.get(k)!);
+      this.trafficLabels = labels;
     }
 
     const runs = new Map<string, number>();
@@ -387,6 +393,8 @@ export class Collector {
    * the last read (a key the kernel no longer has is forgotten).
    */
   private latKeys = new Map<string, { key: string; labels: LatencyLabels }>();
+  /** Traffic labels by series key, of the series the kernel still has. */
+  private trafficLabels = new Map<string, TrafficLabels>();
   private latKeysNext = new Map<string, { key: string; labels: LatencyLabels }>();
   private latKeysTable?: NfTable;
 

@@ -4,7 +4,9 @@
  * 10 s for 6 hours, 1 minute for 24 hours). Every tier is fed the same
  * per-second deltas, so each is exact at its own resolution; a point of a
  * tier with resolution r holds the sum of the deltas read in ((p−1)·r, p·r]
- * seconds. Points are sparse varint-encoded count vectors (sparse.ts) in
+ * seconds. A tier may keep latency histograms in wider buckets than the
+ * kernel's (TierSpec.bucketsPerOctave): its slots are summed into them as
+ * they are stored, exactly, and the tier's groups say their resolution. Points are sparse varint-encoded count vectors (sparse.ts) in
  * chunks of CHUNK consecutive points, so an idle series costs next to
  * nothing and retention is enforced by dropping whole chunks.
  *
@@ -57,7 +59,7 @@ export interface TierSpec {
 
 /** The kernel histogram's sub-buckets per power of two: the finest a tier can keep. */
 export const FINE_BPO = 1 << HIST_SUB_BITS;
-/** Buckets per octave of a tier after the first unless configured: a 19 % wide bucket, 4 times fewer bytes. */
+/** Buckets per octave of a tier after the first unless configured: buckets at most 25 % wide, a third of the bytes. */
 export const COARSE_BPO_DEFAULT = 4;
 
 export const DEFAULT_TIERS: TierSpec[] = [
@@ -192,6 +194,8 @@ export class Series {
   /** unix seconds of the first and last tick with data */
   firstT: number;
   lastT: number;
+  /** dropped from the store (no history left): a holder of it must look its labels up again */
+  forgotten = false;
 
   constructor(
     readonly family: Family,
@@ -368,6 +372,7 @@ export class HistoryStore {
       });
       if (empty) {
         this.byKey.delete(key);
+        s.forgotten = true;
         this.bytes -= SERIES_OVERHEAD;
       }
     }
