@@ -142,7 +142,8 @@ class FakeKernel {
   }
 
   readHists() {
-    return this.pairs.map((p) => ({ key: p.key, slots: p.slots, sumNs: p.sumNs }));
+    // A copy, as the datapath makes one per read (the collector may keep what it is given).
+    return this.pairs.map((p) => ({ key: p.key, slots: p.slots.slice(), sumNs: p.sumNs }));
   }
   readOutcomes() {
     return this.pairs.flatMap((p) => [

@@ -181,7 +181,7 @@ export class Collector {
   private readonly runDeltas = new DeltaTracker();
   private readonly runTimeDeltas = new DeltaTracker();
   private readonly eventDeltas = new DeltaTracker();
-  private lastHists = new Map<string, { slots: Float64Array; sum: number }>();
+  private lastHists = new Map<string, { slots: ArrayLike<number>; sum: number }>();
   private readonly outcomeDeltas = new DeltaTracker();
   private readonly retransDeltas = new DeltaTracker();
   readonly latencyHistory: DeltaHistory<string>;
@@ -423,21 +423,25 @@ export class Collector {
 
     // Histograms: slot totals per series in an array, deltas slot by slot. A series has up to
     // HIST_SLOTS slots; a string key per slot and second cost more than the rest of the read.
-    const totals = new Map<string, { slots: Float64Array; sum: number }>();
+    // A series is usually one kernel entry: its slots are used as read (and are the very
+    // array of the last read when the entry did not change), copied only to sum several.
+    const totals = new Map<string, { slots: ArrayLike<number>; sum: number; own?: Float64Array }>();
     for (const h of this.dp.readHists()) {
       const s = series(h.key);
-      let t = totals.get(s);
+      const t = totals.get(s);
       if (!t) {
-        t = { slots: new Float64Array(HIST_SLOTS), sum: 0 };
-        totals.set(s, t);
+        totals.set(s, { slots: h.slots, sum: h.sumNs });
+        continue;
       }
-      for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.slots[i] += h.slots[i];
+      if (!t.own) t.slots = t.own = Float64Array.from(t.slots);
+      for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.own[i] += h.slots[i];
       t.sum += h.sumNs;
     }
     // Without a history sink, the collector's own window keeps the deltas under string keys.
     const latDeltas = new Map<string, number>();
     for (const [s, t] of totals) {
       const prev = this.lastHists.get(s);
+      if (prev && prev.slots === t.slots && prev.sum === t.sum) continue; // the same entry, unchanged since the last read
       const slots = new Map<number, number>();
       for (let i = 0; i < HIST_SLOTS; i++) {
         const cur = t.slots[i];

@@ -49,7 +49,7 @@ export interface TrafficSample {
 
 export interface HistSample {
   key: LatKey;
-  /** count per slot (layout in histogram.ts), summed over CPUs */
+  /** count per slot (layout in histogram.ts), summed over CPUs; never changed once returned (an unchanged entry may return the same array again) */
   slots: number[];
   sumNs: number;
 }
