@@ -18,13 +18,18 @@
  * Collector reads the fake maps once a second for a minute (its CPU is
  * measured), and the real HTTP app answers /api/v1/query and /metrics.
  *
- *   node --expose-gc bench/history.js [--pairs 200] [--rate 50] [--queries 100] [--out FILE]
+ * It starts with the V8 settings the exporter's bin script applies
+ * (exporter/src/v8-flags.ts); --no-v8-flags keeps V8's defaults.
+ *
+ *   node --expose-gc bench/history.js [--pairs 200] [--rate 50] [--queries 100] [--no-v8-flags] [--out FILE]
  */
 const path = require('path');
 const fs = require('fs');
 
 const REPO = path.resolve(__dirname, '..');
 const dist = (m) => require(path.join(REPO, 'exporter/dist', m));
+// The V8 settings the exporter's bin script starts with, first (--no-v8-flags: V8's defaults).
+const V8_FLAGS = process.argv.includes('--no-v8-flags') ? [] : dist('v8-flags.js').applyV8Flags();
 const { Collector } = dist('collector.js');
 const { NfTable } = dist('nfs.js');
 const { HistoryStore } = dist('history/store.js');
@@ -34,13 +39,14 @@ const { slotOf } = dist('histogram.js');
 const { HIST_SLOTS, NfProto, NfOutcome } = dist('kernel/layout.js');
 
 function parseArgs(argv) {
-  const o = { pairs: 200, rate: 50, queries: 100, out: null };
+  const o = { pairs: 200, rate: 50, queries: 100, out: null, v8Flags: V8_FLAGS };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--pairs') o.pairs = Number(v());
     else if (argv[i] === '--rate') o.rate = Number(v());
     else if (argv[i] === '--queries') o.queries = Number(v());
     else if (argv[i] === '--out') o.out = v();
+    else if (argv[i] === '--no-v8-flags') continue;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
@@ -136,7 +142,8 @@ class FakeKernel {
   }
 
   readHists() {
-    return this.pairs.map((p) => ({ key: p.key, slots: p.slots, sumNs: p.sumNs }));
+    // A copy, as the datapath makes one per read (the collector may keep what it is given).
+    return this.pairs.map((p) => ({ key: p.key, slots: p.slots.slice(), sumNs: p.sumNs }));
   }
   readOutcomes() {
     return this.pairs.flatMap((p) => [
@@ -283,7 +290,7 @@ async function main() {
   for (const [k, v] of Object.entries(queries)) say(`${k}: p50 ${v.p50_ms} ms, p99 ${v.p99_ms} ms, ${v.bytes} bytes`);
   global.gc();
   const after = { rss_mib: mib(process.memoryUsage().rss), heap_used_mib: mib(process.memoryUsage().heapUsed) };
-  const result = { pairs: kernel.pairs.length, rate_per_pair: o.rate, node: process.version, full, tick, queries, after_queries: after, seconds: (Date.now() - t0) / 1000 };
+  const result = { pairs: kernel.pairs.length, rate_per_pair: o.rate, node: process.version, v8_flags: o.v8Flags, full, tick, queries, after_queries: after, seconds: (Date.now() - t0) / 1000 };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   if (o.out) fs.writeFileSync(o.out, `${JSON.stringify(result, null, 2)}\n`);
 }

@@ -8,7 +8,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { BpfError, BpfLink, BpfObject, enableStats, kernelEnum, possibleCpus, tcxPrograms } from '../exporter/src/kernel/bpf';
+import { BpfError, BpfLink, BpfObject, enableStats, kernelEnum, possibleCpus, sumPerCpu, tcxPrograms } from '../exporter/src/kernel/bpf';
 import { BPF_DIR, describeRoot, REPO } from './lib/env';
 
 const ARCH = process.arch === 'arm64' ? 'arm64' : 'x86';
@@ -219,6 +219,21 @@ describeRoot('native libbpf binding', () => {
       expect(summed.readBigUInt64LE(8)).toBe(BigInt(10 * sumA));
       expect(m.lookupPerCpu(u32(7))!.map((b) => Number(b.readBigUInt64LE(0)))).toEqual(perCpu.map((b) => Number(b.readBigUInt64LE(0))));
       expect(m.entriesPerCpu()).toHaveLength(1);
+      // entries() sums in the binding: the same words as sumPerCpu, modulo 2^64.
+      const max = 0xffff_ffff_ffff_ffffn;
+      const wrap = Array.from({ length: n }, (_, i) => {
+        const b = Buffer.alloc(16);
+        b.writeBigUInt64LE(max - BigInt(i), 0);
+        b.writeBigUInt64LE(BigInt(i) << 32n, 8);
+        return b;
+      });
+      m.update(u32(9), wrap);
+      const byKey = new Map(m.entries().map(([k, v]) => [k.readUInt32LE(0), v]));
+      expect([...byKey.keys()].sort()).toEqual([7, 9]);
+      expect(byKey.get(7)!.equals(sumPerCpu(Buffer.concat(perCpu), 16))).toBe(true);
+      expect(byKey.get(9)!.readBigUInt64LE(0)).toBe(BigInt.asUintN(64, wrap.reduce((a, b) => a + b.readBigUInt64LE(0), 0n)));
+      expect(byKey.get(9)!.readBigUInt64LE(8)).toBe(wrap.reduce((a, b) => a + b.readBigUInt64LE(8), 0n));
+      m.delete(u32(9));
       expect(() => m.update(u32(8), Buffer.alloc(16))).toThrow(/one value for each/);
     });
 

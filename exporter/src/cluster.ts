@@ -33,6 +33,7 @@ export function encodeNodeData(d: NodeData): unknown {
     groups: d.groups.map((g) => ({
       family: g.family,
       labels: g.labels,
+      ...(g.bucketsPerOctave !== undefined ? { buckets_per_octave: g.bucketsPerOctave } : {}),
       n: g.steps.length,
       steps: g.steps.flatMap((s, k) => (s ? [[k, s.i, s.v]] : [])),
     })),
@@ -40,7 +41,7 @@ export function encodeNodeData(d: NodeData): unknown {
 }
 
 export function decodeNodeData(x: unknown): NodeData {
-  const o = x as { node: string; hosted: string[]; overflow: number; groups: { family: NodeData['groups'][0]['family']; labels: Record<string, string>; n: number; steps: [number, number[], number[]][] }[] };
+  const o = x as { node: string; hosted: string[]; overflow: number; groups: { family: NodeData['groups'][0]['family']; labels: Record<string, string>; buckets_per_octave?: number; n: number; steps: [number, number[], number[]][] }[] };
   if (typeof o?.node !== 'string' || !Array.isArray(o.groups) || !Array.isArray(o.hosted)) throw new Error('not a raw answer (node, hosted, groups)');
   return {
     node: o.node,
@@ -49,7 +50,10 @@ export function decodeNodeData(x: unknown): NodeData {
     groups: o.groups.map((g) => {
       const steps: (Sparse | null)[] = new Array(g.n).fill(null);
       for (const [k, i, v] of g.steps) steps[k] = { i, v };
-      return { family: g.family, labels: g.labels, steps };
+      // A peer that does not say keeps the kernel's 16 buckets per octave.
+      const bpo = g.buckets_per_octave ?? 16;
+      if (![1, 2, 4, 8, 16].includes(bpo)) throw new Error(`buckets_per_octave ${JSON.stringify(g.buckets_per_octave)} of a ${g.family} group is not 1, 2, 4, 8 or 16`);
+      return { family: g.family, labels: g.labels, bucketsPerOctave: bpo, steps };
     }),
   };
 }

@@ -260,6 +260,20 @@ describe('Collector latency', () => {
     return new Collector(fake as unknown as Datapath, 'n1');
   }
 
+  test('an entry read again unchanged (the same sample) adds nothing; a grown one adds its growth', async () => {
+    const first = histOf([1e6, 2e6]);
+    const state = { hists: [first], outcomes: [], retrans: [], timeouts: [] };
+    const c = collector(state);
+    c.tick(100_000);
+    c.tick(101_000); // the datapath hands back the very same sample for an unchanged entry
+    const labels = 'client_nf="smf-1",client_type="SMF",server_nf="upf-1",server_type="UPF",interface="N4",procedure="AssociationSetup"';
+    expect(await c.registry.metrics()).toContain(`nfscope_request_duration_seconds_count{${labels}} 2\n`);
+    state.hists = [histOf([1e6, 2e6, 3e6])];
+    c.tick(102_000);
+    expect(await c.registry.metrics()).toContain(`nfscope_request_duration_seconds_count{${labels}} 3\n`);
+    expect(c.latencySummary(1, 102_500)[0].count).toBe(1);
+  });
+
   test('summary quantiles, outcomes, timeouts and retransmissions over a window', async () => {
     // 100 latencies of 1..100 ms: p50 ≈ 50 ms, p90 ≈ 90 ms, p99 ≈ 99 ms within a slot's width (≤ 6.25 %).
     const lat = Array.from({ length: 100 }, (_, i) => (i + 1) * 1e6);

@@ -181,7 +181,7 @@ export class Collector {
   private readonly runDeltas = new DeltaTracker();
   private readonly runTimeDeltas = new DeltaTracker();
   private readonly eventDeltas = new DeltaTracker();
-  private lastHists = new Map<string, { slots: Float64Array; sum: number }>();
+  private lastHists = new Map<string, { slots: ArrayLike<number>; sum: number }>();
   private readonly outcomeDeltas = new DeltaTracker();
   private readonly retransDeltas = new DeltaTracker();
   readonly latencyHistory: DeltaHistory<string>;
@@ -290,6 +290,21 @@ export class Collector {
     }).set({ version: VERSION, kernel: os.release() }, 1);
   }
 
+  /**
+   * prom-client's child of a counter for one label set, by our series key:
+   * `inc(labels, n)` hashes the label object on every call, for every series
+   * every second. A child stays valid as long as its counter (never reset here).
+   */
+  private readonly children = new Map<Counter<string>, Map<string, ReturnType<Counter<string>['labels']>>>();
+
+  private child(c: Counter<string>, key: string, labels: () => Record<string, string>): ReturnType<Counter<string>['labels']> {
+    let m = this.children.get(c);
+    if (!m) this.children.set(c, (m = new Map()));
+    let ch = m.get(key);
+    if (!ch) m.set(key, (ch = c.labels(labels())));
+    return ch;
+  }
+
   /** One read of every kernel counter. */
   tick(nowMs = Date.now()): void {
     const nfs = this.dp.nfTable;
@@ -301,7 +316,7 @@ export class Collector {
     const dropDeltas = this.dropDeltas.update(drops);
     for (const [k, d] of dropDeltas) {
       const l = labelsFromKey<DropLabels>(k, DROP_LABELS);
-      this.dropsTotal.inc({ ...l }, d);
+      this.child(this.dropsTotal, k, () => ({ ...l })).inc(d);
       this.history?.drops(l, d);
     }
     // With a history attached, the summary is answered from it (query/api.ts).
@@ -319,12 +334,18 @@ export class Collector {
     }
     const packetDeltas = this.packetDeltas.update(packets);
     const byteDeltas = this.byteDeltas.update(bytes);
-    for (const [k, d] of packetDeltas) this.packetsTotal.inc(labelsFromKey(k, TRAFFIC_LABELS), d);
-    for (const [k, d] of byteDeltas) this.bytesTotal.inc(labelsFromKey(k, TRAFFIC_LABELS), d);
+    for (const [k, d] of packetDeltas) this.child(this.packetsTotal, k, () => labelsFromKey(k, TRAFFIC_LABELS)).inc(d);
+    for (const [k, d] of byteDeltas) this.child(this.bytesTotal, k, () => labelsFromKey(k, TRAFFIC_LABELS)).inc(d);
     if (this.history) {
+      // One label object per series while it is read, so the history's lookup of it is kept too.
+      const labels = new Map<string, TrafficLabels>();
       for (const k of new Set([...packetDeltas.keys(), ...byteDeltas.keys()])) {
-        this.history.traffic(labelsFromKey<TrafficLabels>(k, TRAFFIC_LABELS), packetDeltas.get(k) ?? 0, byteDeltas.get(k) ?? 0);
+        const l = this.trafficLabels.get(k) ?? labelsFromKey<TrafficLabels>(k, TRAFFIC_LABELS);
+        labels.set(k, l);
+        this.history.traffic(l, packetDeltas.get(k) ?? 0, byteDeltas.get(k) ?? 0);
       }
+      for (const k of packets.keys()) if (!labels.has(k) && this.trafficLabels.has(k)) labels.set(k, this.trafficLabels.get(k)!);
+      this.trafficLabels = labels;
     }
 
     const runs = new Map<string, number>();
@@ -366,34 +387,61 @@ export class Collector {
     this.lastReadAt = now;
   }
 
+  /**
+   * Series key and labels of each kernel latency key: the NF table is fixed
+   * for the datapath's life, so the mapping is too; kept to the keys read in
+   * the last read (a key the kernel no longer has is forgotten).
+   */
+  private latKeys = new Map<string, { key: string; labels: LatencyLabels }>();
+  /** Traffic labels by series key, of the series the kernel still has. */
+  private trafficLabels = new Map<string, TrafficLabels>();
+  private latKeysNext = new Map<string, { key: string; labels: LatencyLabels }>();
+  private latKeysTable?: NfTable;
+
+  private latencySeries(nfs: NfTable, k: LatKey): { key: string; labels: LatencyLabels } {
+    const ck = `${k.client_nf},${k.server_nf},${k.proto},${k.procedure}`;
+    let e = this.latKeysNext.get(ck);
+    if (e) return e;
+    e = this.latKeysTable === nfs ? this.latKeys.get(ck) : undefined;
+    if (!e) {
+      const labels = latencyLabels(nfs, k);
+      e = { key: keyOf(labels, LATENCY_LABELS), labels };
+    }
+    this.latKeysNext.set(ck, e);
+    return e;
+  }
+
   /** Histograms, outcomes, retransmissions and timeouts of the latency series. */
   private readLatency(now: number): void {
     const nfs = this.dp.nfTable;
     const labelsOf = new Map<string, LatencyLabels>();
     const series = (k: LatKey): string => {
-      const l = latencyLabels(nfs, k);
-      const key = keyOf(l, LATENCY_LABELS);
-      labelsOf.set(key, l);
-      return key;
+      const e = this.latencySeries(nfs, k);
+      labelsOf.set(e.key, e.labels);
+      return e.key;
     };
 
     // Histograms: slot totals per series in an array, deltas slot by slot. A series has up to
     // HIST_SLOTS slots; a string key per slot and second cost more than the rest of the read.
-    const totals = new Map<string, { slots: Float64Array; sum: number }>();
+    // A series is usually one kernel entry: its slots are used as read (and are the very
+    // array of the last read when the entry did not change), copied only to sum several.
+    const totals = new Map<string, { slots: ArrayLike<number>; sum: number; own?: Float64Array }>();
     for (const h of this.dp.readHists()) {
       const s = series(h.key);
-      let t = totals.get(s);
+      const t = totals.get(s);
       if (!t) {
-        t = { slots: new Float64Array(HIST_SLOTS), sum: 0 };
-        totals.set(s, t);
+        totals.set(s, { slots: h.slots, sum: h.sumNs });
+        continue;
       }
-      for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.slots[i] += h.slots[i];
+      if (!t.own) t.slots = t.own = Float64Array.from(t.slots);
+      for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.own[i] += h.slots[i];
       t.sum += h.sumNs;
     }
     // Without a history sink, the collector's own window keeps the deltas under string keys.
     const latDeltas = new Map<string, number>();
     for (const [s, t] of totals) {
       const prev = this.lastHists.get(s);
+      if (prev && prev.slots === t.slots && prev.sum === t.sum) continue; // the same entry, unchanged since the last read
       const slots = new Map<number, number>();
       for (let i = 0; i < HIST_SLOTS; i++) {
         const cur = t.slots[i];
@@ -406,7 +454,7 @@ export class Collector {
       const sum = t.sum >= was ? t.sum - was : t.sum;
       if (slots.size === 0 && sum <= 0) continue;
       const l = labelsOf.get(s)!;
-      this.duration.add(s, { ...l }, slots, sum, HIST_SLOTS);
+      this.duration.add(s, l, slots, sum, HIST_SLOTS);
       if (this.history) {
         for (const [i, d] of slots) this.history.histogram(l, i, d);
         if (sum > 0) this.history.latencySum(l, sum);
@@ -422,14 +470,14 @@ export class Collector {
     const outcomeDeltas = this.outcomeDeltas.update(outcomes);
     for (const [k, d] of outcomeDeltas) {
       const [, s, outcome, code] = k.split('|');
-      if (outcome === OUTCOME_LABELS[NfOutcome.Initiated]) this.proceduresTotal.inc({ ...labelsOf.get(s)! }, d);
-      else this.requestsTotal.inc({ ...labelsOf.get(s)!, outcome, code }, d);
+      if (outcome === OUTCOME_LABELS[NfOutcome.Initiated]) this.child(this.proceduresTotal, s, () => ({ ...labelsOf.get(s)! })).inc(d);
+      else this.child(this.requestsTotal, k, () => ({ ...labelsOf.get(s)!, outcome, code })).inc(d);
     }
 
     const retrans = new Map<string, number>();
     for (const r of this.dp.readRetransmissions()) addTo(retrans, `R|${series(r.key)}`, Number(r.count));
     const retransDeltas = this.retransDeltas.update(retrans);
-    for (const [k, d] of retransDeltas) this.retransTotal.inc({ ...labelsOf.get(k.slice(2))! }, d);
+    for (const [k, d] of retransDeltas) this.child(this.retransTotal, k, () => ({ ...labelsOf.get(k.slice(2))! })).inc(d);
 
     const timeouts = new Map<string, number>();
     for (const k of this.dp.sweepTimeouts(BigInt(Math.round(this.requestTimeoutSeconds * 1e9)))) {
@@ -437,7 +485,11 @@ export class Collector {
       // TSN equal to it is paired: the others are not timeouts, just unsampled.
       if (k.proto !== NfProto.Ngap) addTo(timeouts, `T|${series(k)}`, 1);
     }
-    for (const [k, d] of timeouts) this.requestsTotal.inc({ ...labelsOf.get(k.slice(2))!, outcome: 'timeout', code: '' }, d);
+    for (const [k, d] of timeouts) this.child(this.requestsTotal, k, () => ({ ...labelsOf.get(k.slice(2))!, outcome: 'timeout', code: '' })).inc(d);
+
+    this.latKeys = this.latKeysNext;
+    this.latKeysNext = new Map();
+    this.latKeysTable = nfs;
 
     const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
     if (this.history) this.feedLatency(all, labelsOf);

@@ -33,13 +33,13 @@ describe('history, peers_timeout and api', () => {
 
   test('tiers, memory limit, series limit, peers timeout', () => {
     const c = parseConfig(
-      `${base}history:\n  tiers: [{ resolution: 1s, retention: 10m }, { resolution: 1m, retention: 2d }]\n  memory_limit: 64MiB\n  max_series: 500\npeers_timeout: 1500ms\n`,
+      `${base}history:\n  tiers: [{ resolution: 1s, retention: 10m }, { resolution: 1m, retention: 2d, buckets_per_octave: 8 }]\n  memory_limit: 64MiB\n  max_series: 500\npeers_timeout: 1500ms\n`,
       'c.yaml',
     );
     expect(c.history).toEqual({
       tiers: [
         { resolutionS: 1, retentionS: 600 },
-        { resolutionS: 60, retentionS: 172800 },
+        { resolutionS: 60, retentionS: 172800, bucketsPerOctave: 8 },
       ],
       memoryLimitBytes: 64 * 1024 * 1024,
       maxSeries: 500,
@@ -57,7 +57,8 @@ describe('history, peers_timeout and api', () => {
       'history: { tiers: [{ resolution: 10s, retention: 1h }, { resolution: 1s, retention: 2h }] }\n',
       'history.tiers[1]: resolution and retention must both be larger than those of the tier before (10 s, 3600 s)',
     ],
-    ['history: { tiers: [{ resolution: 1s, retention: 1h, step: 3 }] }\n', 'history.tiers[0].step: unknown key "step" (expected one of: resolution, retention)'],
+    ['history: { tiers: [{ resolution: 1s, retention: 1h, step: 3 }] }\n', 'history.tiers[0].step: unknown key "step" (expected one of: resolution, retention, buckets_per_octave)'],
+    ['history: { tiers: [{ resolution: 1s, retention: 1h, buckets_per_octave: 3 }] }\n', 'history.tiers[0].buckets_per_octave: 3 is not 1, 2, 4, 8 or 16'],
     ['history: { memory_limit: 10 lots }\n', 'history.memory_limit: "10 lots" is not a size (expected a number of bytes or a string like "96MiB", "200MB", "1GiB")'],
     ['history: { memory_limit: 1KB }\n', 'history.memory_limit: "1KB" is out of range (expected 1MiB to 64GiB)'],
     ['history: { max_series: 0 }\n', 'history.max_series: 0 is not a series count (expected an integer from 1 to 1000000)'],

@@ -54,7 +54,7 @@ export interface Config {
 }
 
 export interface HistoryConfig {
-  tiers?: { resolutionS: number; retentionS: number }[];
+  tiers?: { resolutionS: number; retentionS: number; bucketsPerOctave?: number }[];
   memoryLimitBytes?: number;
   maxSeries?: number;
 }
@@ -87,7 +87,7 @@ const TOP_LEVEL_KEYS = [
   'history', 'peers_timeout', 'api',
 ];
 const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series'];
-const TIER_KEYS = ['resolution', 'retention'];
+const TIER_KEYS = ['resolution', 'retention', 'buckets_per_octave'];
 const API_KEYS = ['token_file', 'tls'];
 const TLS_KEYS = ['cert', 'key'];
 
@@ -407,7 +407,9 @@ function checkSize(value: unknown, path: string, problems: Problems): number | u
 /**
  * History tiers: each a resolution (whole seconds) and a retention that is a
  * multiple of it; finer tiers first, resolution and retention both growing,
- * at most 100 000 points per tier.
+ * at most 100 000 points per tier; optionally the latency buckets per octave
+ * it keeps (1, 2, 4, 8 or 16; the store's default is 16 for the first tier,
+ * 4 for the others).
  */
 function checkHistory(value: unknown, problems: Problems): HistoryConfig | undefined {
   const map = checkMapping(value, 'history', `a mapping with the keys ${HISTORY_KEYS.join(', ')}`, HISTORY_KEYS, problems);
@@ -421,7 +423,7 @@ function checkHistory(value: unknown, problems: Problems): HistoryConfig | undef
       problems.add('history.tiers', `${list.length} tiers is too many (at most 8)`);
       ok = false;
     } else {
-      const tiers: { resolutionS: number; retentionS: number }[] = [];
+      const tiers: { resolutionS: number; retentionS: number; bucketsPerOctave?: number }[] = [];
       list.forEach((item, i) => {
         const path = indexPath('history.tiers', i);
         const t = checkMapping(item, path, 'a mapping like { resolution: 10s, retention: 6h }', TIER_KEYS, problems);
@@ -438,7 +440,11 @@ function checkHistory(value: unknown, problems: Problems): HistoryConfig | undef
         if (prev && !(res > prev.resolutionS && ret > prev.retentionS)) {
           return void (problems.add(path, `resolution and retention must both be larger than those of the tier before (${prev.resolutionS} s, ${prev.retentionS} s)`), (ok = false));
         }
-        tiers.push({ resolutionS: res, retentionS: ret });
+        const bpo = t.buckets_per_octave;
+        if (bpo != null && (typeof bpo !== 'number' || ![1, 2, 4, 8, 16].includes(bpo))) {
+          return void (problems.add(`${path}.buckets_per_octave`, `${show(bpo)} is not 1, 2, 4, 8 or 16`), (ok = false));
+        }
+        tiers.push({ resolutionS: res, retentionS: ret, ...(bpo != null ? { bucketsPerOctave: bpo as number } : {}) });
       });
       out.tiers = tiers;
     }

@@ -42,9 +42,10 @@ export function total(counts: ArrayLike<number>): number {
  * at fraction (j − ½)/c of it. A lone value is placed at the slot's middle
  * (error ≤ half a slot, 3.1 %); in a crowded slot this is linear
  * interpolation. NaN for an empty histogram; the overflow slot answers its
- * lower bound.
+ * lower bound. `bounds` gives the slots' bounds when the counts are in wider
+ * buckets than the kernel's (a coarse history tier).
  */
-export function quantile(counts: ArrayLike<number>, q: number): number {
+export function quantile(counts: ArrayLike<number>, q: number, bounds: (slot: number) => [number, number] = slotBounds): number {
   const n = total(counts);
   if (n === 0) return NaN;
   const k = Math.max(1, Math.ceil(Math.min(Math.max(q, 0), 1) * n));
@@ -53,20 +54,20 @@ export function quantile(counts: ArrayLike<number>, q: number): number {
     const c = counts[i];
     if (c === 0) continue;
     if (cum + c >= k) {
-      const [lo, hi] = slotBounds(i);
+      const [lo, hi] = bounds(i);
       if (!Number.isFinite(hi)) return lo;
       return lo + ((k - cum - 0.5) / c) * (hi - lo);
     }
     cum += c;
   }
-  return slotBounds(counts.length - 1)[0];
+  return bounds(counts.length - 1)[0];
 }
 
 /** Upper bound of the highest non-empty slot: the largest value is at most this. */
-export function maxBound(counts: ArrayLike<number>): number {
+export function maxBound(counts: ArrayLike<number>, bounds: (slot: number) => [number, number] = slotBounds): number {
   for (let i = counts.length - 1; i >= 0; i--) {
     if (counts[i] === 0) continue;
-    const [lo, hi] = slotBounds(i);
+    const [lo, hi] = bounds(i);
     return Number.isFinite(hi) ? hi : lo;
   }
   return NaN;

@@ -28,11 +28,11 @@ export class BucketHistogram {
     registry.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
   }
 
-  /** Adds slot deltas (slot index → count) and a sum delta in ns to the series with these labels. */
-  add(key: string, labels: Record<string, string>, slotDeltas: Map<number, number>, sumDeltaNs: number, slotCount: number): void {
+  /** Adds slot deltas (slot index → count) and a sum delta in ns to the series with these labels (copied when the series is new). */
+  add(key: string, labels: object, slotDeltas: Map<number, number>, sumDeltaNs: number, slotCount: number): void {
     let s = this.series.get(key);
     if (!s) {
-      s = { labels, slots: new Array<number>(slotCount).fill(0), sumNs: 0 };
+      s = { labels: { ...(labels as Record<string, string>) }, slots: new Array<number>(slotCount).fill(0), sumNs: 0 };
       this.series.set(key, s);
     }
     for (const [slot, d] of slotDeltas) s.slots[slot] += d;

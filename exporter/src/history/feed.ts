@@ -47,8 +47,13 @@ export function vantageOf(hosted: Set<string>, client: string, server: string): 
 export class HistoryFeed implements HistorySink {
   readonly hosted: Set<string>;
   private readonly node: string;
-  /** series by the collector's label objects, for one tick (they are made anew each tick) */
-  private readonly cache = new Map<LatencySeriesLabels, { labels: Labels; series: Series }>();
+  /**
+   * Series by the collector's label objects (it keeps one object per series
+   * while the series is read; a label object it drops leaves this cache with
+   * it). A series the store has forgotten is looked up again.
+   */
+  private cache = new WeakMap<object, { labels: Labels; series: Series; outcomes: Map<string, Series> }>();
+  private readonly trafficCache = new WeakMap<object, Series>();
 
   constructor(
     readonly store: HistoryStore,
@@ -58,11 +63,11 @@ export class HistoryFeed implements HistorySink {
     this.hosted = hostedNfs(config);
   }
 
-  private lat(l: LatencySeriesLabels): { labels: Labels; series: Series } {
+  private lat(l: LatencySeriesLabels): { labels: Labels; series: Series; outcomes: Map<string, Series> } {
     let out = this.cache.get(l);
-    if (!out) {
+    if (!out || out.series.forgotten) {
       const labels = { ...l, vantage: vantageOf(this.hosted, l.client_nf, l.server_nf), node: this.node };
-      out = { labels, series: this.store.seriesFor('latency', labels) };
+      out = { labels, series: this.store.seriesFor('latency', labels), outcomes: new Map() };
       this.cache.set(l, out);
     }
     return out;
@@ -87,7 +92,11 @@ export class HistoryFeed implements HistorySink {
 
   outcome(l: LatencySeriesLabels, outcome: string, code: string, count: number): void {
     if (!(count > 0)) return;
-    this.store.add('outcome', { ...this.lat(l).labels, outcome, code }, 0, count);
+    const e = this.lat(l);
+    const k = `${outcome}|${code}`;
+    let s = e.outcomes.get(k);
+    if (!s || s.forgotten) e.outcomes.set(k, (s = this.store.seriesFor('outcome', { ...e.labels, outcome, code })));
+    this.store.addTo(s, 0, count);
   }
 
   drops(l: { nf: string; nf_type: string; peer_nf: string; interface: string; reason: string }, count: number): void {
@@ -95,13 +104,13 @@ export class HistoryFeed implements HistorySink {
   }
 
   traffic(l: { src_nf: string; dst_nf: string; interface: string }, packets: number, bytes: number): void {
-    const labels = { ...l, node: this.node };
-    this.store.add('traffic', labels, TRAFFIC_PACKETS, packets);
-    this.store.add('traffic', labels, TRAFFIC_BYTES, bytes);
+    let s = this.trafficCache.get(l);
+    if (!s || s.forgotten) this.trafficCache.set(l, (s = this.store.seriesFor('traffic', { ...l, node: this.node })));
+    this.store.addTo(s, TRAFFIC_PACKETS, packets);
+    this.store.addTo(s, TRAFFIC_BYTES, bytes);
   }
 
   commit(t: number): void {
-    this.cache.clear();
     this.store.commit(t);
   }
 }

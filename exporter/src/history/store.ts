@@ -4,7 +4,9 @@
  * 10 s for 6 hours, 1 minute for 24 hours). Every tier is fed the same
  * per-second deltas, so each is exact at its own resolution; a point of a
  * tier with resolution r holds the sum of the deltas read in ((p−1)·r, p·r]
- * seconds. Points are sparse varint-encoded count vectors (sparse.ts) in
+ * seconds. A tier may keep latency histograms in wider buckets than the
+ * kernel's (TierSpec.bucketsPerOctave): its slots are summed into them as
+ * they are stored, exactly, and the tier's groups say their resolution. Points are sparse varint-encoded count vectors (sparse.ts) in
  * chunks of CHUNK consecutive points, so an idle series costs next to
  * nothing and retention is enforced by dropping whole chunks.
  *
@@ -13,7 +15,7 @@
  * limit (over it, the oldest chunks of the coarsest tier go first; the
  * retention actually held is in `stats().tiers`).
  */
-import { HIST_SLOTS } from '../kernel/layout';
+import { HIST_SLOTS, HIST_SUB_BITS } from '../kernel/layout';
 import { Bytes, compactRow, decodeInto, encodePoint, type Sparse } from './sparse';
 
 export type Family = 'latency' | 'outcome' | 'drop' | 'traffic';
@@ -46,13 +48,54 @@ export type Labels = Record<string, string>;
 export interface TierSpec {
   resolutionS: number;
   retentionS: number;
+  /**
+   * Latency buckets kept per power of two (16, the kernel's, or 8, 4, 2, 1):
+   * the kernel's slots are summed into wider buckets as they are stored, so
+   * a coarse tier costs a fraction of the bytes. Default 16 for the first
+   * (finest) tier, 4 for the others.
+   */
+  bucketsPerOctave?: number;
 }
 
+/** The kernel histogram's sub-buckets per power of two: the finest a tier can keep. */
+export const FINE_BPO = 1 << HIST_SUB_BITS;
+/** Buckets per octave of a tier after the first unless configured: buckets at most 25 % wide, a third of the bytes. */
+export const COARSE_BPO_DEFAULT = 4;
+
 export const DEFAULT_TIERS: TierSpec[] = [
-  { resolutionS: 1, retentionS: 15 * 60 },
-  { resolutionS: 10, retentionS: 6 * 3600 },
-  { resolutionS: 60, retentionS: 24 * 3600 },
+  { resolutionS: 1, retentionS: 15 * 60, bucketsPerOctave: 16 },
+  { resolutionS: 10, retentionS: 6 * 3600, bucketsPerOctave: 4 },
+  { resolutionS: 60, retentionS: 24 * 3600, bucketsPerOctave: 4 },
 ];
+
+/**
+ * Latency buckets of a tier at bpo buckets per octave: 0 is the kernel's
+ * underflow slot, then bpo per octave, then the overflow slot (the kernel's
+ * slot space when bpo is 16). Slot values at LAT_SUM and above are scalars
+ * and keep their index.
+ */
+export function bucketCount(bpo: number): number {
+  return 2 + ((HIST_SLOTS - 2) / FINE_BPO) * bpo;
+}
+
+/** The bucket at bpo per octave that a kernel slot falls in. */
+export function bucketOfSlot(slot: number, bpo: number): number {
+  if (slot <= 0) return 0;
+  if (slot >= HIST_SLOTS - 1) return bucketCount(bpo) - 1;
+  return 1 + Math.floor((slot - 1) / (FINE_BPO / bpo));
+}
+
+/** A bucket at bpo per octave in the buckets of a coarser toBpo (toBpo divides bpo). */
+export function coarsenBucket(b: number, bpo: number, toBpo: number): number {
+  if (b <= 0) return 0;
+  if (b >= bucketCount(bpo) - 1) return bucketCount(toBpo) - 1;
+  return 1 + Math.floor((b - 1) / (bpo / toBpo));
+}
+
+const VALID_BPO = [1, 2, 4, 8, 16];
+export function checkBucketsPerOctave(bpo: number): void {
+  if (!VALID_BPO.includes(bpo)) throw new RangeError(`buckets per octave ${bpo}: must be one of ${VALID_BPO.join(', ')}`);
+}
 export const DEFAULT_MEMORY_LIMIT_BYTES = 96 * 1024 * 1024;
 export const DEFAULT_MAX_SERIES = 10_000;
 
@@ -151,6 +194,8 @@ export class Series {
   /** unix seconds of the first and last tick with data */
   firstT: number;
   lastT: number;
+  /** dropped from the store (no history left): a holder of it must look its labels up again */
+  forgotten = false;
 
   constructor(
     readonly family: Family,
@@ -192,6 +237,8 @@ export interface Grid {
 export interface Group {
   family: Family;
   labels: Labels;
+  /** latency buckets per octave of the steps' histogram indexes (the tier's); absent: 16 */
+  bucketsPerOctave?: number;
   /** steps[k-1]: the summed counts of sample k, null when none */
   steps: (Sparse | null)[];
 }
@@ -205,6 +252,8 @@ export class HistoryStore {
   private readonly folded = new Set<string>();
   /** point numbers at or below floor[t] were evicted for memory */
   private readonly floor: number[];
+  /** per tier: the bucket each kernel slot is stored in (null: the slot itself) */
+  private readonly slotMap: (Int32Array | null)[];
   private bytes = 0;
   private evicted = 0;
   private nowS = 0;
@@ -216,6 +265,17 @@ export class HistoryStore {
     this.memoryLimitBytes = opts.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     this.maxSeries = opts.maxSeries ?? DEFAULT_MAX_SERIES;
     this.floor = this.tiers.map(() => -Infinity);
+    this.slotMap = this.tiers.map((_, ti) => {
+      const bpo = this.bucketsPerOctave(ti);
+      checkBucketsPerOctave(bpo);
+      if (bpo === FINE_BPO) return null;
+      return Int32Array.from({ length: HIST_SLOTS }, (_, i) => bucketOfSlot(i, bpo));
+    });
+  }
+
+  /** Latency buckets per octave the tier keeps. */
+  bucketsPerOctave(tier: number): number {
+    return this.tiers[tier].bucketsPerOctave ?? (tier === 0 ? FINE_BPO : COARSE_BPO_DEFAULT);
   }
 
   /** The longest retention: the oldest time a query can reach. */
@@ -276,15 +336,21 @@ export class HistoryStore {
     if (this.startS < 0) this.startS = t;
     for (const [s, v] of this.pending) {
       s.lastT = t;
-      this.tiers.forEach((spec, ti) => {
+      const latency = s.family === 'latency';
+      for (let ti = 0; ti < this.tiers.length; ti++) {
         const td = s.tiers[ti];
-        const p = Math.ceil(t / spec.resolutionS);
+        const p = Math.ceil(t / this.tiers[ti].resolutionS);
         if (td.openP !== p) {
           this.bytes += td.close();
           td.openP = p;
         }
-        for (const [i, d] of v) td.open.set(i, (td.open.get(i) ?? 0) + d);
-      });
+        // A coarse tier sums neighbouring kernel slots into one bucket: exact, as buckets add.
+        const map = latency ? this.slotMap[ti] : null;
+        for (const [i, d] of v) {
+          const j = map && i < HIST_SLOTS ? map[i] : i;
+          td.open.set(j, (td.open.get(j) ?? 0) + d);
+        }
+      }
     }
     this.pending.clear();
     if (t - this.lastSweep >= 10) this.sweep(t);
@@ -306,6 +372,7 @@ export class HistoryStore {
       });
       if (empty) {
         this.byKey.delete(key);
+        s.forgotten = true;
         this.bytes -= SERIES_OVERHEAD;
       }
     }
@@ -442,7 +509,7 @@ export class HistoryStore {
         free.push(row);
         if (sp.i.length > 0) steps[k - 1] = sp;
       }
-      out.push({ family: g.family, labels: g.labels, steps });
+      out.push({ family: g.family, labels: g.labels, bucketsPerOctave: this.bucketsPerOctave(tier), steps });
     }
     return out;
   }

@@ -69,7 +69,7 @@ export interface NativeBinding {
   mapLookup(fd: number, key: Buffer, valueBytes: number): Buffer | null;
   mapUpdate(fd: number, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(fd: number, key: Buffer): boolean;
-  mapEntries(fd: number, keySize: number, valueBytes: number, withValues: true): [Buffer, Buffer][];
+  mapEntries(fd: number, keySize: number, valueBytes: number, withValues: true, sumValueSize?: number): [Buffer, Buffer][];
   mapEntries(fd: number, keySize: number, valueBytes: number, withValues: false): Buffer[];
   progInfo(fd: number): ProgramStats & { id: number; name: string };
   enableStats(): number;
@@ -302,6 +302,11 @@ export class BpfMap {
 
   /** Every entry, per-CPU values summed. */
   entries(): [Buffer, Buffer][] {
+    if (this.perCpu && this.valueSize % 8 === 0) {
+      // u64 counters: the binding sums the CPUs' copies (as sumPerCpu does) while it reads them.
+      const fd = this.fd;
+      return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, true, this.valueSize));
+    }
     const raw = this.entriesRaw();
     return this.perCpu ? raw.map(([k, v]) => [k, sumPerCpu(v, this.valueSize)]) : raw;
   }

@@ -46,8 +46,7 @@ afterAll(async () => {
 });
 
 /** A store fed by hand and the query routes on a free loopback port. */
-async function node(name: string, nfs: { name: string; type: string; node?: string }[], peers: string[] = [], nowS = T0 + 100): Promise<Node> {
-  const store = new HistoryStore();
+async function node(name: string, nfs: { name: string; type: string; node?: string }[], peers: string[] = [], nowS = T0 + 100, store = new HistoryStore()): Promise<Node> {
   const feed = new HistoryFeed(store, { node: name, nfs: nfs.map((n) => ({ ...n, addresses: [] })) });
   const ctx: QueryContext = { store, node: name, hosted: feed.hosted, peers: { peers, timeoutMs: 1000 }, now: () => nowS * 1000 };
   const app = express();
@@ -312,6 +311,80 @@ describe('rates across tier boundaries', () => {
     // The open 10 s point still counts: the newest sample has its share.
     const hour = await at(T0, '600s');
     expect(hour.frames[0].fields[1].values).toEqual(Array(6).fill(3));
+  });
+});
+
+/*
+ * Resolution per tier: by default the 1 s tier keeps the kernel's 16 buckets
+ * per octave, the 10 s and 1 min tiers 4. At 4 per octave the bucket that
+ * holds 1 ms is kernel slots 157..160: [28·2^15, 32·2^15) = [917504,
+ * 1048576) ns, four times as wide as the 1 ms slot [983040, 1015808).
+ */
+const MS1_BUCKET4_LO = 917504;
+const MS1_BUCKET4_W = 131072;
+
+describe('resolution per tier', () => {
+  const nowS = T0 + 3600;
+  let n: Node;
+  beforeAll(async () => {
+    n = await node('n1', NFS, [], nowS);
+    // Every second one request of 1 ms, and every 10th second one of 10 ms.
+    for (let t = T0 + 1; t <= nowS; t++) {
+      n.feed.histogram(pair('smf-1', 'upf-1'), MS1, 1);
+      if (t % 10 === 0) n.feed.histogram(pair('smf-1', 'upf-1'), MS10, 1);
+      n.feed.commit(t);
+    }
+  });
+  const q = (params: string) => get(`${n.url}/api/v1/query?${params}`);
+
+  test('percentiles from the 1 s tier interpolate in the kernel slot, from the 10 s tier in its 4-per-octave bucket', async () => {
+    // The last 10 minutes: 600 requests of 1 ms and 60 of 10 ms; the median is the 330th, in the 1 ms slot.
+    const fine = await q(`kind=latency_percentiles&quantiles=0.5&from=${(nowS - 600) * 1000}&to=${nowS * 1000}&step=600s`);
+    expect(fine.body.frames[0].fields[1].values).toEqual([Number(((MS1_LO + ((330 - 0.5) / 600) * MS1_W) / 1e9).toPrecision(9))]);
+    // The hour: 3600 of 1 ms, 360 of 10 ms; the median is the 1980th, in the 4-per-octave bucket of 1 ms.
+    const coarse = await q(`kind=latency_percentiles&quantiles=0.5&from=${T0 * 1000}&to=${nowS * 1000}&step=3600s`);
+    expect(coarse.body.frames[0].fields[1].values).toEqual([Number(((MS1_BUCKET4_LO + ((1980 - 0.5) / 3600) * MS1_BUCKET4_W) / 1e9).toPrecision(9))]);
+    // The NF-pair table over the hour agrees with it.
+    const table = await q(`kind=nf_pairs&from=${T0 * 1000}&to=${nowS * 1000}`);
+    const p50 = table.body.frames[0].fields.find((f: any) => f.name === 'p50');
+    expect(p50.values).toEqual(coarse.body.frames[0].fields[1].values);
+  });
+
+  test('a heatmap asking for more buckets per octave than its tier keeps answers at the tier\'s', async () => {
+    const { body } = await q(`kind=latency_heatmap&buckets_per_octave=16&from=${T0 * 1000}&to=${nowS * 1000}&step=1800s`);
+    const [frame] = body.frames;
+    // 1 ms and 10 ms at 4 per octave: 10 ms = 1e7 ns is in slot 1 + 13·16 + 3 = 212, bucket 1 + 52 = 53, whose top is 20·2^19.
+    const le = (ns: number) => String(Number((ns / 1e9).toPrecision(6)));
+    const names = frame.fields.map((f: any) => f.name);
+    expect(names[1]).toBe(le(MS1_BUCKET4_LO + MS1_BUCKET4_W));
+    expect(names[names.length - 1]).toBe(le(20 * 2 ** 19));
+    // bucket 40 to bucket 53: 14 fields after time
+    expect(names).toHaveLength(1 + 14);
+    expect(frame.fields[1].values).toEqual([1800, 1800]);
+    expect(frame.fields[14].values).toEqual([180, 180]);
+    // The same range at 1 per octave: buckets merge exactly.
+    const one = await q(`kind=latency_heatmap&buckets_per_octave=1&from=${T0 * 1000}&to=${nowS * 1000}&step=1800s`);
+    expect(one.body.frames[0].fields.map((f: any) => f.name)).toEqual(['time', ...[20, 21, 22, 23, 24].map((e) => le(2 ** e))]);
+    expect(one.body.frames[0].fields[1].values).toEqual([1800, 1800]);
+    expect(one.body.frames[0].fields[5].values).toEqual([180, 180]);
+  });
+
+  test('a cluster answer from nodes that keep different resolutions comes at the coarser one', async () => {
+    // A peer whose tiers all keep 16 per octave, with the same traffic on another pair.
+    const fineStore = new HistoryStore({ tiers: [{ resolutionS: 1, retentionS: 900, bucketsPerOctave: 16 }, { resolutionS: 10, retentionS: 7200, bucketsPerOctave: 16 }] });
+    const peer = await node('n2', NFS, [], nowS, fineStore);
+    for (let t = T0 + 1; t <= nowS; t++) {
+      peer.feed.histogram(pair('smf-2', 'upf-1'), MS1, 1);
+      peer.feed.commit(t);
+    }
+    const alone = await get(`${peer.url}/api/v1/query?kind=latency_distribution&buckets_per_octave=16&from=${T0 * 1000}&to=${nowS * 1000}`);
+    expect(alone.body.frames[0].fields[0].values).toEqual([MS1_LO / 1e9]);
+    const both = await node('n3', NFS, [peer.url], nowS, n.store);
+    const { body } = await get(`${both.url}/api/v1/query?kind=latency_distribution&scope=cluster&buckets_per_octave=16&group_by=client_nf&from=${T0 * 1000}&to=${nowS * 1000}`);
+    const smf2 = body.frames.find((f: any) => f.fields[0].labels.client_nf === 'smf-2');
+    expect(smf2.fields[0].values).toEqual([MS1_BUCKET4_LO / 1e9]);
+    expect(smf2.fields[1].values).toEqual([(MS1_BUCKET4_LO + MS1_BUCKET4_W) / 1e9]);
+    expect(smf2.fields[2].values).toEqual([3600]);
   });
 });
 

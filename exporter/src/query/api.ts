@@ -4,13 +4,12 @@
  * the cluster-wide /api/v1/summary.
  */
 import express, { type Express, type Request, type Response } from 'express';
-import { HIST_SLOTS } from '../kernel/layout';
 import { maxBound, quantile, total } from '../histogram';
-import { FAMILIES, FAMILY_LABELS, LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, type HistoryStore } from '../history/store';
+import { bucketCount, FAMILIES, FAMILY_LABELS, LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, type HistoryStore } from '../history/store';
 import { at } from '../history/sparse';
 import { HttpError } from '../http-error';
 import { encodeNodeData, fanOut, gatherCluster, runPlan, type PeerOptions } from '../cluster';
-import { combine, frames, planFor, wholeRange, type NodeData, type Plan } from './engine';
+import { boundsAt, combine, frames, latencyBpo, planFor, wholeRange, type NodeData, type Plan } from './engine';
 import { ALL_LABELS, MAX_POINTS, parseFilterText, parseQuery, parseTime, resolveStep, type Query } from './params';
 
 export interface QueryContext {
@@ -185,14 +184,17 @@ export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'n
   const [lat, drop] = await Promise.all([gather(ctx, latPlan, scope), gather(ctx, dropPlan, scope)]);
   const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e3) / 1e3 : null);
   const rows = new Map<string, Record<string, unknown>>();
-  const hist = new Float64Array(HIST_SLOTS);
   const latGroups = combine(latQ, latPlan, lat.nodes);
+  // The summary's window is read from one tier: its histogram resolution is the groups'.
+  const bpo = latencyBpo(latGroups);
+  const bounds = boundsAt(bpo);
+  const hist = new Float64Array(bucketCount(bpo));
   const rejected = new Map(latGroups.filter((g) => g.family === 'outcome').map((g) => [JSON.stringify(latLabels.map((l) => g.labels[l])), at(g.steps[0], 0)]));
   for (const g of latGroups) {
     if (g.family !== 'latency') continue;
     const s = g.steps[0];
     hist.fill(0);
-    if (s) s.i.forEach((i, k) => i < HIST_SLOTS && (hist[i] = s.v[k]));
+    if (s) s.i.forEach((i, k) => i < hist.length && (hist[i] = s.v[k]));
     const count = total(hist);
     const l = g.labels;
     rows.set(JSON.stringify(latLabels.map((n) => l[n])), {
@@ -203,10 +205,10 @@ export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'n
       interface: l.interface,
       procedure: l.procedure,
       count,
-      p50_ms: ms(quantile(hist, 0.5)),
-      p90_ms: ms(quantile(hist, 0.9)),
-      p99_ms: ms(quantile(hist, 0.99)),
-      max_ms: ms(maxBound(hist)),
+      p50_ms: ms(quantile(hist, 0.5, bounds)),
+      p90_ms: ms(quantile(hist, 0.9, bounds)),
+      p99_ms: ms(quantile(hist, 0.99, bounds)),
+      max_ms: ms(maxBound(hist, bounds)),
       mean_ms: count > 0 ? ms(at(s, LAT_SUM) / count) : null,
       rejected: rejected.get(JSON.stringify(latLabels.map((n) => l[n]))) ?? 0,
       timeouts: at(s, LAT_TIMEOUTS),

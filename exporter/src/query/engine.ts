@@ -7,7 +7,7 @@
 import { HIST_SLOTS } from '../kernel/layout';
 import { quantile, slotBounds, total } from '../histogram';
 import type { Family, Grid, Group, Labels } from '../history/store';
-import { LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, TRAFFIC_BYTES, TRAFFIC_PACKETS } from '../history/store';
+import { bucketCount, bucketOfSlot, coarsenBucket, FINE_BPO, LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, TRAFFIC_BYTES, TRAFFIC_PACKETS } from '../history/store';
 import { addSparse, at, sumRange, type Sparse } from '../history/sparse';
 import type { Query } from './params';
 
@@ -107,23 +107,44 @@ function sumInto(into: Group, g: Group): void {
   }
 }
 
+/** Latency buckets per octave of a group's histogram indexes. */
+export const bpoOf = (g: Pick<Group, 'bucketsPerOctave'>): number => g.bucketsPerOctave ?? FINE_BPO;
+
+/** A latency vector's histogram buckets summed into a coarser toBpo (scalars kept). */
+export function coarsen(s: Sparse, bpo: number, toBpo: number): Sparse {
+  if (bpo === toBpo) return s;
+  const m = new Map<number, number>();
+  const n = bucketCount(bpo);
+  for (let k = 0; k < s.i.length; k++) {
+    const j = s.i[k] < n ? coarsenBucket(s.i[k], bpo, toBpo) : s.i[k];
+    m.set(j, (m.get(j) ?? 0) + s.v[k]);
+  }
+  const i = [...m.keys()].sort((a, b) => a - b);
+  return { i, v: i.map((j) => m.get(j)!) };
+}
+
 /**
  * Merges the nodes' answers: groups with the same labels add up; with
  * vantage auto, a server-side observation counts only when its client NF is
  * hosted on no node that answered (the client's view of it is missing).
+ * Latency groups come at the coarsest resolution among them (nodes may keep
+ * their tiers at different buckets per octave).
  */
 export function combine(q: Query, plan: Plan, nodes: NodeData[]): Group[] {
   const hosted = new Set(nodes.flatMap((n) => n.hosted));
   const dropServerView = q.scope === 'cluster' && q.vantage === 'auto';
   const out = new Map<string, Group>();
+  let bpo = FINE_BPO;
+  for (const n of nodes) for (const g of n.groups) if (g.family === 'latency') bpo = Math.min(bpo, bpoOf(g));
   for (const n of nodes) {
-    for (const g of n.groups) {
-      if (dropServerView && g.labels.vantage === 'server' && hosted.has(g.labels.client_nf)) continue;
+    for (const g0 of n.groups) {
+      if (dropServerView && g0.labels.vantage === 'server' && hosted.has(g0.labels.client_nf)) continue;
+      const g = g0.family === 'latency' && bpoOf(g0) !== bpo ? { ...g0, steps: g0.steps.map((s) => s && coarsen(s, bpoOf(g0), bpo)) } : g0;
       const labels = Object.fromEntries(q.groupBy.map((l) => [l, g.labels[l] ?? '']));
       const key = groupKey(g.family, labels, q.groupBy);
       const e = out.get(key);
       if (e) sumInto(e, g);
-      else out.set(key, { family: g.family, labels, steps: [...g.steps] });
+      else out.set(key, { family: g.family, labels, ...(g.family === 'latency' ? { bucketsPerOctave: bpo } : {}), steps: [...g.steps] });
     }
   }
   return [...out.values()].sort((a, b) => compareLabels(a.labels, b.labels, q.groupBy));
@@ -140,15 +161,36 @@ function compareLabels(a: Labels, b: Labels, by: readonly string[]): number {
 // ---------------------------------------------------------------------------
 // Histograms
 
-const scratch = new Float64Array(HIST_SLOTS);
+const scratch = new Map<number, Float64Array>();
 
-/** Quantiles (seconds) of the latency histogram in a sparse vector; null when it has no completed request. */
-function quantilesOf(s: Sparse | null, qs: number[]): (number | null)[] {
+/** The bounds (ns) of the buckets at bpo per octave. */
+export const boundsAt = (bpo: number) => (b: number) => coarseBounds(b, bpo);
+
+/**
+ * The histogram part of a latency vector as dense counts at its own
+ * resolution (bpo buckets per octave); fn sees it, then it is zeroed again.
+ */
+export function withCounts<T>(s: Sparse, bpo: number, fn: (counts: Float64Array) => T): T {
+  const n = bucketCount(bpo);
+  let row = scratch.get(n);
+  if (!row) scratch.set(n, (row = new Float64Array(n)));
+  for (let k = 0; k < s.i.length; k++) if (s.i[k] < n) row[s.i[k]] = s.v[k];
+  try {
+    return fn(row);
+  } finally {
+    for (let k = 0; k < s.i.length; k++) if (s.i[k] < n) row[s.i[k]] = 0;
+  }
+}
+
+/**
+ * Quantiles (seconds) of the latency histogram in a sparse vector at bpo
+ * buckets per octave; null when it has no completed request. In a coarse
+ * bucket the values are taken as spread evenly, as in a kernel slot.
+ */
+function quantilesOf(s: Sparse | null, qs: number[], bpo: number): (number | null)[] {
   if (!s) return qs.map(() => null);
-  for (let k = 0; k < s.i.length; k++) if (s.i[k] < HIST_SLOTS) scratch[s.i[k]] = s.v[k];
-  const out = total(scratch) > 0 ? qs.map((q) => round(quantile(scratch, q) / 1e9)) : qs.map(() => null);
-  for (let k = 0; k < s.i.length; k++) if (s.i[k] < HIST_SLOTS) scratch[s.i[k]] = 0;
-  return out;
+  const bounds = boundsAt(bpo);
+  return withCounts(s, bpo, (c) => (total(c) > 0 ? qs.map((q) => round(quantile(c, q, bounds) / 1e9)) : qs.map(() => null)));
 }
 
 const completed = (s: Sparse | null) => sumRange(s, 0, HIST_SLOTS);
@@ -156,9 +198,7 @@ const round = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(9)) : x)
 
 /** Coarse buckets: bucket 0 is the kernel's underflow slot, then bpo per octave, then the overflow slot. */
 export function coarseBucketOf(slot: number, bpo: number): number {
-  if (slot <= 0) return 0;
-  if (slot >= HIST_SLOTS - 1) return 1 + (HIST_SLOTS - 2) / (16 / bpo);
-  return 1 + Math.floor((slot - 1) / (16 / bpo));
+  return bucketOfSlot(slot, bpo);
 }
 
 /** [lower, upper) of a coarse bucket, in ns. */
@@ -172,13 +212,29 @@ export function coarseBounds(bucket: number, bpo: number): [number, number] {
 
 const leText = (ns: number) => (Number.isFinite(ns) ? String(Number((ns / 1e9).toPrecision(6))) : '+Inf');
 
-/** Counts per coarse bucket of a latency vector. */
-function bucketCounts(s: Sparse | null, bpo: number): Map<number, number> {
+/** The resolution of combined latency groups (combine() brings them to one). */
+export function latencyBpo(groups: Group[]): number {
+  let bpo = FINE_BPO;
+  for (const g of groups) if (g.family === 'latency') bpo = Math.min(bpo, bpoOf(g));
+  return bpo;
+}
+
+/**
+ * The buckets per octave a histogram answer has: those asked for, or fewer
+ * when the history tier the range is read from keeps fewer.
+ */
+export function answerBpo(q: Query, groups: Group[]): number {
+  return Math.min(q.bucketsPerOctave, latencyBpo(groups));
+}
+
+/** Counts per coarse bucket (at bpo per octave) of a latency vector stored at fromBpo. */
+function bucketCounts(s: Sparse | null, bpo: number, fromBpo = FINE_BPO): Map<number, number> {
   const m = new Map<number, number>();
   if (!s) return m;
+  const n = bucketCount(fromBpo);
   for (let k = 0; k < s.i.length; k++) {
-    if (s.i[k] >= HIST_SLOTS) continue;
-    const b = coarseBucketOf(s.i[k], bpo);
+    if (s.i[k] >= n) continue;
+    const b = coarsenBucket(s.i[k], fromBpo, bpo);
     m.set(b, (m.get(b) ?? 0) + s.v[k]);
   }
   return m;
@@ -229,7 +285,7 @@ export function frames(q: Query, grid: Grid, groups: Group[]): Frame[] {
   switch (q.kind) {
     case 'latency_percentiles':
       return groups.flatMap((g) => {
-        const perStep = g.steps.map((s) => quantilesOf(s, q.quantiles));
+        const perStep = g.steps.map((s) => quantilesOf(s, q.quantiles, bpoOf(g)));
         return q.quantiles.map((qq, j) =>
           series(`p${qText(qq)} ${title(g.labels)}`, grid, { ...g.labels, quantile: String(qq) }, 's', perStep.map((v) => v[j])),
         );
@@ -273,31 +329,34 @@ export function frames(q: Query, grid: Grid, groups: Group[]): Frame[] {
 }
 
 function heatmap(q: Query, grid: Grid, groups: Group[]): Frame {
+  const bpo = answerBpo(q, groups);
+  const fromBpo = groups.length > 0 ? bpoOf(groups[0]) : FINE_BPO;
   const perStep = Array.from({ length: grid.n }, (_, k) => {
     let s: Sparse | null = null;
     for (const g of groups) if (g.steps[k]) s = s ? addSparse(s, g.steps[k]!) : g.steps[k];
-    return bucketCounts(s, q.bucketsPerOctave);
+    return bucketCounts(s, bpo, fromBpo);
   });
   let lo = Infinity;
   let hi = -Infinity;
   for (const m of perStep) for (const b of m.keys()) [lo, hi] = [Math.min(lo, b), Math.max(hi, b)];
   const fields: Field[] = [timeField(grid)];
   for (let b = lo; b <= hi; b++) {
-    const le = leText(coarseBounds(b, q.bucketsPerOctave)[1]);
+    const le = leText(coarseBounds(b, bpo)[1]);
     fields.push({ name: le, type: 'number', values: perStep.map((m) => m.get(b) ?? 0), labels: { le }, config: { unit: 'short' } });
   }
   return { name: 'latency heatmap', meta: { type: 'heatmap-rows' }, fields };
 }
 
 function distribution(q: Query, g: Group): Frame {
-  const m = bucketCounts(g.steps[0], q.bucketsPerOctave);
+  const bpo = answerBpo(q, [g]);
+  const m = bucketCounts(g.steps[0], bpo, bpoOf(g));
   const xMin: number[] = [];
   const xMax: number[] = [];
   const count: number[] = [];
   if (m.size > 0) {
     const keys = [...m.keys()];
     for (let b = Math.min(...keys); b <= Math.max(...keys); b++) {
-      const [lo, hi] = coarseBounds(b, q.bucketsPerOctave);
+      const [lo, hi] = coarseBounds(b, bpo);
       xMin.push(round(lo / 1e9));
       // The overflow bucket has no upper bound; it is drawn as wide as its lower bound.
       xMax.push(round((Number.isFinite(hi) ? hi : 2 * lo) / 1e9));
@@ -392,7 +451,7 @@ function topology(grid: Grid, groups: Group[]): Frame[] {
       { name: 'source', type: 'string', values: ids.map((id) => edges.get(id)!.source) },
       { name: 'target', type: 'string', values: ids.map((id) => edges.get(id)!.target) },
       { name: 'mainstat', type: 'number', values: ids.map((id) => round(edges.get(id)!.requests / rangeS)), config: { unit: 'reqps', displayNameFromDS: 'requests/s' } },
-      { name: 'secondarystat', type: 'number', values: ids.map((id) => quantilesOf(edges.get(id)!.hist, [0.99])[0]), config: { unit: 's', displayNameFromDS: 'p99' } },
+      { name: 'secondarystat', type: 'number', values: ids.map((id) => quantilesOf(edges.get(id)!.hist, [0.99], latencyBpo(groups))[0]), config: { unit: 's', displayNameFromDS: 'p99' } },
       {
         name: 'detail__error_ratio',
         type: 'number',
@@ -410,7 +469,8 @@ function pairTable(q: Query, grid: Grid, groups: Group[]): Frame {
   const rangeS = (grid.stepMs * grid.n) / 1000;
   const rows = totals(groups, q.groupBy);
   const num = (name: string, values: (number | null)[], unit?: string): Field => ({ name, type: 'number', values, ...(unit ? { config: { unit } } : {}) });
-  const qs = rows.map((r) => quantilesOf(r.hist, [0.5, 0.9, 0.99]));
+  const bpo = latencyBpo(groups);
+  const qs = rows.map((r) => quantilesOf(r.hist, [0.5, 0.9, 0.99], bpo));
   const requests = rows.map((r) => r.completed + r.timeouts);
   return {
     name: 'NF pairs',
