@@ -11,6 +11,7 @@ say() { printf '[setup] %s\n' "$*"; }
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
+PACKAGES+=(openssl)  # makes the TLS test's certificate
 PACKAGES+=(chromium)  # headless browser for the Grafana plugin's browser test (driven by playwright-core)
 PACKAGES+=(prometheus)  # the demo's Prometheus, promtool for the rule tests, the Prometheus integration test
 PACKAGES+=(docker-compose)  # `docker-compose config` validates docker-compose.yml (no engine needed)
