@@ -18,8 +18,8 @@ import { topMain } from './top';
 const USAGE = `usage: nfscope <command> [options]
 
 Commands:
-  testbed    create the 5G network-namespace testbed, run simulated N4/N3/N9
-             traffic between its NFs and record every transaction
+  testbed    create the 5G network-namespace testbed, run simulated 5G traffic
+             (N2, N3/N9, N4, SBI) between its NFs and record every transaction
   top        live view of an exporter (or its cluster): NF pairs, latency,
              rejections, timeouts and drop reasons, every second
 
