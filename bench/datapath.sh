@@ -23,7 +23,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 stale=""
-for f in bpf/build/drops.bpf.o bpf/build/traffic.bpf.o exporter/build/Release/nfscope_bpf.node exporter/dist/main.js node_modules/.package-lock.json; do
+for f in bpf/build/drops.bpf.o bpf/build/traffic.bpf.o exporter/build/Release/nfscope_bpf.node exporter/dist/main.js sim/dist/sctp.js node_modules/.package-lock.json; do
   [ -e "$f" ] || stale="$f is missing"
 done
 if [ -z "$stale" ]; then

@@ -81,22 +81,8 @@ function innerIpv4Udp(size) {
   return p;
 }
 
-const CRC32C_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC32c (RFC 9260 Appendix A). */
-function crc32c(buf) {
-  let c = 0xffffffff;
-  for (const byte of buf) c = CRC32C_TABLE[(c ^ byte) & 0xff] ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
+// CRC32c (RFC 9260 Appendix A): the testbed's SCTP codec, built by scripts/setup.sh.
+const { crc32c } = require('../../sim/dist/sctp.js');
 
 /** SCTP common header and chunks, checksum filled in. */
 function sctp(sport, dport, chunks, vtag = 0x1234abcd) {
