@@ -28,6 +28,9 @@
  *   --seconds S      length of one iperf3 run [7]
  *   --iperf-cpus C,S CPUs of the iperf3 client and server [TCP 0,0; UDP 0,1]
  *   --no-per-packet, --no-throughput   skip a part
+ *   --only ID,...    per-packet classes to measure (plain_udp, pfcp_heartbeat,
+ *                    pfcp_session, gtpu_gpdu, gtpu_echo, ngap_sctp, sbi_h2,
+ *                    sbi_h2_single) [all]
  *   --out DIR        where the results go [bench/results]
  */
 const { execFileSync, spawnSync } = require('child_process');
@@ -75,6 +78,11 @@ function parseArgs(argv) {
     else if (a === '--no-throughput') o.throughput = false;
     else if (a === '--no-per-packet') o.perPacket = false;
     else if (a === '--out') o.out = path.resolve(argv[++i]);
+    else if (a === '--only') {
+      const v = argv[++i] ?? '';
+      o.only = v.split(',').filter(Boolean);
+      if (!o.only.length) throw new Error('--only needs a comma-separated list of class ids (see --help)');
+    }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[^]*?\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
       process.exit(0);
@@ -332,7 +340,10 @@ async function measureClass(ex, c, rep) {
  * spreads over all of them); each figure is the median over the repetitions.
  */
 async function perPacket(ex, topo, o) {
-  const cs = classes(topo, o);
+  const all = classes(topo, o);
+  const unknown = (o.only ?? []).filter((id) => !all.some((c) => c.id === id));
+  if (unknown.length) throw new Error(`--only: no class ${unknown.join(', ')} (classes: ${all.map((c) => c.id).join(', ')})`);
+  const cs = o.only ? all.filter((c) => o.only.includes(c.id)) : all;
   const reps = cs.map(() => []);
   for (let rep = 0; rep < o.reps; rep++) {
     for (const [i, c] of cs.entries()) {
