@@ -5,26 +5,40 @@
  * `inflight`; the first that sees the matching response completes it: the
  * latency goes into the per-CPU histogram of its series, the outcome into
  * `outcomes`. Requests that never get a response are swept by the exporter
- * (timeouts) or, under pressure, evicted by the LRU (counted as the
- * difference between stamped, completed, swept and present entries).
+ * (timeouts) or, when both of their slots are taken, evicted by a newer
+ * request (EV_INFLIGHT_EVICTED). A slot is touched with plain loads and
+ * compare-and-swap only: no lock, no list, no per-element allocation, which
+ * is what an LRU hash pays on every insert and delete.
  */
 #ifndef NFSCOPE_LATENCY_BPF_H
 #define NFSCOPE_LATENCY_BPF_H
 
 #include "common.bpf.h"
 
-#define MAX_INFLIGHT 65536
+/* Slots of the in-flight table: a power of two. */
+#define INFLIGHT_SLOTS 65536
 #define MAX_SERIES 4096
 #define MAX_OUTCOME_KEYS 8192
 
 /* Procedure wildcard for responses that may answer any request (PFCP Version Not Supported). */
 #define PROC_ANY 0xff
 
+/*
+ * Requests in flight. Each request has two candidate slots, at two hashes of
+ * its flow plus its sequence number: a flow's consecutive requests take
+ * consecutive slots (the same few cache lines and pages stay hot), and two
+ * flows that overlap in one place rarely overlap in the other. A request
+ * goes to a free candidate, or else evicts the older of the two (counted).
+ * Slots are claimed by compare-and-swap on their state, by the programs on
+ * every CPU and by the exporter's timeout sweep, which reads the table
+ * through mmap.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, MAX_INFLIGHT);
-	__type(key, struct flow_seq);
-	__type(value, struct inflight);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, INFLIGHT_SLOTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct inflight_slot);
 } inflight SEC(".maps");
 
 struct {
@@ -107,48 +121,170 @@ static __always_inline void record_latency(const struct lat_key *k, __u64 ns)
 	h->sum_ns += ns;
 }
 
-/*
- * A request was seen. A copy of a request that is still in flight is a
- * retransmission: the first timestamp is kept.
- */
-static __always_inline void stamp_request(const struct flow_seq *f, const struct lat_key *lat)
+static __always_inline __u32 fold_addr(const __u8 *a16)
 {
-	struct inflight *cur = bpf_map_lookup_elem(&inflight, f);
-	struct inflight v = {};
+	__u32 w[4];
 
-	if (cur) {
-		if (cur->lat.procedure == lat->procedure) {
+	__builtin_memcpy(w, a16, 16);
+	return w[0] ^ w[1] ^ w[2] ^ w[3];
+}
+
+/* The two candidate slots of a request (see `inflight`). */
+static __always_inline void inflight_index(const struct flow_seq *f, __u32 *i1, __u32 *i2)
+{
+	__u64 h = ((__u64)fold_addr(f->saddr) << 32) | fold_addr(f->daddr);
+	/* HTTP/2 client streams are odd: consecutive requests differ by 2. */
+	__u32 run = f->proto == PROTO_SBI ? f->seq >> 1 : f->seq;
+
+	h ^= (((__u64)f->sport << 24) | ((__u64)f->dport << 8) | f->proto) * 0xff51afd7ed558ccdULL;
+	h *= 0x9e3779b97f4a7c15ULL;
+	*i1 = ((__u32)(h >> 32) + run) & (INFLIGHT_SLOTS - 1);
+	h = (h ^ (h >> 29)) * 0xc4ceb9fe1a85ec53ULL;
+	*i2 = ((__u32)(h >> 32) + run) & (INFLIGHT_SLOTS - 1);
+}
+
+static __always_inline int slot_match(const struct inflight_slot *s, const struct flow_seq *f)
+{
+	__u64 a[4], b[4];
+
+	__builtin_memcpy(a, s->saddr, 32);
+	__builtin_memcpy(&b[0], f->saddr, 16);
+	__builtin_memcpy(&b[2], f->daddr, 16);
+	return s->seq == f->seq && s->sport == f->sport && s->dport == f->dport && s->proto == f->proto &&
+	       a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3];
+}
+
+/* The slot holding request `f`, if it is in flight. */
+static __always_inline struct inflight_slot *inflight_find(const struct flow_seq *f)
+{
+	struct inflight_slot *s;
+	__u32 i1, i2;
+
+	inflight_index(f, &i1, &i2);
+	s = bpf_map_lookup_elem(&inflight, &i1);
+	if (s && s->state == INFLIGHT_HELD && slot_match(s, f))
+		return s;
+	s = bpf_map_lookup_elem(&inflight, &i2);
+	if (s && s->state == INFLIGHT_HELD && slot_match(s, f))
+		return s;
+	return 0;
+}
+
+/*
+ * Claims a held slot for taking it out: 1 when this CPU owns it now (state
+ * BUSY) and it still holds `f`. Another CPU may have taken and refilled it
+ * between the look and the claim: then it is put back as it was.
+ */
+static __always_inline int inflight_claim(struct inflight_slot *s, const struct flow_seq *f)
+{
+	if (__sync_val_compare_and_swap(&s->state, INFLIGHT_HELD, INFLIGHT_BUSY) != INFLIGHT_HELD)
+		return 0;
+	if (slot_match(s, f))
+		return 1;
+	__sync_lock_test_and_set(&s->state, INFLIGHT_HELD);
+	return 0;
+}
+
+/*
+ * A request was seen at `ts`. With `copies_count`, a copy of a request that
+ * is still in flight is a retransmission (the first timestamp is kept) and a
+ * different message with the same sequence number replaces it; without, a
+ * request already in flight is left as it is (HTTP/2 stream ids are never
+ * reused on a connection: it is this stream's).
+ */
+static __always_inline void inflight_put(const struct flow_seq *f, const struct lat_key *lat, __u64 ts, int copies_count)
+{
+	struct inflight_slot *s, *s1, *s2;
+	__u32 i1, i2, old;
+
+	inflight_index(f, &i1, &i2);
+	s1 = bpf_map_lookup_elem(&inflight, &i1);
+	s2 = bpf_map_lookup_elem(&inflight, &i2);
+	if (!s1 || !s2)
+		return;
+	if (s1->state == INFLIGHT_HELD && slot_match(s1, f))
+		s = s1;
+	else if (s2->state == INFLIGHT_HELD && slot_match(s2, f))
+		s = s2;
+	else
+		s = 0;
+	if (s) {
+		if (!copies_count)
+			return;
+		if (s->procedure == lat->procedure) {
 			count_u64(&retrans, lat, EV_OUTCOME_MAP_FULL);
 			return;
 		}
 		/* Same sequence number, different message: the old one is abandoned. */
+	} else if (s1->state == INFLIGHT_FREE) {
+		s = s1;
+	} else if (s2->state == INFLIGHT_FREE) {
+		s = s2;
+	} else {
+		s = s1->ts_ns <= s2->ts_ns ? s1 : s2;
 	}
-	v.ts_ns = bpf_ktime_get_ns();
-	v.lat = *lat;
-	if (bpf_map_update_elem(&inflight, f, &v, BPF_ANY) == 0)
-		count_event(EV_INFLIGHT_NEW);
-	else
-		count_event(EV_INFLIGHT_FULL);
+	old = s->state;
+	if (old == INFLIGHT_BUSY || __sync_val_compare_and_swap(&s->state, old, INFLIGHT_BUSY) != old) {
+		count_event(EV_INFLIGHT_FULL); /* another CPU holds the slot this instant */
+		return;
+	}
+	s->seq = f->seq;
+	s->ts_ns = ts;
+	__builtin_memcpy(s->saddr, f->saddr, 16);
+	__builtin_memcpy(s->daddr, f->daddr, 16);
+	s->sport = f->sport;
+	s->dport = f->dport;
+	s->proto = f->proto;
+	s->procedure = lat->procedure;
+	s->client_nf = lat->client_nf;
+	s->server_nf = lat->server_nf;
+	__sync_lock_test_and_set(&s->state, INFLIGHT_HELD);
+	count_event(EV_INFLIGHT_NEW);
+	if (old == INFLIGHT_HELD)
+		count_event(EV_INFLIGHT_EVICTED);
+}
+
+static __always_inline void stamp_request(const struct flow_seq *f, const struct lat_key *lat)
+{
+	inflight_put(f, lat, bpf_ktime_get_ns(), 1);
+}
+
+/* The protocol ended request `f` without a response (HTTP/2 RST_STREAM): no transaction. */
+static __always_inline void release_inflight(const struct flow_seq *f)
+{
+	struct inflight_slot *s = inflight_find(f);
+
+	if (s && inflight_claim(s, f)) {
+		__sync_lock_test_and_set(&s->state, INFLIGHT_FREE);
+		count_event(EV_INFLIGHT_RELEASED);
+	}
 }
 
 /*
- * Takes the in-flight request `req` out of the map if it is there (and, unless
- * `answers` is PROC_ANY, if it is of that type) and records its latency.
- * Only the CPU whose delete succeeds records: a response seen twice counts once.
+ * Takes the in-flight request `req` out of the table if it is there (and,
+ * unless `answers` is PROC_ANY, if it is of that type) and records its
+ * latency. Only the CPU whose claim succeeds records: a response seen twice
+ * counts once.
  */
 static __always_inline int take_inflight_at(const struct flow_seq *req, __u8 answers, struct lat_key *lat, __u64 now)
 {
-	struct inflight *cur = bpf_map_lookup_elem(&inflight, req);
+	struct inflight_slot *s = inflight_find(req);
 	__u64 ts;
 
-	if (!cur)
+	if (!s)
 		return 0;
-	if (answers != PROC_ANY && cur->lat.procedure != answers)
+	if (answers != PROC_ANY && s->procedure != answers)
 		return 0;
-	ts = cur->ts_ns;
-	*lat = cur->lat;
-	if (bpf_map_delete_elem(&inflight, req) != 0)
+	if (!inflight_claim(s, req))
 		return 0;
+	ts = s->ts_ns;
+	lat->client_nf = s->client_nf;
+	lat->server_nf = s->server_nf;
+	lat->proto = s->proto;
+	lat->procedure = s->procedure;
+	lat->pad[0] = 0;
+	lat->pad[1] = 0;
+	__sync_lock_test_and_set(&s->state, INFLIGHT_FREE);
 	record_latency(lat, now - ts);
 	count_event(EV_INFLIGHT_DONE);
 	return 1;

@@ -58,6 +58,7 @@ enum nf_event {
 	EV_INFLIGHT_FULL = 6, /* requests that could not be stamped */
 	EV_SBI_RESYNC = 7,    /* HTTP/2 byte streams that lost their frame boundary and wait to resynchronise */
 	EV_INFLIGHT_RELEASED = 8, /* requests ended without a response by the protocol (HTTP/2 RST_STREAM) */
+	EV_INFLIGHT_EVICTED = 9,  /* requests in flight overwritten by a newer one (no slot free, or the same sequence number reused) */
 	EV_MAX = 16,
 };
 
@@ -117,10 +118,30 @@ struct flow_seq {
 	__u8 pad[3];
 };
 
-/* Value of the `inflight` map. */
-struct inflight {
-	__u64 ts_ns;    /* bpf_ktime_get_ns() when the first copy was seen */
-	struct lat_key lat;
+/*
+ * One slot of the `inflight` table (an mmapable array, latency.bpf.h): a
+ * request in flight, with its flow as it travelled, client to server. 64
+ * octets, one cache line.
+ */
+struct inflight_slot {
+	__u32 state;      /* enum inflight_state; changed only by compare-and-swap */
+	__u32 seq;        /* as in flow_seq */
+	__u64 ts_ns;      /* bpf_ktime_get_ns() when the first copy was seen */
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u16 sport;
+	__u16 dport;
+	__u8 proto;
+	__u8 procedure;
+	__u8 pad[2];
+	__u32 client_nf;
+	__u32 server_nf;
+};
+
+enum inflight_state {
+	INFLIGHT_FREE = 0,
+	INFLIGHT_BUSY = 1, /* being written or taken by one CPU (or the exporter's sweep) */
+	INFLIGHT_HELD = 2, /* a request in flight */
 };
 
 /* SBI: the HTTP method of a request (lat_key.procedure for PROTO_SBI). */

@@ -559,18 +559,15 @@ static __always_inline __u8 sbi_outcome(__u32 status)
  */
 static __noinline int sbi_request(struct h2_walk *w, __u32 stream, __u8 method, __u64 ts)
 {
-	struct inflight v = { .ts_ns = ts };
+	struct lat_key lat = {};
 
-	v.lat.client_nf = w->dir == 0 ? w->p->src_nf : w->p->dst_nf;
-	v.lat.server_nf = w->dir == 0 ? w->p->dst_nf : w->p->src_nf;
-	v.lat.proto = PROTO_SBI;
-	v.lat.procedure = method;
+	lat.client_nf = w->dir == 0 ? w->p->src_nf : w->p->dst_nf;
+	lat.server_nf = w->dir == 0 ? w->p->dst_nf : w->p->src_nf;
+	lat.proto = PROTO_SBI;
+	lat.procedure = method;
 	w->req->seq = stream;
 	/* Stream ids are never reused on a connection (§5.1.1): an entry already there is this stream's. */
-	if (bpf_map_update_elem(&inflight, w->req, &v, BPF_NOEXIST) == 0)
-		count_event(EV_INFLIGHT_NEW);
-	else if (!bpf_map_lookup_elem(&inflight, w->req))
-		count_event(EV_INFLIGHT_FULL);
+	inflight_put(w->req, &lat, ts, 0);
 	return 0;
 }
 
@@ -586,8 +583,7 @@ static __noinline int sbi_response(struct h2_walk *w, __u32 stream, __u32 status
 static __always_inline void sbi_release(struct h2_walk *w, __u32 stream)
 {
 	w->req->seq = stream;
-	if (bpf_map_delete_elem(&inflight, w->req) == 0)
-		count_event(EV_INFLIGHT_RELEASED);
+	release_inflight(w->req);
 }
 
 /* Acts on one frame whose header is known and whose payload starts at `po`. */

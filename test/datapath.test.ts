@@ -239,3 +239,83 @@ nfs:
     expect((await fetch(`${ex.url}/readyz`)).status).toBe(200);
   });
 });
+
+/**
+ * The in-flight table at its capacity. One flow's consecutive sequence
+ * numbers take consecutive slots, so 65 536 of them fill the table exactly;
+ * every request after that finds both of its slots taken and evicts one. The
+ * timeout is long, so nothing leaves by the sweep: every request is either
+ * still held (and completes when its response comes) or counted as evicted.
+ */
+describeRoot('the in-flight table', () => {
+  let topo: Topology;
+  let ex: RunningExporter;
+  const SLOTS = 65536;
+  const N = SLOTS + 6000;
+  const FIRST = 100000;
+
+  beforeAll(async () => {
+    topo = Topology.create([
+      { name: 'smf', addr: '198.18.0.3/24' },
+      { name: 'upf', addr: '198.18.0.2/24' },
+    ]);
+    ex = await startExporter(`
+node: inflight-test
+interfaces: ["${topo.vethGlob}"]
+request_timeout: 5m
+nfs:
+  - { name: smf-1, type: SMF, addresses: ["198.18.0.3"] }
+  - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }
+`);
+  });
+  afterAll(async () => {
+    await ex?.stop();
+    topo?.destroy();
+  });
+
+  const metric = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
+  /** PFCP Heartbeats (24-bit sequence number at octet 4) from one host, one flow. */
+  const heartbeats = (from: string, to: string, type: 1 | 2) =>
+    topo.exec(from, process.execPath, [SEND_UDP, '--to', to, '--port', '8805', '--from-port', '8805', '--hex', pfcp(type, 0, [RECOVERY]).toString('hex'), '--seq', `4:3:${FIRST}`, '--count', `${N}`]);
+
+  test('holds requests up to its capacity, evicts when both slots of a request are taken, and accounts for every request', async () => {
+    heartbeats('smf', '198.18.0.2', 1);
+    const held = await waitFor(
+      'every request held or evicted',
+      async () => {
+        const m = await ex.getText('/metrics');
+        const h = metric(m, 'nfscope_bpf_map_entries{map="inflight"}') ?? 0;
+        const e = metric(m, 'nfscope_bpf_inflight_evictions_total') ?? 0;
+        return h + e === N ? { m, h, e } : undefined;
+      },
+      20000,
+      250,
+    );
+    expect(metric(held.m, 'nfscope_bpf_map_capacity{map="inflight"}')).toBe(SLOTS);
+    expect(held.h).toBe(SLOTS);
+    expect(held.e).toBe(N - SLOTS);
+    expect(metric(held.m, 'nfscope_bpf_lost_events_total{cause="inflight_map_full"}') ?? 0).toBe(0);
+
+    // A response for every request: exactly the held ones complete, and the table empties.
+    heartbeats('upf', '198.18.0.3', 2);
+    const labels = 'client_nf="smf-1",client_type="SMF",server_nf="upf-1",server_type="UPF",interface="N4",procedure="Heartbeat"';
+    const done = await waitFor(
+      'the held requests completed',
+      async () => {
+        const m = await ex.getText('/metrics');
+        return metric(m, `nfscope_request_duration_seconds_count{${labels}}`) === SLOTS && metric(m, 'nfscope_bpf_map_entries{map="inflight"}') === 0 ? m : undefined;
+      },
+      20000,
+      250,
+    );
+    await new Promise((r) => setTimeout(r, 1100));
+    const after = await ex.getText('/metrics');
+    expect(metric(after, `nfscope_request_duration_seconds_count{${labels}}`)).toBe(SLOTS);
+    expect(metric(after, `nfscope_requests_total{${labels},outcome="accepted",code="0"}`)).toBe(SLOTS);
+    expect(metric(after, 'nfscope_bpf_inflight_evictions_total')).toBe(N - SLOTS);
+    expect(done).toContain('nfscope_bpf_map_entries{map="inflight"} 0\n');
+  }, 60000);
+});

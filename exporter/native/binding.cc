@@ -16,6 +16,7 @@
 #include <linux/bpf.h>
 #include <netinet/in.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -553,6 +554,38 @@ Napi::Value MapEntries(const Napi::CallbackInfo& info) {
   return arr;
 }
 
+// mapMmap(fd, bytes) -> ArrayBuffer over the map's memory (a BPF_F_MMAPABLE
+// array), shared with the programs. Unmapped when the ArrayBuffer is collected:
+// typed arrays over it can never outlive the mapping.
+Napi::Value MapMmap(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return ThrowType(env, "mapMmap(fd, bytes)");
+  size_t bytes = info[1].As<Napi::Number>().Int64Value();
+  if (bytes == 0) return ThrowType(env, "mapMmap: bytes must be positive");
+  void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, MapFd(info[0]), 0);
+  if (p == MAP_FAILED) return ThrowErr(env, "map mmap", errno);
+  return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data, size_t* len) {
+    munmap(data, *len);
+    delete len;
+  }, new size_t(bytes));
+}
+
+// atomicCas32(arrayBuffer, byteOffset, expected, desired) -> the value found.
+// A compare-and-swap on a u32 of memory shared with BPF programs (mapMmap),
+// the same atomic operation as their __sync_val_compare_and_swap.
+Napi::Value AtomicCas32(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsArrayBuffer() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
+    return ThrowType(env, "atomicCas32(arrayBuffer, byteOffset, expected, desired)");
+  auto ab = info[0].As<Napi::ArrayBuffer>();
+  uint32_t off = info[1].As<Napi::Number>().Uint32Value();
+  if (off % 4 != 0 || (size_t)off + 4 > ab.ByteLength()) return ThrowType(env, "atomicCas32: byteOffset must be 4-aligned and inside the buffer");
+  uint32_t* word = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(ab.Data()) + off);
+  uint32_t expected = info[2].As<Napi::Number>().Uint32Value();
+  __atomic_compare_exchange_n(word, &expected, info[3].As<Napi::Number>().Uint32Value(), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  return Napi::Number::New(env, expected);
+}
+
 // progInfo(fd) -> { id, name, runCount, runTimeNs, recursionMisses }
 Napi::Value ProgInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -681,6 +714,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapUpdate", Napi::Function::New(env, MapUpdate));
   exports.Set("mapDelete", Napi::Function::New(env, MapDelete));
   exports.Set("mapEntries", Napi::Function::New(env, MapEntries));
+  exports.Set("mapMmap", Napi::Function::New(env, MapMmap));
+  exports.Set("atomicCas32", Napi::Function::New(env, AtomicCas32));
   exports.Set("progInfo", Napi::Function::New(env, ProgInfo));
   exports.Set("enableStats", Napi::Function::New(env, EnableStats));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));

@@ -241,7 +241,7 @@ export class Collector {
     });
     this.inflightEvicted = new Counter({
       name: 'nfscope_bpf_inflight_evictions_total',
-      help: 'In-flight requests pushed out of the full in-flight map before a response or timeout.',
+      help: 'In-flight requests overwritten by a newer one (both of its slots in the in-flight table taken) before a response or timeout.',
       registers,
     });
     this.dropsTotal = new Counter({
@@ -370,10 +370,8 @@ export class Collector {
       ['sbi_out_of_sync', Number(ev(NfEvent.SbiResync))],
     ]);
     for (const [cause, d] of this.eventDeltas.update(lost)) this.lostEvents.inc({ cause }, d);
-    // Stamped requests leave the map by a response, the sweep, or LRU eviction.
-    // (and on the SBI by RST_STREAM, or the sweep releasing streams of closed connections).
-    const evicted =
-      Number(ev(NfEvent.InflightNew)) - Number(ev(NfEvent.InflightDone)) - Number(ev(NfEvent.InflightReleased)) - this.dp.sweptTotal - this.dp.inflightCount();
+    // Requests in flight overwritten by newer ones: the programs count them.
+    const evicted = Number(ev(NfEvent.InflightEvicted));
     if (evicted > this.evictedReported) {
       this.inflightEvicted.inc(evicted - this.evictedReported);
       this.evictedReported = evicted;

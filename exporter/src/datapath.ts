@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Config } from './config';
 import { matchInterface } from './config';
-import { BpfLink, BpfMap, BpfObject, enableStats, kernelEnum } from './kernel/bpf';
+import { atomicCas32, BpfLink, BpfMap, BpfObject, enableStats, kernelEnum } from './kernel/bpf';
 import {
   ADDR_KEY,
   addressBytes,
@@ -16,7 +16,8 @@ import {
   H2_CONN,
   HIST,
   HIST_SLOTS,
-  INFLIGHT,
+  INFLIGHT_SLOT,
+  InflightState,
   LAT_KEY,
   type LatKey,
   NF_EVENT_SLOTS,
@@ -115,6 +116,10 @@ export class Datapath {
   private outcomes!: BpfMap;
   private retrans!: BpfMap;
   private inflight!: BpfMap;
+  /** the in-flight table's memory, shared with the programs (mmap) */
+  private inflightMem!: ArrayBuffer;
+  private inflightWords!: Uint32Array;
+  private inflightBytes!: Uint8Array;
   private h2Conns!: BpfMap;
   /** in-flight requests removed by the timeout sweep since start (timeouts and released SBI streams) */
   sweptTotal = 0;
@@ -185,6 +190,10 @@ export class Datapath {
     this.outcomes = this.trafficObj.map('outcomes');
     this.retrans = this.trafficObj.map('retrans');
     this.inflight = this.trafficObj.map('inflight');
+    if (this.inflight.valueSize !== INFLIGHT_SLOT.size) throw new Error(`map inflight: values of ${this.inflight.valueSize} bytes, expected struct inflight_slot (${INFLIGHT_SLOT.size})`);
+    this.inflightMem = this.inflight.mmap();
+    this.inflightWords = new Uint32Array(this.inflightMem, 0, (this.inflight.maxEntries * INFLIGHT_SLOT.size) / 4);
+    this.inflightBytes = new Uint8Array(this.inflightMem, 0, this.inflight.maxEntries * INFLIGHT_SLOT.size);
     this.h2Conns = this.trafficObj.map('h2_conns');
   }
 
@@ -356,24 +365,56 @@ export class Datapath {
   /**
    * Removes requests that have waited longer than the timeout and returns
    * them: each is a timeout of its series. The kernel stamps with
-   * bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of process.hrtime.
+   * bpf_ktime_get_ns(), CLOCK_MONOTONIC, the clock of process.hrtime. Reads
+   * the in-flight table through its shared memory and takes a slot out the
+   * way the programs do (compare-and-swap of its state), so a response that
+   * completes a request at the same moment counts it once, as one or the other.
    */
   sweepTimeouts(timeoutNs: bigint, nowNs = process.hrtime.bigint()): LatKey[] {
     const out: LatKey[] = [];
+    const words = this.inflightWords;
+    const stride = INFLIGHT_SLOT.size / 4;
+    const protoByte = INFLIGHT_SLOT.fields.find((f) => f.name === 'proto')!.offset;
+    const now = Number(nowNs);
+    const timeout = Number(timeoutNs);
     let released = 0;
-    for (const [k, v] of this.inflight.entries()) {
-      const f = INFLIGHT.decode(v);
-      if (f.proto === NfProto.Sbi && this.sbiStreamReleased(k)) {
-        if (this.inflight.delete(k)) released++;
+    for (let o = 0; o < words.length; o += stride) {
+      if (words[o] !== InflightState.Held) continue;
+      const ts = words[o + 3] * 4294967296 + words[o + 2];
+      const sbi = this.inflightBytes[o * 4 + protoByte] === NfProto.Sbi;
+      if (now - ts < timeout && !sbi) continue;
+      const slot = this.slotAt(o);
+      if (sbi && this.sbiStreamReleased(slot)) {
+        if (this.takeSlot(o, slot.ts_ns)) released++;
         continue;
       }
-      if (nowNs - f.ts_ns < timeoutNs) continue;
-      // A response may have completed it in the meantime: only a successful delete is a timeout.
-      if (!this.inflight.delete(k)) continue;
-      out.push({ client_nf: f.client_nf, server_nf: f.server_nf, proto: f.proto, procedure: f.procedure });
+      if (now - ts < timeout) continue;
+      // A response may have taken it in the meantime: only a successful take is a timeout.
+      if (!this.takeSlot(o, slot.ts_ns)) continue;
+      out.push({ client_nf: slot.client_nf, server_nf: slot.server_nf, proto: slot.proto, procedure: slot.procedure });
     }
     this.sweptTotal += out.length + released;
     return out;
+  }
+
+  private slotAt(wordOffset: number) {
+    return INFLIGHT_SLOT.decode(Buffer.from(this.inflightMem, wordOffset * 4, INFLIGHT_SLOT.size));
+  }
+
+  /**
+   * Takes the slot at wordOffset out of the table if it still holds the
+   * request stamped at tsNs: claims it (held → busy), checks that it was not
+   * taken and filled again since it was read, and frees it.
+   */
+  private takeSlot(wordOffset: number, tsNs: bigint): boolean {
+    const at = wordOffset * 4;
+    if (atomicCas32(this.inflightMem, at, InflightState.Held, InflightState.Busy) !== InflightState.Held) return false;
+    if (this.slotAt(wordOffset).ts_ns !== tsNs) {
+      atomicCas32(this.inflightMem, at, InflightState.Busy, InflightState.Held);
+      return false;
+    }
+    atomicCas32(this.inflightMem, at, InflightState.Busy, InflightState.Free);
+    return true;
   }
 
   /**
@@ -382,16 +423,19 @@ export class Datapath {
    * released, not a timeout. The datapath cannot list a connection's
    * streams, so the sweep does this.
    */
-  private sbiStreamReleased(key: Buffer): boolean {
-    const k = FLOW_SEQ.decode(key);
-    const conn = this.h2Conns.lookup(FLOW_SEQ.encode({ ...k, seq: 0 }));
+  private sbiStreamReleased(slot: { saddr: Buffer; daddr: Buffer; sport: number; dport: number; proto: NfProto; seq: number }): boolean {
+    const conn = this.h2Conns.lookup(FLOW_SEQ.encode({ saddr: slot.saddr, daddr: slot.daddr, sport: slot.sport, dport: slot.dport, proto: slot.proto, seq: 0 }));
     if (!conn) return true;
-    return k.seq > H2_CONN.decode(conn).goaway_last;
+    return slot.seq > H2_CONN.decode(conn).goaway_last;
   }
 
   /** Requests in flight now. */
   inflightCount(): number {
-    return this.inflight.keys().length;
+    const words = this.inflightWords;
+    const stride = INFLIGHT_SLOT.size / 4;
+    let n = 0;
+    for (let o = 0; o < words.length; o += stride) if (words[o] === InflightState.Held) n++;
+    return n;
   }
 
   programs(): ProgramStatus[] {
@@ -416,7 +460,7 @@ export class Datapath {
     return this.objects
       .flatMap((o) => o.maps())
       .filter((m) => !seen.has(m.name) && seen.add(m.name))
-      .map((m) => ({ name: m.name, ...m.fill() }));
+      .map((m) => (m.name === 'inflight' ? { name: m.name, entries: this.inflightCount(), capacity: m.maxEntries } : { name: m.name, ...m.fill() }));
   }
 
   /** Whether BPF run-time statistics are on: held by this exporter, or by the kernel.bpf_stats_enabled sysctl. */

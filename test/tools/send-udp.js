@@ -4,10 +4,13 @@
  * Sends UDP datagrams for the tests, run inside a test host's namespace:
  *   send-udp.js --to ADDR --port PORT --count N [--from-port PORT] [--bad-checksum] [--size BYTES]
  *   send-udp.js --to ADDR --port PORT --hex PAYLOAD [--hex PAYLOAD …] [--from-port PORT] [--gap-ms N]
+ *   send-udp.js --to ADDR --port PORT --hex TEMPLATE --seq OFFSET:BYTES:FIRST --count N
  * With --hex each payload is one datagram, sent in order (with --gap-ms between).
  * With --bad-checksum the datagrams go out through a raw socket with a UDP
  * checksum that is deliberately wrong (the correct one plus one), so the
- * receiving kernel drops them with UDP_CSUM. Prints the number sent.
+ * receiving kernel drops them with UDP_CSUM. With --seq, N copies of the one
+ * template, each with a sequence number FIRST, FIRST+1, … written big-endian
+ * in BYTES octets at OFFSET. Prints the number sent.
  */
 const dgram = require('dgram');
 const net = require('net');
@@ -26,9 +29,16 @@ function parse(argv) {
     else if (a === '--bad-checksum') o.badChecksum = true;
     else if (a === '--hex') o.hex.push(v());
     else if (a === '--gap-ms') o.gapMs = Number(v());
-    else throw new Error(`unknown argument ${a}`);
+    else if (a === '--seq') {
+      const m = /^(\d+):([1-4]):(\d+)$/.exec(v() ?? '');
+      if (!m) throw new Error('--seq needs OFFSET:BYTES:FIRST (BYTES 1 to 4)');
+      o.seq = { offset: Number(m[1]), bytes: Number(m[2]), first: Number(m[3]) };
+    } else throw new Error(`unknown argument ${a}`);
   }
-  if (o.hex.length > 0) o.count = o.hex.length;
+  if (o.seq) {
+    if (o.hex.length !== 1 || !(o.count > 0)) throw new Error('--seq needs exactly one --hex template and --count N');
+    if (o.seq.offset + o.seq.bytes > o.hex[0].length / 2) throw new Error('--seq: OFFSET+BYTES is past the end of the template');
+  } else if (o.hex.length > 0) o.count = o.hex.length;
   if (!net.isIP(o.to) || !(o.port > 0) || !(o.count > 0)) throw new Error('usage: --to ADDR --port PORT (--count N | --hex PAYLOAD …)');
   return o;
 }
@@ -85,7 +95,15 @@ async function sendBad(o) {
 async function sendGood(o) {
   const s = dgram.createSocket(net.isIPv6(o.to) ? 'udp6' : 'udp4');
   await new Promise((resolve) => s.bind(o.fromPort, resolve));
-  const payloads = o.hex.length > 0 ? o.hex.map((h) => Buffer.from(h, 'hex')) : Array(o.count).fill(Buffer.alloc(o.size, 0x5a));
+  const payloads = o.seq
+    ? Array.from({ length: o.count }, (_, i) => {
+        const b = Buffer.from(o.hex[0], 'hex');
+        b.writeUIntBE((o.seq.first + i) % 2 ** (8 * o.seq.bytes), o.seq.offset, o.seq.bytes);
+        return b;
+      })
+    : o.hex.length > 0
+      ? o.hex.map((h) => Buffer.from(h, 'hex'))
+      : Array(o.count).fill(Buffer.alloc(o.size, 0x5a));
   for (const payload of payloads) {
     await new Promise((resolve, reject) => s.send(payload, o.port, o.to, (e) => (e ? reject(e) : resolve())));
     if (o.gapMs) await new Promise((r) => setTimeout(r, o.gapMs));

@@ -71,6 +71,8 @@ export interface NativeBinding {
   mapDelete(fd: number, key: Buffer): boolean;
   mapEntries(fd: number, keySize: number, valueBytes: number, withValues: true, sumValueSize?: number): [Buffer, Buffer][];
   mapEntries(fd: number, keySize: number, valueBytes: number, withValues: false): Buffer[];
+  mapMmap(fd: number, bytes: number): ArrayBuffer;
+  atomicCas32(buf: ArrayBuffer, byteOffset: number, expected: number, desired: number): number;
   progInfo(fd: number): ProgramStats & { id: number; name: string };
   enableStats(): number;
   closeFd(fd: number): void;
@@ -322,6 +324,18 @@ export class BpfMap {
     return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, true));
   }
 
+  /**
+   * The memory of a BPF_F_MMAPABLE array, shared with the programs: value i
+   * at byte i × valueSize (rounded up to 8). Unmapped when the ArrayBuffer is
+   * garbage collected.
+   */
+  mmap(): ArrayBuffer {
+    if (this.type !== 'array') throw new TypeError(`mmap: map ${this.name} is a ${this.type}, not an array`);
+    const bytes = Math.ceil((perCpuStride(this.valueSize) * this.maxEntries) / 4096) * 4096;
+    const fd = this.fd;
+    return call(() => native().mapMmap(fd, bytes));
+  }
+
   /** How full the map is. Arrays are always full; hash maps count their keys. */
   fill(): MapFill {
     const isArray = this.type.endsWith('array');
@@ -331,6 +345,15 @@ export class BpfMap {
   private requirePerCpu(what: string): void {
     if (!this.perCpu) throw new TypeError(`${what}: map ${this.name} is not per-CPU`);
   }
+}
+
+/**
+ * Compare-and-swap of the u32 at byteOffset of memory from BpfMap.mmap(), the
+ * same atomic operation as the programs' __sync_val_compare_and_swap: returns
+ * the value found (the swap happened when it equals `expected`).
+ */
+export function atomicCas32(buf: ArrayBuffer, byteOffset: number, expected: number, desired: number): number {
+  return call(() => native().atomicCas32(buf, byteOffset, expected, desired));
 }
 
 export class BpfObject {

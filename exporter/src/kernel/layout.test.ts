@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addressBytes, defineStruct, DROP_KEY, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SHARED_LAYOUTS } from './layout';
+import { addressBytes, defineStruct, DROP_KEY, InflightState, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SHARED_LAYOUTS } from './layout';
 
 describe('defineStruct', () => {
   interface Mixed {
@@ -234,6 +234,14 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
     const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'EV_'), v]));
     const fromTs = Object.fromEntries(Object.entries(NfEvent).filter(([, v]) => typeof v === 'number'));
     expect(fromC).toEqual(fromTs);
+  });
+
+  test('enum inflight_state matches InflightState', () => {
+    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'inflight_state');
+    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'INFLIGHT_'), v]));
+    const fromTs = Object.fromEntries(Object.entries(InflightState).filter(([, v]) => typeof v === 'number'));
+    expect(fromC).toEqual(fromTs);
+    expect(Object.keys(fromC)).toHaveLength(3);
   });
 
   test('enum nf_outcome matches NfOutcome', () => {

@@ -149,6 +149,7 @@ export enum NfEvent {
   SbiResync = 7,
   /** requests ended without a response by the protocol (HTTP/2 RST_STREAM) */
   InflightReleased = 8,
+  InflightEvicted = 9,
 }
 export const NF_EVENT_SLOTS = 16;
 
@@ -278,11 +279,40 @@ export const FLOW_SEQ = defineStruct<FlowSeq>('flow_seq', [
   ['pad', 'u8', 3],
 ]);
 
-export interface Inflight extends LatKey {
-  ts_ns: bigint;
+/** enum inflight_state: a slot of the in-flight table. */
+export enum InflightState {
+  Free = 0,
+  Busy = 1,
+  Held = 2,
 }
-/** struct inflight: ts_ns, then a struct lat_key (flattened here) */
-export const INFLIGHT = defineStruct<Inflight>('inflight', [['ts_ns', 'u64'], ...LAT_KEY_FIELDS]);
+export interface InflightSlot {
+  state: InflightState;
+  seq: number;
+  ts_ns: bigint;
+  saddr: Buffer;
+  daddr: Buffer;
+  sport: number;
+  dport: number;
+  proto: NfProto;
+  procedure: number;
+  client_nf: number;
+  server_nf: number;
+}
+/** struct inflight_slot: one slot of the `inflight` table (a request in flight), 64 bytes. */
+export const INFLIGHT_SLOT = defineStruct<InflightSlot>('inflight_slot', [
+  ['state', 'u32'],
+  ['seq', 'u32'],
+  ['ts_ns', 'u64'],
+  ['saddr', 'u8', 16],
+  ['daddr', 'u8', 16],
+  ['sport', 'u16'],
+  ['dport', 'u16'],
+  ['proto', 'u8'],
+  ['procedure', 'u8'],
+  ['pad', 'u8', 2],
+  ['client_nf', 'u32'],
+  ['server_nf', 'u32'],
+]);
 
 /** struct h2_dir: HTTP/2 parse state of one direction of a connection (decoded only in tests). */
 const H2_DIR_FIELDS: [string, FieldType, number?][] = [
@@ -327,6 +357,7 @@ export const SHARED_LAYOUTS: StructLayout<object>[] = [
   HIST,
   OUTCOME_KEY,
   FLOW_SEQ,
+  INFLIGHT_SLOT,
   H2_DIR,
   H2_CONN,
 ] as StructLayout<object>[];
