@@ -42,6 +42,70 @@ struct {
 	__type(value, __u8);
 } attached_ifs SEC(".maps");
 
+/*
+ * Which NFs the two addresses of a packet belong to, remembered per CPU for
+ * recent address pairs (direct-mapped by a hash of the pair, either
+ * direction), so that a packet of a pair seen before costs one per-CPU array
+ * read instead of two nf_addrs lookups. The exporter fills nf_addrs before it
+ * attaches and never changes it while attached; a change would have to clear
+ * this cache too.
+ */
+#define NF_CACHE_SLOTS 256
+
+struct nf_pair_cached {
+	__u64 lo[2]; /* the two addresses, lo < hi as two native-order u64 words */
+	__u64 hi[2];
+	__u32 nf_lo;
+	__u32 nf_hi;
+	__u32 valid;
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NF_CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct nf_pair_cached);
+} nf_pair_cache SEC(".maps");
+
+static __noinline void nf_pair_of(struct pkt *p)
+{
+	struct nf_pair_cached *c;
+	__u64 s0, s1, d0, d1, l0, l1, h0, h1;
+	__u32 i, nlo, nhi;
+	int swap;
+
+	__builtin_memcpy(&s0, p->flow.saddr, 8);
+	__builtin_memcpy(&s1, p->flow.saddr + 8, 8);
+	__builtin_memcpy(&d0, p->flow.daddr, 8);
+	__builtin_memcpy(&d1, p->flow.daddr + 8, 8);
+	swap = s0 > d0 || (s0 == d0 && s1 > d1);
+	l0 = swap ? d0 : s0;
+	l1 = swap ? d1 : s1;
+	h0 = swap ? s0 : d0;
+	h1 = swap ? s1 : d1;
+	i = (__u32)(((l0 ^ l1 ^ h0 ^ h1) * 0x9e3779b97f4a7c15ULL) >> 56) & (NF_CACHE_SLOTS - 1);
+	c = bpf_map_lookup_elem(&nf_pair_cache, &i);
+	if (c && c->valid && c->lo[0] == l0 && c->lo[1] == l1 && c->hi[0] == h0 && c->hi[1] == h1) {
+		nlo = c->nf_lo;
+		nhi = c->nf_hi;
+	} else {
+		nlo = nf_of_v6(swap ? p->flow.daddr : p->flow.saddr);
+		nhi = nf_of_v6(swap ? p->flow.saddr : p->flow.daddr);
+		if (c) {
+			c->lo[0] = l0;
+			c->lo[1] = l1;
+			c->hi[0] = h0;
+			c->hi[1] = h1;
+			c->nf_lo = nlo;
+			c->nf_hi = nhi;
+			c->valid = 1;
+		}
+	}
+	p->src_nf = swap ? nhi : nlo;
+	p->dst_nf = swap ? nlo : nhi;
+}
+
 static __always_inline void add_traffic(const struct traffic_key *key, __u32 len)
 {
 	struct traffic_val *v = bpf_map_lookup_elem(&traffic, key);
@@ -135,8 +199,7 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	if (p.proto == PROTO_OTHER)
 		return TC_ACT_UNSPEC;
 	/* IPv4 addresses are IPv4-mapped in flow, as in the nf_addrs keys. */
-	p.src_nf = nf_of_v6(p.flow.saddr);
-	p.dst_nf = nf_of_v6(p.flow.daddr);
+	nf_pair_of(&p);
 	if (p.src_nf == NF_UNKNOWN && p.dst_nf == NF_UNKNOWN)
 		return TC_ACT_UNSPEC;
 
