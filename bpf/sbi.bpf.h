@@ -38,8 +38,15 @@
 /* Octets of a header block read for :method / :status, and fields looked at. */
 #define HPACK_BUF 64
 #define HPACK_MAX_FIELDS 6
+/*
+ * Octets of a segment copied at once (one bpf_skb_load_bytes) into a per-CPU
+ * window, from which the frame walk reads frame headers and header blocks:
+ * a segment of a few small frames costs one copy instead of one per frame
+ * header and header block. A power of two.
+ */
+#define H2_WIN 512
 /* Header blocks followed field by field for the dynamic table: size and fields at most. */
-#define HPACK_BLOCK 512
+#define HPACK_BLOCK H2_WIN
 #define HPACK_BLOCK_FIELDS 40
 #define HPACK_STATIC_ENTRIES 61
 #define H2_NO_GOAWAY 0x7fffffff
@@ -87,13 +94,23 @@ struct {
 	__type(value, __u8[HPACK_BUF]);
 } hpack_scratch SEC(".maps");
 
-/* Per-CPU room for a whole header block, to follow the dynamic table. */
+/* Per-CPU window onto the segment (struct h2_walk.win says which octets); header blocks are walked in it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8[HPACK_BLOCK]);
-} hpack_block SEC(".maps");
+	__type(value, __u8[H2_WIN]);
+} h2_window SEC(".maps");
+
+/* Which octets of the packet h2_window holds: [base, base + len), none while len is 0. */
+struct h2_wpos {
+	__u32 base;
+	__u32 len;
+};
+
+struct h2_fhdr {
+	__u8 b[9];
+};
 
 struct h2_frame {
 	__u32 len;
@@ -111,12 +128,65 @@ struct h2_walk {
 	struct h2_dir *d;
 	struct flow_seq *req; /* client→server tuple (in struct pkt); seq = stream id */
 	struct pkt *p;
-	__u64 now;
+	__u64 now;            /* bpf_ktime_get_ns(), read at the segment's first HEADERS frame */
 	__u32 off;            /* next frame header, from skb->data */
 	__u32 end;            /* end of the segment's payload */
+	struct h2_wpos win;   /* what h2_window holds */
 	__u8 dir;             /* 0 client→server, 1 server→client */
 	__u8 result;
 };
+
+/*
+ * Makes octets [off, off + len) of the segment, which ends at `end`,
+ * readable in h2_window: returns their index there, or -1 when they are not
+ * in the segment (or len is more than the window). A miss copies the window
+ * anew, starting at off. Global, as the functions below that read the
+ * window: indexes into it then never become part of the frame walk's
+ * verifier state.
+ */
+__noinline int h2_win_get(struct __sk_buff *skb, struct h2_wpos *pos, __u32 off, __u32 len, __u32 end)
+{
+	__u32 zero = 0, n;
+	__u8 *win = bpf_map_lookup_elem(&h2_window, &zero);
+
+	if (!win || !pos)
+		return -1;
+	if (off >= pos->base && off + len <= pos->base + pos->len && off - pos->base < H2_WIN)
+		return off - pos->base;
+	if (off >= end || len > H2_WIN || len > end - off)
+		return -1;
+	n = end - off;
+	if (n > H2_WIN)
+		n = H2_WIN;
+	n = ((n - 1) & (H2_WIN - 1)) + 1; /* 1..H2_WIN, in a form the verifier can follow */
+	pos->len = 0;
+	if (bpf_skb_load_bytes(skb, off, win, n))
+		return -1;
+	pos->base = off;
+	pos->len = n;
+	return 0;
+}
+
+/* The frame header at off, through the window; 0 when read. */
+__noinline int h2_header_at(struct __sk_buff *skb, struct h2_wpos *pos, __u32 off, __u32 end, struct h2_fhdr *h)
+{
+	__u32 zero = 0;
+	__u8 *win = bpf_map_lookup_elem(&h2_window, &zero);
+	int at = h2_win_get(skb, pos, off, H2_FRAME_HEADER, end);
+
+	if (!win || !h || at < 0)
+		return -1;
+	for (int k = 0; k < H2_FRAME_HEADER; k++)
+		h->b[k] = win[(at + k) & (H2_WIN - 1)];
+	return 0;
+}
+
+static __always_inline __u64 h2_now(struct h2_walk *w)
+{
+	if (!w->now)
+		w->now = bpf_ktime_get_ns();
+	return w->now;
+}
 
 static __always_inline void h2_decode(const __u8 *h, struct h2_frame *f)
 {
@@ -368,9 +438,9 @@ static __always_inline __u32 hp_status_value(const __u8 *b, __u32 at, __u32 len,
 
 /* State of one header block's walk, shared with the bpf_loop callback. */
 struct hp_walk {
-	__u8 *b;        /* the block, in hpack_block */
+	__u8 *b;        /* h2_window, which holds the block */
 	struct h2_dir *d;
-	__u32 n;        /* its length */
+	__u32 n;        /* where the block ends in b */
 	__u32 i;        /* next field */
 	__u32 code;     /* the :method or :status read so far */
 	__u32 client;
@@ -453,33 +523,31 @@ failed:
 }
 
 /*
- * Walks a whole header block [from, to) of one direction, field by field,
- * following that direction's dynamic table (RFC 7541 §2.3.3, §6): counts
- * every insertion and remembers where :method (client) or :status (server)
- * literals went, so that a later reference to them is read too. Returns the
- * method or status (0 when none was readable), or -1 when the block could not
- * be followed: then the table is lost for the rest of the connection.
- * Global, so verified once.
+ * Walks a whole header block of one direction, the `len` octets at `at` in
+ * h2_window (len 0: the block is not there), field by field, following that
+ * direction's dynamic table (RFC 7541 §2.3.3, §6): counts every insertion
+ * and remembers where :method (client) or :status (server) literals went, so
+ * that a later reference to them is read too. Returns the method or status (0
+ * when none was readable), or -1 when the block could not be followed: then
+ * the table is lost for the rest of the connection. Global, so verified once.
  */
-__noinline int hpack_walk(struct __sk_buff *skb, __u32 from, __u32 to, struct h2_dir *d, __u32 client)
+__noinline int hpack_walk(__u32 at, __u32 len, struct h2_dir *d, __u32 client)
 {
-	__u32 zero = 0, n;
-	__u8 *b = bpf_map_lookup_elem(&hpack_block, &zero);
+	__u32 zero = 0;
+	__u8 *b = bpf_map_lookup_elem(&h2_window, &zero);
 	struct hp_walk w = {};
 
 	if (!d)
 		return -1;
-	if (!b || d->hp_lost || from >= to || to - from > HPACK_BLOCK)
-		goto lost;
-	n = ((to - from - 1) & (HPACK_BLOCK - 1)) + 1;
-	if (bpf_skb_load_bytes(skb, from, b, n))
+	if (!b || d->hp_lost || len == 0 || at >= HPACK_BLOCK || len > HPACK_BLOCK - at)
 		goto lost;
 	w.b = b;
 	w.d = d;
-	w.n = n;
+	w.i = at;
+	w.n = at + len;
 	w.client = client;
 	bpf_loop(HPACK_BLOCK_FIELDS, hp_field, &w, 0);
-	if (w.failed || w.i != n)
+	if (w.failed || w.i != w.n)
 		goto lost; /* malformed, or more fields than followed */
 	return w.code;
 lost:
@@ -596,7 +664,7 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 	struct h2_conn *conn = w->conn;
 	struct h2_dir *d = w->d;
 	__u32 fe = po + f->len, block = po, block_end = fe, readable, code;
-	int whole = fe <= w->end, hp;
+	int whole = fe <= w->end, hp, at;
 
 	if (!conn || !d)
 		return 0;
@@ -620,10 +688,12 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		 * is lost and only the first octets are read.
 		 */
 		hp = -1;
-		if (whole && (f->flags & H2_FLAG_END_HEADERS))
-			hp = hpack_walk(w->skb, block, block_end, d, w->dir == 0);
-		else
+		if (whole && (f->flags & H2_FLAG_END_HEADERS) && block < block_end) {
+			at = h2_win_get(w->skb, &w->win, block, block_end - block, w->end);
+			hp = hpack_walk(at < 0 ? 0 : at, at < 0 ? 0 : block_end - block, d, w->dir == 0);
+		} else {
 			d->hp_lost = 1;
+		}
 		if (w->dir == 0) {
 			/* Only a stream's first HEADERS opens it: later ones carry trailers. */
 			if (f->stream <= conn->max_stream)
@@ -631,13 +701,13 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 			conn->max_stream = f->stream;
 			code = hp >= 0 ? hp : hpack_method(w->skb, block, readable);
 			if (whole) {
-				sbi_request(w, f->stream, code, w->now);
+				sbi_request(w, f->stream, code, h2_now(w));
 				return 0;
 			}
 		} else {
 			code = hp >= 0 ? hp : hpack_status(w->skb, block, readable);
 			if (whole) {
-				sbi_response(w, f->stream, code, w->now);
+				sbi_response(w, f->stream, code, h2_now(w));
 				return 0;
 			}
 		}
@@ -645,7 +715,7 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		d->pend = 1;
 		d->pend_stream = f->stream;
 		d->pend_code = code;
-		d->pend_ts = w->now;
+		d->pend_ts = h2_now(w);
 	} else if (f->type == H2_PUSH_PROMISE || f->type == H2_CONTINUATION) {
 		d->hp_lost = 1; /* header blocks nfscope does not follow */
 	} else if (f->type == H2_RST_STREAM) {
@@ -666,7 +736,8 @@ static long h2_walk_frame(__u32 index, void *ctx)
 {
 	struct h2_walk *w = ctx;
 	struct h2_frame f;
-	__u8 h[H2_FRAME_HEADER];
+	struct h2_fhdr fh;
+	__u8 *h;
 	__u32 off = w->off;
 
 	if (off >= w->end) {
@@ -695,10 +766,11 @@ static long h2_walk_frame(__u32 index, void *ctx)
 		w->result = H2_WALK_DONE;
 		return 1;
 	}
-	if (bpf_skb_load_bytes(w->skb, off, h, sizeof(h))) {
+	if (h2_header_at(w->skb, &w->win, off, w->end, &fh)) {
 		w->result = H2_WALK_BAD;
 		return 1;
 	}
+	h = fh.b;
 	h2_decode(h, &f);
 	if (!h2_sane(h, &f, !w->conn)) {
 		w->result = H2_WALK_BAD;
@@ -821,7 +893,6 @@ static __always_inline void handle_sbi(struct __sk_buff *skb, struct pkt *p)
 		return;
 	conn = bpf_map_lookup_elem(&h2_conns, w.req);
 	if (base < end) {
-		w.now = bpf_ktime_get_ns();
 		d = conn ? (dir ? &conn->dir[1] : &conn->dir[0]) : 0;
 		if (d && d->sync == H2_PREFACE) {
 			off0 = (__s32)(d->next_seq - seq);
