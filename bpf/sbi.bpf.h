@@ -48,6 +48,8 @@
 /* Header blocks followed field by field for the dynamic table: size and fields at most. */
 #define HPACK_BLOCK H2_WIN
 #define HPACK_BLOCK_FIELDS 40
+/* Fields of a header block read by hpack_fast, the walk of the common shape. */
+#define HPACK_FAST_FIELDS 10
 #define HPACK_STATIC_ENTRIES 61
 #define H2_NO_GOAWAY 0x7fffffff
 
@@ -436,6 +438,17 @@ static __always_inline __u32 hp_status_value(const __u8 *b, __u32 at, __u32 len,
 #undef V
 }
 
+/* What a reference to dynamic index idx (> 61) reads: a value remembered by hp_field, or `code`. */
+static __always_inline __u32 hp_dynamic(const struct h2_dir *d, __u32 idx, __u32 code)
+{
+	__u32 ins = d->hp_count - (idx - HPACK_STATIC_ENTRIES - 1);
+
+	for (int k = 0; k < 4; k++)
+		if (ins != 0 && d->hp_ins[k] == ins)
+			code = d->hp_val[k];
+	return code;
+}
+
 /* State of one header block's walk, shared with the bpf_loop callback. */
 struct hp_walk {
 	__u8 *b;        /* h2_window, which holds the block */
@@ -464,11 +477,7 @@ static long hp_field(__u32 index, void *ctx)
 		if (!hp_int(b, n, &i, 0x7f, &idx) || idx == 0)
 			goto failed;
 		if (idx > HPACK_STATIC_ENTRIES) {
-			__u32 ins = d->hp_count - (idx - HPACK_STATIC_ENTRIES - 1);
-
-			for (int k = 0; k < 4; k++)
-				if (ins != 0 && d->hp_ins[k] == ins)
-					w->code = d->hp_val[k];
+			w->code = hp_dynamic(d, idx, w->code);
 		} else if (w->client && (idx == 2 || idx == 3)) {
 			w->code = idx == 2 ? SBI_METHOD_GET : SBI_METHOD_POST;
 		} else if (!w->client && idx >= 8 && idx <= 14) {
@@ -520,6 +529,75 @@ static long hp_field(__u32 index, void *ctx)
 failed:
 	w->failed = 1;
 	return 1;
+}
+
+/*
+ * The common shape of a header block, read in one pass without bpf_loop:
+ * nothing but fields that leave the dynamic table as it is, i.e. indexed
+ * fields with a one-octet index, and literals without indexing or never
+ * indexed whose name is a static entry (a 4-bit index, or 15 plus one
+ * continuation octet) and whose value length fits its 7-bit prefix. Returns
+ * the method or status exactly as hpack_walk would, or -2 when the block
+ * holds any other field (or more than HPACK_FAST_FIELDS): then hpack_walk
+ * follows it from the start, which nothing here has changed. Global, as
+ * hpack_walk.
+ */
+__noinline int hpack_fast(__u32 at, __u32 len, const struct h2_dir *d, __u32 client)
+{
+	__u32 zero = 0, i = at, n = at + len, code = 0, idx, vlen, v;
+	__u8 *b = bpf_map_lookup_elem(&h2_window, &zero);
+	__u8 c;
+
+	if (!b || !d || d->hp_lost || len == 0 || at >= HPACK_BLOCK || len > HPACK_BLOCK - at)
+		return -2;
+	for (int f = 0; f < HPACK_FAST_FIELDS; f++) {
+		if (i >= n)
+			return code;
+		c = b[i & (HPACK_BLOCK - 1)];
+		i++;
+		if (c & 0x80) { /* indexed field */
+			idx = c & 0x7f;
+			if (idx == 0 || idx == 0x7f)
+				return -2;
+			if (idx > HPACK_STATIC_ENTRIES)
+				code = hp_dynamic(d, idx, code);
+			else if (client && (idx == 2 || idx == 3))
+				code = idx == 2 ? SBI_METHOD_GET : SBI_METHOD_POST;
+			else if (!client && idx >= 8 && idx <= 14)
+				code = hpack_static_status(idx);
+			continue;
+		}
+		if (c & 0xe0)
+			return -2; /* incremental indexing, or a dynamic table size update */
+		idx = c & 0x0f;
+		if (idx == 0)
+			return -2; /* literal name */
+		if (idx == 0x0f) {
+			if (i >= n)
+				return -2;
+			c = b[i & (HPACK_BLOCK - 1)];
+			i++;
+			if (c & 0x80)
+				return -2;
+			idx += c;
+		}
+		if (i >= n)
+			return -2;
+		c = b[i & (HPACK_BLOCK - 1)];
+		i++;
+		vlen = c & 0x7f;
+		if (vlen == 0x7f || vlen > n - i)
+			return -2;
+		v = 0;
+		if (client && (idx == 2 || idx == 3))
+			v = (c & 0x80) ? 0 : hp_method_value(b, i, vlen);
+		else if (!client && idx >= 8 && idx <= 14)
+			v = hp_status_value(b, i, vlen, c & 0x80);
+		if (v)
+			code = v;
+		i += vlen;
+	}
+	return i >= n ? code : -2;
 }
 
 /*
@@ -690,7 +768,9 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		hp = -1;
 		if (whole && (f->flags & H2_FLAG_END_HEADERS) && block < block_end) {
 			at = h2_win_get(w->skb, &w->win, block, block_end - block, w->end);
-			hp = hpack_walk(at < 0 ? 0 : at, at < 0 ? 0 : block_end - block, d, w->dir == 0);
+			hp = at < 0 ? -2 : hpack_fast(at, block_end - block, d, w->dir == 0);
+			if (hp == -2)
+				hp = hpack_walk(at < 0 ? 0 : at, at < 0 ? 0 : block_end - block, d, w->dir == 0);
 		} else {
 			d->hp_lost = 1;
 		}
