@@ -974,12 +974,28 @@ static __always_inline void handle_sbi(struct __sk_buff *skb, struct pkt *p)
 	conn = bpf_map_lookup_elem(&h2_conns, w.req);
 	if (base < end) {
 		d = conn ? (dir ? &conn->dir[1] : &conn->dir[0]) : 0;
+		if (conn && conn->dir[0].sync == H2_NOT_H2C) {
+			/*
+			 * Not h2c with prior knowledge (HTTP/1.1, TLS, anything else on
+			 * an SBI port): nothing to walk, unless the client starts HTTP/2
+			 * now (after an HTTP/1.1 Upgrade: h2c, RFC 7540 §3.2) with the
+			 * preface; then both directions resynchronise from there.
+			 */
+			if (dir == 1 || !h2_preface_at(skb, base, end))
+				goto fin;
+			conn->dir[0].sync = H2_UNSYNCED;
+			conn->dir[1].sync = H2_UNSYNCED;
+		}
 		if (d && d->sync == H2_PREFACE) {
 			off0 = (__s32)(d->next_seq - seq);
 			if (off0 != 0)
 				goto fin; /* a retransmitted SYN's data, or a gap: wait */
 			if (!h2_preface_at(skb, base, end)) {
-				d->sync = H2_UNSYNCED; /* not HTTP/2 with prior knowledge */
+				/*
+				 * Not HTTP/2 with prior knowledge. Shorter than the preface,
+				 * it may still be its first part: then wait for whole frames.
+				 */
+				d->sync = end - base >= H2_PREFACE_LEN ? H2_NOT_H2C : H2_UNSYNCED;
 				goto fin;
 			}
 			d->next_seq += H2_PREFACE_LEN;
