@@ -174,9 +174,16 @@ __noinline int h2_header_at(struct __sk_buff *skb, struct h2_wpos *pos, __u32 of
 {
 	__u32 zero = 0;
 	__u8 *win = bpf_map_lookup_elem(&h2_window, &zero);
-	int at = h2_win_get(skb, pos, off, H2_FRAME_HEADER, end);
+	int at;
 
-	if (!win || !h || at < 0)
+	if (!win || !h || !pos)
+		return -1;
+	/* The common case, in the window already, without a call. */
+	if (off >= pos->base && off - pos->base < H2_WIN && off + H2_FRAME_HEADER <= pos->base + pos->len)
+		at = off - pos->base;
+	else
+		at = h2_win_get(skb, pos, off, H2_FRAME_HEADER, end);
+	if (at < 0)
 		return -1;
 	for (int k = 0; k < H2_FRAME_HEADER; k++)
 		h->b[k] = win[(at + k) & (H2_WIN - 1)];
