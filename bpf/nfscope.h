@@ -189,6 +189,7 @@ enum h2_sync {
 	H2_UNSYNCED = 0, /* frame boundary unknown: wait for a segment that holds whole frames */
 	H2_PREFACE = 1,  /* client direction after the SYN: the connection preface comes first */
 	H2_SYNCED = 2,   /* next_seq is a frame boundary */
+	H2_NOT_H2C = 3,  /* client direction: its first octets were not the preface; both directions are skipped until one comes (h2c upgrade) */
 };
 
 /* Value of the `h2_conns` map, keyed by the client→server flow_seq with seq 0. */

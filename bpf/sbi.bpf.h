@@ -38,9 +38,18 @@
 /* Octets of a header block read for :method / :status, and fields looked at. */
 #define HPACK_BUF 64
 #define HPACK_MAX_FIELDS 6
+/*
+ * Octets of a segment copied at once (one bpf_skb_load_bytes) into a per-CPU
+ * window, from which the frame walk reads frame headers and header blocks:
+ * a segment of a few small frames costs one copy instead of one per frame
+ * header and header block. A power of two.
+ */
+#define H2_WIN 512
 /* Header blocks followed field by field for the dynamic table: size and fields at most. */
-#define HPACK_BLOCK 512
+#define HPACK_BLOCK H2_WIN
 #define HPACK_BLOCK_FIELDS 40
+/* Fields of a header block read by hpack_fast, the walk of the common shape. */
+#define HPACK_FAST_FIELDS 10
 #define HPACK_STATIC_ENTRIES 61
 #define H2_NO_GOAWAY 0x7fffffff
 
@@ -87,13 +96,23 @@ struct {
 	__type(value, __u8[HPACK_BUF]);
 } hpack_scratch SEC(".maps");
 
-/* Per-CPU room for a whole header block, to follow the dynamic table. */
+/* Per-CPU window onto the segment (struct h2_walk.win says which octets); header blocks are walked in it. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u8[HPACK_BLOCK]);
-} hpack_block SEC(".maps");
+	__type(value, __u8[H2_WIN]);
+} h2_window SEC(".maps");
+
+/* Which octets of the packet h2_window holds: [base, base + len), none while len is 0. */
+struct h2_wpos {
+	__u32 base;
+	__u32 len;
+};
+
+struct h2_fhdr {
+	__u8 b[9];
+};
 
 struct h2_frame {
 	__u32 len;
@@ -111,12 +130,72 @@ struct h2_walk {
 	struct h2_dir *d;
 	struct flow_seq *req; /* client→server tuple (in struct pkt); seq = stream id */
 	struct pkt *p;
-	__u64 now;
+	__u64 now;            /* bpf_ktime_get_ns(), read at the segment's first HEADERS frame */
 	__u32 off;            /* next frame header, from skb->data */
 	__u32 end;            /* end of the segment's payload */
+	struct h2_wpos win;   /* what h2_window holds */
 	__u8 dir;             /* 0 client→server, 1 server→client */
 	__u8 result;
 };
+
+/*
+ * Makes octets [off, off + len) of the segment, which ends at `end`,
+ * readable in h2_window: returns their index there, or -1 when they are not
+ * in the segment (or len is more than the window). A miss copies the window
+ * anew, starting at off. Global, as the functions below that read the
+ * window: indexes into it then never become part of the frame walk's
+ * verifier state.
+ */
+__noinline int h2_win_get(struct __sk_buff *skb, struct h2_wpos *pos, __u32 off, __u32 len, __u32 end)
+{
+	__u32 zero = 0, n;
+	__u8 *win = bpf_map_lookup_elem(&h2_window, &zero);
+
+	if (!win || !pos)
+		return -1;
+	if (off >= pos->base && off + len <= pos->base + pos->len && off - pos->base < H2_WIN)
+		return off - pos->base;
+	if (off >= end || len > H2_WIN || len > end - off)
+		return -1;
+	n = end - off;
+	if (n > H2_WIN)
+		n = H2_WIN;
+	n = ((n - 1) & (H2_WIN - 1)) + 1; /* 1..H2_WIN, in a form the verifier can follow */
+	pos->len = 0;
+	if (bpf_skb_load_bytes(skb, off, win, n))
+		return -1;
+	pos->base = off;
+	pos->len = n;
+	return 0;
+}
+
+/* The frame header at off, through the window; 0 when read. */
+__noinline int h2_header_at(struct __sk_buff *skb, struct h2_wpos *pos, __u32 off, __u32 end, struct h2_fhdr *h)
+{
+	__u32 zero = 0;
+	__u8 *win = bpf_map_lookup_elem(&h2_window, &zero);
+	int at;
+
+	if (!win || !h || !pos)
+		return -1;
+	/* The common case, in the window already, without a call. */
+	if (off >= pos->base && off - pos->base < H2_WIN && off + H2_FRAME_HEADER <= pos->base + pos->len)
+		at = off - pos->base;
+	else
+		at = h2_win_get(skb, pos, off, H2_FRAME_HEADER, end);
+	if (at < 0)
+		return -1;
+	for (int k = 0; k < H2_FRAME_HEADER; k++)
+		h->b[k] = win[(at + k) & (H2_WIN - 1)];
+	return 0;
+}
+
+static __always_inline __u64 h2_now(struct h2_walk *w)
+{
+	if (!w->now)
+		w->now = bpf_ktime_get_ns();
+	return w->now;
+}
 
 static __always_inline void h2_decode(const __u8 *h, struct h2_frame *f)
 {
@@ -366,11 +445,22 @@ static __always_inline __u32 hp_status_value(const __u8 *b, __u32 at, __u32 len,
 #undef V
 }
 
+/* What a reference to dynamic index idx (> 61) reads: a value remembered by hp_field, or `code`. */
+static __always_inline __u32 hp_dynamic(const struct h2_dir *d, __u32 idx, __u32 code)
+{
+	__u32 ins = d->hp_count - (idx - HPACK_STATIC_ENTRIES - 1);
+
+	for (int k = 0; k < 4; k++)
+		if (ins != 0 && d->hp_ins[k] == ins)
+			code = d->hp_val[k];
+	return code;
+}
+
 /* State of one header block's walk, shared with the bpf_loop callback. */
 struct hp_walk {
-	__u8 *b;        /* the block, in hpack_block */
+	__u8 *b;        /* h2_window, which holds the block */
 	struct h2_dir *d;
-	__u32 n;        /* its length */
+	__u32 n;        /* where the block ends in b */
 	__u32 i;        /* next field */
 	__u32 code;     /* the :method or :status read so far */
 	__u32 client;
@@ -394,11 +484,7 @@ static long hp_field(__u32 index, void *ctx)
 		if (!hp_int(b, n, &i, 0x7f, &idx) || idx == 0)
 			goto failed;
 		if (idx > HPACK_STATIC_ENTRIES) {
-			__u32 ins = d->hp_count - (idx - HPACK_STATIC_ENTRIES - 1);
-
-			for (int k = 0; k < 4; k++)
-				if (ins != 0 && d->hp_ins[k] == ins)
-					w->code = d->hp_val[k];
+			w->code = hp_dynamic(d, idx, w->code);
 		} else if (w->client && (idx == 2 || idx == 3)) {
 			w->code = idx == 2 ? SBI_METHOD_GET : SBI_METHOD_POST;
 		} else if (!w->client && idx >= 8 && idx <= 14) {
@@ -453,33 +539,100 @@ failed:
 }
 
 /*
- * Walks a whole header block [from, to) of one direction, field by field,
- * following that direction's dynamic table (RFC 7541 §2.3.3, §6): counts
- * every insertion and remembers where :method (client) or :status (server)
- * literals went, so that a later reference to them is read too. Returns the
- * method or status (0 when none was readable), or -1 when the block could not
- * be followed: then the table is lost for the rest of the connection.
- * Global, so verified once.
+ * The common shape of a header block, read in one pass without bpf_loop:
+ * nothing but fields that leave the dynamic table as it is, i.e. indexed
+ * fields with a one-octet index, and literals without indexing or never
+ * indexed whose name is a static entry (a 4-bit index, or 15 plus one
+ * continuation octet) and whose value length fits its 7-bit prefix. Returns
+ * the method or status exactly as hpack_walk would, or -2 when the block
+ * holds any other field (or more than HPACK_FAST_FIELDS): then hpack_walk
+ * follows it from the start, which nothing here has changed. Global, as
+ * hpack_walk.
  */
-__noinline int hpack_walk(struct __sk_buff *skb, __u32 from, __u32 to, struct h2_dir *d, __u32 client)
+__noinline int hpack_fast(__u32 at, __u32 len, const struct h2_dir *d, __u32 client)
 {
-	__u32 zero = 0, n;
-	__u8 *b = bpf_map_lookup_elem(&hpack_block, &zero);
+	__u32 zero = 0, i = at, n = at + len, code = 0, idx, vlen, v;
+	__u8 *b = bpf_map_lookup_elem(&h2_window, &zero);
+	__u8 c;
+
+	if (!b || !d || d->hp_lost || len == 0 || at >= HPACK_BLOCK || len > HPACK_BLOCK - at)
+		return -2;
+	for (int f = 0; f < HPACK_FAST_FIELDS; f++) {
+		if (i >= n)
+			return code;
+		c = b[i & (HPACK_BLOCK - 1)];
+		i++;
+		if (c & 0x80) { /* indexed field */
+			idx = c & 0x7f;
+			if (idx == 0 || idx == 0x7f)
+				return -2;
+			if (idx > HPACK_STATIC_ENTRIES)
+				code = hp_dynamic(d, idx, code);
+			else if (client && (idx == 2 || idx == 3))
+				code = idx == 2 ? SBI_METHOD_GET : SBI_METHOD_POST;
+			else if (!client && idx >= 8 && idx <= 14)
+				code = hpack_static_status(idx);
+			continue;
+		}
+		if (c & 0xe0)
+			return -2; /* incremental indexing, or a dynamic table size update */
+		idx = c & 0x0f;
+		if (idx == 0)
+			return -2; /* literal name */
+		if (idx == 0x0f) {
+			if (i >= n)
+				return -2;
+			c = b[i & (HPACK_BLOCK - 1)];
+			i++;
+			if (c & 0x80)
+				return -2;
+			idx += c;
+		}
+		if (i >= n)
+			return -2;
+		c = b[i & (HPACK_BLOCK - 1)];
+		i++;
+		vlen = c & 0x7f;
+		if (vlen == 0x7f || vlen > n - i)
+			return -2;
+		v = 0;
+		if (client && (idx == 2 || idx == 3))
+			v = (c & 0x80) ? 0 : hp_method_value(b, i, vlen);
+		else if (!client && idx >= 8 && idx <= 14)
+			v = hp_status_value(b, i, vlen, c & 0x80);
+		if (v)
+			code = v;
+		i += vlen;
+	}
+	return i >= n ? code : -2;
+}
+
+/*
+ * Walks a whole header block of one direction, the `len` octets at `at` in
+ * h2_window (len 0: the block is not there), field by field, following that
+ * direction's dynamic table (RFC 7541 §2.3.3, §6): counts every insertion
+ * and remembers where :method (client) or :status (server) literals went, so
+ * that a later reference to them is read too. Returns the method or status (0
+ * when none was readable), or -1 when the block could not be followed: then
+ * the table is lost for the rest of the connection. Global, so verified once.
+ */
+__noinline int hpack_walk(__u32 at, __u32 len, struct h2_dir *d, __u32 client)
+{
+	__u32 zero = 0;
+	__u8 *b = bpf_map_lookup_elem(&h2_window, &zero);
 	struct hp_walk w = {};
 
 	if (!d)
 		return -1;
-	if (!b || d->hp_lost || from >= to || to - from > HPACK_BLOCK)
-		goto lost;
-	n = ((to - from - 1) & (HPACK_BLOCK - 1)) + 1;
-	if (bpf_skb_load_bytes(skb, from, b, n))
+	if (!b || d->hp_lost || len == 0 || at >= HPACK_BLOCK || len > HPACK_BLOCK - at)
 		goto lost;
 	w.b = b;
 	w.d = d;
-	w.n = n;
+	w.i = at;
+	w.n = at + len;
 	w.client = client;
 	bpf_loop(HPACK_BLOCK_FIELDS, hp_field, &w, 0);
-	if (w.failed || w.i != n)
+	if (w.failed || w.i != w.n)
 		goto lost; /* malformed, or more fields than followed */
 	return w.code;
 lost:
@@ -592,7 +745,7 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 	struct h2_conn *conn = w->conn;
 	struct h2_dir *d = w->d;
 	__u32 fe = po + f->len, block = po, block_end = fe, readable, code;
-	int whole = fe <= w->end, hp;
+	int whole = fe <= w->end, hp, at;
 
 	if (!conn || !d)
 		return 0;
@@ -616,10 +769,14 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		 * is lost and only the first octets are read.
 		 */
 		hp = -1;
-		if (whole && (f->flags & H2_FLAG_END_HEADERS))
-			hp = hpack_walk(w->skb, block, block_end, d, w->dir == 0);
-		else
+		if (whole && (f->flags & H2_FLAG_END_HEADERS) && block < block_end) {
+			at = h2_win_get(w->skb, &w->win, block, block_end - block, w->end);
+			hp = at < 0 ? -2 : hpack_fast(at, block_end - block, d, w->dir == 0);
+			if (hp == -2)
+				hp = hpack_walk(at < 0 ? 0 : at, at < 0 ? 0 : block_end - block, d, w->dir == 0);
+		} else {
 			d->hp_lost = 1;
+		}
 		if (w->dir == 0) {
 			/* Only a stream's first HEADERS opens it: later ones carry trailers. */
 			if (f->stream <= conn->max_stream)
@@ -627,13 +784,13 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 			conn->max_stream = f->stream;
 			code = hp >= 0 ? hp : hpack_method(w->skb, block, readable);
 			if (whole) {
-				sbi_request(w, f->stream, code, w->now);
+				sbi_request(w, f->stream, code, h2_now(w));
 				return 0;
 			}
 		} else {
 			code = hp >= 0 ? hp : hpack_status(w->skb, block, readable);
 			if (whole) {
-				sbi_response(w, f->stream, code, w->now);
+				sbi_response(w, f->stream, code, h2_now(w));
 				return 0;
 			}
 		}
@@ -641,7 +798,7 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		d->pend = 1;
 		d->pend_stream = f->stream;
 		d->pend_code = code;
-		d->pend_ts = w->now;
+		d->pend_ts = h2_now(w);
 	} else if (f->type == H2_PUSH_PROMISE || f->type == H2_CONTINUATION) {
 		d->hp_lost = 1; /* header blocks nfscope does not follow */
 	} else if (f->type == H2_RST_STREAM) {
@@ -662,7 +819,8 @@ static long h2_walk_frame(__u32 index, void *ctx)
 {
 	struct h2_walk *w = ctx;
 	struct h2_frame f;
-	__u8 h[H2_FRAME_HEADER];
+	struct h2_fhdr fh;
+	__u8 *h;
 	__u32 off = w->off;
 
 	if (off >= w->end) {
@@ -691,10 +849,11 @@ static long h2_walk_frame(__u32 index, void *ctx)
 		w->result = H2_WALK_DONE;
 		return 1;
 	}
-	if (bpf_skb_load_bytes(w->skb, off, h, sizeof(h))) {
+	if (h2_header_at(w->skb, &w->win, off, w->end, &fh)) {
 		w->result = H2_WALK_BAD;
 		return 1;
 	}
+	h = fh.b;
 	h2_decode(h, &f);
 	if (!h2_sane(h, &f, !w->conn)) {
 		w->result = H2_WALK_BAD;
@@ -817,14 +976,29 @@ static __always_inline void handle_sbi(struct __sk_buff *skb, struct pkt *p)
 		return;
 	conn = bpf_map_lookup_elem(&h2_conns, w.req);
 	if (base < end) {
-		w.now = bpf_ktime_get_ns();
 		d = conn ? (dir ? &conn->dir[1] : &conn->dir[0]) : 0;
+		if (conn && conn->dir[0].sync == H2_NOT_H2C) {
+			/*
+			 * Not h2c with prior knowledge (HTTP/1.1, TLS, anything else on
+			 * an SBI port): nothing to walk, unless the client starts HTTP/2
+			 * now (after an HTTP/1.1 Upgrade: h2c, RFC 7540 §3.2) with the
+			 * preface; then both directions resynchronise from there.
+			 */
+			if (dir == 1 || !h2_preface_at(skb, base, end))
+				goto fin;
+			conn->dir[0].sync = H2_UNSYNCED;
+			conn->dir[1].sync = H2_UNSYNCED;
+		}
 		if (d && d->sync == H2_PREFACE) {
 			off0 = (__s32)(d->next_seq - seq);
 			if (off0 != 0)
 				goto fin; /* a retransmitted SYN's data, or a gap: wait */
 			if (!h2_preface_at(skb, base, end)) {
-				d->sync = H2_UNSYNCED; /* not HTTP/2 with prior knowledge */
+				/*
+				 * Not HTTP/2 with prior knowledge. Shorter than the preface,
+				 * it may still be its first part: then wait for whole frames.
+				 */
+				d->sync = end - base >= H2_PREFACE_LEN ? H2_NOT_H2C : H2_UNSYNCED;
 				goto fin;
 			}
 			d->next_seq += H2_PREFACE_LEN;

@@ -215,6 +215,8 @@ nfs:
       [junk(100)], // random bytes, no preface
       [junk(9), 30, junk(200)],
       [Buffer.from('GET / HTTP/1.1\r\nHost: smf\r\n\r\n')], // HTTP/1.1, not h2c
+      // HTTP/1.1, then a segment of nothing but a well-formed HEADERS frame: still not h2c (no preface)
+      [Buffer.from('GET / HTTP/1.1\r\nHost: smf\r\n\r\n'), 30, headers(7, GET)],
       [PREFACE, 30, SETTINGS, 30, bogusLength], // a HEADERS frame longer than everything sent
       [Buffer.concat([PREFACE, SETTINGS]), 30, headers(1, GET).subarray(0, 5)], // a truncated frame header
       [Buffer.concat([PREFACE, SETTINGS, headers(1, GET).subarray(0, 10)])], // a truncated header block
@@ -237,5 +239,21 @@ nfs:
     connect('amf', '198.18.0.10', [Buffer.concat([PREFACE, SETTINGS, headers(1, GET)])], 100);
     await waitFor('the well-formed GET', async () => ((await row('GET', 'amf-1', 'smf-1'))?.count === gets + 1 ? true : undefined), 5000);
     await stop(srv);
+  });
+
+  test('a connection upgraded from HTTP/1.1 (Upgrade: h2c) is followed from the client preface on', async () => {
+    const upgrade = Buffer.from('GET / HTTP/1.1\r\nHost: smf\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n\r\n');
+    const switching = Buffer.from('HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n');
+    // The server switches at once; 300 ms later it answers stream 1 (the HTTP/1.1 request) and stream 3.
+    const server = [Buffer.concat([switching, SETTINGS]), 300, Buffer.concat([headers(1, STATUS_200), data(1, 20), headers(3, STATUS_404)])];
+    const srv = await startIn('smf', [TCP_SCRIPT, '--listen', '198.18.0.10', '--port', `${PORT}`, ...script(server), '--hold-ms', '500']);
+    const before = (await row('GET', 'amf-1', 'smf-1')) ?? { count: 0, rejected: 0, timeouts: 0 };
+    connect('amf', '198.18.0.10', [upgrade, 100, Buffer.concat([PREFACE, SETTINGS, headers(3, GET)])], 1000);
+    await stop(srv);
+    // Stream 3 is a transaction; stream 1 was asked in HTTP/1.1, which nfscope does not read: no request, no timeout.
+    await waitFor('the GET after the upgrade', async () => ((await row('GET', 'amf-1', 'smf-1'))?.count === before.count + 1 ? true : undefined), 5000);
+    await new Promise((r) => setTimeout(r, 2100));
+    const r = (await row('GET', 'amf-1', 'smf-1'))!;
+    expect({ count: r.count, rejected: r.rejected, timeouts: r.timeouts }).toEqual({ count: before.count + 1, rejected: before.rejected + 1, timeouts: before.timeouts });
   });
 });

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * Replays a capture of SBI traffic (pcap, Ethernet framing, TCP port 7777)
+ * through traffic_ingress of one or more builds of bpf/traffic.bpf.c with
+ * BPF_PROG_TEST_RUN, one run per packet, the builds taking turns packet by
+ * packet (the order rotating), so that a disturbance of the machine falls on
+ * all of them alike. Every build gets fresh maps for each pass; all packets
+ * run (the connection state needs the SYNs and ACKs), segments with TCP
+ * payload are timed. With THRASH=MiB in the environment, that much memory
+ * is written before every run, which leaves the caches about as cold as the
+ * network stack leaves them between two packets of real traffic.
+ *
+ *   sbi-replay FILE.pcap PASSES OBJECT...
+ *
+ * Prints, per object, the mean ns per run over the segments with payload and
+ * the transactions completed (stamped/completed requests, from `events`).
+ * A test run's packet is linear (no page fragments), unlike real TCP
+ * segments: bpf_skb_load_bytes costs less here than on real traffic.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+
+#define SBI_PORT 7777
+#define L4_TCP 1
+#define PROTO_SBI 3
+#define EV_INFLIGHT_NEW 4
+#define EV_INFLIGHT_DONE 5
+#define EV_SBI_RESYNC 7
+#define MAX_OBJS 8
+
+struct rec {
+	uint8_t *data;
+	uint32_t len;
+	int payload;
+};
+
+static void die(const char *what, const char *where)
+{
+	fprintf(stderr, "sbi-replay: %s: %s\n", what, where);
+	exit(1);
+}
+
+/* Opens and loads one build with port 7777 as SBI and 127.0.0.1 as NF 1. */
+static struct bpf_object *load(const char *path, int *prog_fd)
+{
+	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	struct bpf_map *m, *ro = NULL;
+	const struct btf_var_secinfo *v;
+	const struct btf_type *t;
+	struct btf *btf;
+	long off = -1;
+	size_t sz;
+	uint8_t *init, key[16] = { [10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1 };
+	uint32_t nf = 1;
+	int id;
+
+	if (!obj)
+		die("cannot open", path);
+	btf = bpf_object__btf(obj);
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	if (id < 0)
+		die("no .rodata in the BTF of", path);
+	t = btf__type_by_id(btf, id);
+	v = btf_var_secinfos(t);
+	for (int i = 0; i < btf_vlen(t); i++, v++)
+		if (!strcmp(btf__name_by_offset(btf, btf__type_by_id(btf, v->type)->name_off), "port_proto"))
+			off = v->offset;
+	bpf_object__for_each_map(m, obj) {
+		const char *name = bpf_map__name(m);
+		size_t len = strlen(name);
+
+		/* libbpf names it after the object: "<prefix>.rodata" (not .rodata.str1.1). */
+		if (bpf_map__is_internal(m) && len >= 7 && !strcmp(name + len - 7, ".rodata"))
+			ro = m;
+	}
+	if (off < 0 || !ro)
+		die("no port_proto in", path);
+	init = malloc(bpf_map__value_size(ro));
+	memcpy(init, bpf_map__initial_value(ro, &sz), sz);
+	init[off + 65536 * L4_TCP + SBI_PORT] = PROTO_SBI;
+	bpf_map__set_initial_value(ro, init, sz);
+	free(init);
+	if (bpf_object__load(obj))
+		die("the verifier or the kernel refused", path);
+	if (bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "nf_addrs"), key, &nf, 0))
+		die("cannot fill nf_addrs of", path);
+	*prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "traffic_ingress"));
+	if (*prog_fd < 0)
+		die("no traffic_ingress in", path);
+	return obj;
+}
+
+static uint64_t event(struct bpf_object *obj, uint32_t ev)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t vals[ncpu], s = 0;
+
+	if (bpf_map_lookup_elem(bpf_object__find_map_fd_by_name(obj, "events"), &ev, vals))
+		return 0;
+	for (int c = 0; c < ncpu; c++)
+		s += vals[c];
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	struct rec *recs = NULL;
+	int n = 0, cap = 0, passes, nobj, skipped = 0;
+	double sum[MAX_OBJS] = { 0 };
+	uint64_t ev[MAX_OBJS][3] = { { 0 } };
+	long timed = 0;
+	size_t thrash = 0;
+	volatile uint8_t *tb = NULL;
+	uint8_t gh[24];
+	FILE *f;
+
+	if (argc < 4 || argc - 3 > MAX_OBJS) {
+		fprintf(stderr, "usage: sbi-replay FILE.pcap PASSES OBJECT... (at most %d objects)\n", MAX_OBJS);
+		return 2;
+	}
+	passes = atoi(argv[2]);
+	nobj = argc - 3;
+	if (passes < 1)
+		die("PASSES must be a positive number, not", argv[2]);
+	f = fopen(argv[1], "rb");
+	if (!f || fread(gh, 1, 24, f) != 24 || *(uint32_t *)gh != 0xa1b2c3d4 || *(uint32_t *)(gh + 20) != 1)
+		die("not a little-endian pcap of Ethernet frames", argv[1]);
+	for (;;) {
+		uint32_t h[4], ihl, doff, iplen;
+		uint8_t *d;
+
+		if (fread(h, 4, 4, f) != 4)
+			break;
+		d = malloc(h[2]);
+		if (fread(d, 1, h[2], f) != h[2])
+			die("truncated packet in", argv[1]);
+		/* A test run takes at most a page less its head and tail room. */
+		if (h[2] > 3500 || h[2] < 54 || d[12] != 0x08 || d[13] != 0x00) {
+			skipped++;
+			free(d);
+			continue;
+		}
+		ihl = (d[14] & 15) * 4;
+		iplen = (d[16] << 8) | d[17];
+		doff = (d[14 + ihl + 12] >> 4) * 4;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 4096;
+			recs = realloc(recs, cap * sizeof(*recs));
+		}
+		recs[n++] = (struct rec){ .data = d, .len = h[2], .payload = iplen > ihl + doff };
+	}
+	if (getenv("THRASH"))
+		thrash = (size_t)(atof(getenv("THRASH")) * (1 << 20));
+	if (thrash)
+		tb = malloc(thrash);
+	for (int p = 0; p < passes; p++) {
+		struct bpf_object *objs[MAX_OBJS];
+		int fds[MAX_OBJS];
+
+		for (int v = 0; v < nobj; v++)
+			objs[v] = load(argv[3 + v], &fds[v]);
+		for (int i = 0; i < n; i++) {
+			for (int k = 0; k < nobj; k++) {
+				int v = (k + i + p) % nobj;
+				LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = recs[i].data, .data_size_in = recs[i].len, .repeat = 1);
+
+				for (size_t t = 0; t < thrash; t += 64)
+					tb[t]++;
+				if (bpf_prog_test_run_opts(fds[v], &o))
+					die("BPF_PROG_TEST_RUN failed for", argv[3 + v]);
+				if (recs[i].payload)
+					sum[v] += o.duration;
+			}
+			timed += recs[i].payload;
+		}
+		for (int v = 0; v < nobj; v++) {
+			ev[v][0] += event(objs[v], EV_INFLIGHT_NEW);
+			ev[v][1] += event(objs[v], EV_INFLIGHT_DONE);
+			ev[v][2] += event(objs[v], EV_SBI_RESYNC);
+			bpf_object__close(objs[v]);
+		}
+	}
+	printf("%d packets (%ld with payload per pass), %d left out (too large for a test run or not IPv4), %d passes, THRASH %.2f MiB\n",
+	       n, timed / passes, skipped, passes, thrash / 1048576.0);
+	for (int v = 0; v < nobj; v++)
+		printf("%-40s %8.1f ns per segment with payload; stamped %lu, completed %lu, lost sync %lu\n", argv[3 + v], sum[v] / timed,
+		       ev[v][0], ev[v][1], ev[v][2]);
+	return 0;
+}
