@@ -13,7 +13,7 @@
 #define GTPU_ECHO_REQUEST 1
 #define GTPU_ECHO_RESPONSE 2
 
-static __always_inline void handle_gtpu(struct __sk_buff *skb, struct pkt *p)
+static __noinline void handle_gtpu(struct __sk_buff *skb, struct pkt *p)
 {
 	__u8 h[10];
 	__u16 len;

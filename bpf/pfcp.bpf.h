@@ -142,7 +142,7 @@ static __always_inline void pfcp_message(struct __sk_buff *skb, struct pkt *p, _
 	}
 }
 
-static __always_inline void handle_pfcp(struct __sk_buff *skb, struct pkt *p)
+static __noinline void handle_pfcp(struct __sk_buff *skb, struct pkt *p)
 {
 	__u32 off = p->l7, hlen, end, seq;
 	__u8 flags, type;

@@ -46,7 +46,7 @@ static __always_inline void ngap_message(struct pkt *p, __u8 pdu, __u8 code)
 	count_u64(&outcomes, &k, EV_OUTCOME_MAP_FULL);
 }
 
-static __always_inline void handle_sctp(struct __sk_buff *skb, struct pkt *p)
+static __noinline void handle_sctp(struct __sk_buff *skb, struct pkt *p)
 {
 	__u32 off = p->l7;
 
