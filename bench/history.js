@@ -245,7 +245,7 @@ async function main() {
     s.tiers.forEach((td, ti) => {
       const f = (breakdown[ti].by_family[s.family] ??= { mib: 0, points: 0 });
       for (const c of td.chunks) {
-        f.mib += c.bytes.buf.length / 1024 / 1024;
+        f.mib += (c.out ? c.out.buf.length : c.len) / 1024 / 1024;
         f.points += c.filled;
       }
     });

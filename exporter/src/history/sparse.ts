@@ -23,7 +23,7 @@ export class Bytes {
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(16, this.buf.length * 2);
     while (size < this.len + n) size *= 2;
     const b = new Uint8Array(size);
     b.set(this.buf.subarray(0, this.len));
@@ -38,6 +38,12 @@ export class Bytes {
       n = Math.floor(n / 128);
     }
     this.buf[this.len++] = n;
+  }
+
+  appendBytes(src: Uint8Array): void {
+    this.room(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
   }
 
   append(src: Bytes): void {

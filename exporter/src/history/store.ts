@@ -113,79 +113,159 @@ const MAX_FOLDED_COUNTED = 100_000;
 
 /** Points per chunk. */
 const CHUNK = 64;
-/** Rough heap cost of a chunk's objects besides its bytes, and of a series besides its chunks. */
+/** Rough heap cost of a chunk's object besides its bytes, and of a series besides its chunks. */
 const CHUNK_OVERHEAD = 120;
 const SERIES_OVERHEAD = 600;
+/**
+ * Bytes of one slab: sealed chunks of a tier are copied one after another
+ * into slabs instead of each keeping a buffer of its own (a typed array and
+ * its backing store cost several hundred bytes each besides the data, more
+ * than a chunk's points at 10 s). The chunks of a tier start and fill at
+ * the same point numbers in every series, so those sealed together expire
+ * together and a slab is given back (collected) about when its last chunk goes.
+ */
+const SLAB_BYTES = 256 * 1024;
 
-/** CHUNK consecutive points of one series in one tier: each a varint byte length and its encoding. */
+/** Where a tier's sealed chunks are copied to. */
+class Slabs {
+  private buf = new Uint8Array(0);
+  private used = 0;
+
+  /** Copies src[0..len) into a slab; returns the slab and the offset. */
+  put(src: Uint8Array, len: number): [Uint8Array, number] {
+    if (len > SLAB_BYTES / 4) return [src.slice(0, len), 0];
+    if (this.used + len > this.buf.length) {
+      this.buf = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.buf.set(src.subarray(0, len), at);
+    this.used += len;
+    return [this.buf, at];
+  }
+}
+
+/**
+ * CHUNK consecutive points of one series in one tier. A latency point is a
+ * varint byte length and its encoding (sparse.ts; 0: no point); a point of a
+ * scalar family (outcome, drop: one count; traffic: packets and bytes) is its
+ * WIDTH counts as varints, 0 when there was none: one or two bytes a count
+ * instead of four of framing around it. While open the chunk is written into
+ * the series' own growable buffer; sealed, its bytes live in a slab at
+ * buf[off .. off+len).
+ */
 class Chunk {
-  readonly bytes: Bytes;
-  /** points first .. first+filled-1 are written (empty ones as length 0) */
+  buf: Uint8Array;
+  off = 0;
+  len = 0;
+  /** points first .. first+filled-1 are written (empty ones too) */
   filled = 0;
+  /** the buffer written into while open (undefined once sealed) */
+  out: Bytes | undefined;
 
-  /** sizeHint: the bytes the previous chunk of the series took, so the buffer rarely grows */
+  /** out: the buffer to write into; none for a chunk restored sealed (its caller sets buf, off, len) */
   constructor(
     readonly first: number,
-    sizeHint = 32,
+    out?: Bytes,
   ) {
-    this.bytes = new Bytes(Math.max(16, Math.ceil(sizeHint * 1.1)));
+    this.out = out;
+    if (out) out.len = 0;
+    this.buf = out?.buf ?? EMPTY;
   }
 
   get last(): number {
     return this.first + CHUNK - 1;
   }
 
-  write(p: number, idx: number[], val: number[]): void {
+  /** Writes point p (after every point written so far) of a family of `width` scalars, or latency (width 0). */
+  write(p: number, width: number, idx: number[], val: number[]): void {
+    const out = this.out!;
     const j = p - this.first;
-    while (this.filled < j) {
-      this.bytes.varint(0);
-      this.filled++;
+    for (; this.filled < j; this.filled++) for (let w = 0; w < Math.max(1, width); w++) out.varint(0);
+    if (width === 0) {
+      scratch.len = 0;
+      encodePoint(scratch, idx, val);
+      out.varint(scratch.len);
+      out.append(scratch);
+    } else {
+      for (let w = 0, k = 0; w < width; w++) out.varint(idx[k] === w ? val[k++] : 0);
     }
-    scratch.len = 0;
-    encodePoint(scratch, idx, val);
-    this.bytes.varint(scratch.len);
-    this.bytes.append(scratch);
     this.filled = j + 1;
-    // A full chunk never grows again; copying it smaller pays only when much is spare.
-    if (this.filled === CHUNK && this.bytes.buf.length - this.bytes.len > this.bytes.len / 8) this.bytes.trim();
+    this.buf = out.buf;
+    this.len = out.len;
+  }
+
+  /** Moves the bytes into a slab; returns the series' buffer for its next chunk. */
+  seal(slabs: Slabs): Bytes {
+    const out = this.out!;
+    [this.buf, this.off] = slabs.put(out.buf, out.len);
+    this.len = out.len;
+    this.out = undefined;
+    return out;
   }
 
   cost(): number {
-    return this.bytes.buf.length + CHUNK_OVERHEAD;
+    return (this.out ? this.out.buf.length : this.len) + CHUNK_OVERHEAD;
   }
 }
 
 const scratch = new Bytes(1024);
+const EMPTY = new Uint8Array(0);
 
 class TierData {
   chunks: Chunk[] = [];
   /** the point still being summed into, and its counts */
   openP = -1;
-  open = new Map<number, number>();
+  readonly open = new Map<number, number>();
+  /** the buffer open chunks are written into, kept from one chunk to the next */
+  private out: Bytes | undefined;
+
+  /** width: the family's scalar count, 0 for latency (sparse histograms) */
+  constructor(readonly width: number) {}
 
   /** Encodes the open point; returns the bytes it added. */
-  close(): number {
+  close(slabs: Slabs): number {
     if (this.openP < 0) return 0;
     const idx = [...this.open.keys()].sort((a, b) => a - b);
     const val = idx.map((i) => this.open.get(i)!);
     let c = this.chunks[this.chunks.length - 1];
     let added = 0;
     if (!c || this.openP > c.last) {
-      if (c && c.bytes.buf.length - c.bytes.len > c.bytes.len / 8) {
+      if (c?.out) {
         const before = c.cost();
-        c.bytes.trim();
+        this.out = c.seal(slabs);
         added += c.cost() - before;
       }
-      c = new Chunk(this.openP - (this.openP % CHUNK), c?.bytes.len);
+      c = new Chunk(this.openP - (this.openP % CHUNK), (this.out ??= new Bytes(32)));
       this.chunks.push(c);
       added += c.cost();
     }
     const before = c.cost();
-    c.write(this.openP, idx, val);
+    c.write(this.openP, this.width, idx, val);
+    if (c.filled === CHUNK) this.out = c.seal(slabs);
     added += c.cost() - before;
     this.openP = -1;
-    this.open = new Map();
+    this.open.clear();
     return added;
+  }
+
+  /** A restored chunk: sealed into the tier's slabs, or (the last one, not full) open again. */
+  restore(first: number, filled: number, bytes: Uint8Array, open: boolean, slabs: Slabs): Chunk {
+    let c: Chunk;
+    if (open) {
+      const out = (this.out = new Bytes(Math.max(32, Math.ceil(bytes.length * 1.1))));
+      c = new Chunk(first, out);
+      out.appendBytes(bytes);
+      c.buf = out.buf;
+      c.len = out.len;
+    } else {
+      c = new Chunk(first);
+      [c.buf, c.off] = slabs.put(bytes, bytes.length);
+      c.len = bytes.length;
+    }
+    c.filled = filled;
+    this.chunks.push(c);
+    return c;
   }
 }
 
@@ -203,7 +283,8 @@ export class Series {
     nTiers: number,
     t: number,
   ) {
-    this.tiers = Array.from({ length: nTiers }, () => new TierData());
+    const width = family === 'latency' ? 0 : WIDTH[family];
+    this.tiers = Array.from({ length: nTiers }, () => new TierData(width));
     this.firstT = t;
     this.lastT = t;
   }
@@ -254,6 +335,8 @@ export class HistoryStore {
   private readonly floor: number[];
   /** per tier: the bucket each kernel slot is stored in (null: the slot itself) */
   private readonly slotMap: (Int32Array | null)[];
+  /** per tier: where its sealed chunks are kept */
+  private readonly slabs: Slabs[];
   private bytes = 0;
   private evicted = 0;
   private nowS = 0;
@@ -265,6 +348,7 @@ export class HistoryStore {
     this.memoryLimitBytes = opts.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     this.maxSeries = opts.maxSeries ?? DEFAULT_MAX_SERIES;
     this.floor = this.tiers.map(() => -Infinity);
+    this.slabs = this.tiers.map(() => new Slabs());
     this.slotMap = this.tiers.map((_, ti) => {
       const bpo = this.bucketsPerOctave(ti);
       checkBucketsPerOctave(bpo);
@@ -341,7 +425,7 @@ export class HistoryStore {
         const td = s.tiers[ti];
         const p = Math.ceil(t / this.tiers[ti].resolutionS);
         if (td.openP !== p) {
-          this.bytes += td.close();
+          this.bytes += td.close(this.slabs[ti]);
           td.openP = p;
         }
         // A coarse tier sums neighbouring kernel slots into one bucket: exact, as buckets add.
@@ -365,7 +449,7 @@ export class HistoryStore {
       this.tiers.forEach((spec, ti) => {
         const td = s.tiers[ti];
         const p = Math.ceil(t / spec.resolutionS);
-        if (td.openP >= 0 && td.openP < p) this.bytes += td.close();
+        if (td.openP >= 0 && td.openP < p) this.bytes += td.close(this.slabs[ti]);
         const oldest = p - spec.retentionS / spec.resolutionS;
         while (td.chunks.length > 0 && td.chunks[0].last <= oldest) this.bytes -= td.chunks.shift()!.cost();
         if (td.chunks.length > 0 || td.openP >= 0) empty = false;
@@ -438,18 +522,31 @@ export class HistoryStore {
     const td = s.tiers[ti];
     const oldest = Math.max(Math.ceil(this.nowS / spec.resolutionS) - spec.retentionS / spec.resolutionS, this.floor[ti]);
     const lo = Math.max(pLo, oldest);
+    const width = td.width;
     for (const c of td.chunks) {
       if (c.last <= lo || c.first > pHi) continue;
-      const { buf } = c.bytes;
-      let pos = 0;
+      const buf = c.buf;
+      let pos = c.off;
       for (let j = 0; j < c.filled; j++) {
         const p = c.first + j;
         if (p > pHi) break;
-        const [len, at] = Bytes.read(buf, pos);
-        pos = at + len;
-        if (len === 0 || p <= lo) continue;
-        const row = rowOf(p);
-        if (row) decodeInto(buf, at, pos, row);
+        if (width === 0) {
+          const [len, at] = Bytes.read(buf, pos);
+          pos = at + len;
+          if (len === 0 || p <= lo) continue;
+          const row = rowOf(p);
+          if (row) decodeInto(buf, at, pos, row);
+          continue;
+        }
+        // Scalars: width varints, zero when the point had none.
+        let row: Float64Array | undefined;
+        for (let w = 0; w < width; w++) {
+          const [v, at] = Bytes.read(buf, pos);
+          pos = at;
+          if (v === 0 || p <= lo) continue;
+          row ??= rowOf(p);
+          if (row) row[w] += v;
+        }
       }
     }
     if (td.openP > lo && td.openP <= pHi) {
