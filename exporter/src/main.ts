@@ -12,6 +12,7 @@ import { preflight } from './preflight';
 import { createApp } from './server';
 import { HistoryFeed } from './history/feed';
 import { HistoryStore } from './history/store';
+import { loadHistory, saveHistory, StateFileError } from './history/state';
 
 const PROG = 'nfscope-exporter';
 export const DEFAULT_LISTEN = '0.0.0.0:9810';
@@ -125,6 +126,25 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
 
+  // The saved history first: a file that cannot be read stops the start before anything is attached.
+  const store = new HistoryStore(config.history ?? {});
+  const stateFile = config.history?.stateFile;
+  if (stateFile) {
+    const t0 = Date.now();
+    try {
+      const r = loadHistory(store, stateFile);
+      if (!r) log(`history: no saved history at ${stateFile} yet; starting empty`);
+      else {
+        const held = store.stats().tiers.map((t) => `${t.held_s} s at ${t.resolution_s} s`).join(', ');
+        log(`history: restored ${r.series} series (${(r.bytes / 2 ** 20).toFixed(1)} MiB) from ${stateFile} in ${Date.now() - t0} ms, saved ${Math.max(0, Math.round(Date.now() / 1000) - r.savedAtS)} s ago; holds ${held}${r.skipped ? `; ${r.skipped} series over history.max_series left out` : ''}`);
+      }
+    } catch (e) {
+      if (!(e instanceof StateFileError)) throw e;
+      log(`${e.message} (remove it to start with an empty history)`);
+      process.exit(1);
+    }
+  }
+
   let datapath: Datapath;
   try {
     datapath = Datapath.start(config, log);
@@ -133,7 +153,6 @@ export async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, 3600, config.durationBuckets);
-  const store = new HistoryStore(config.history ?? {});
   const feed = new HistoryFeed(store, config);
   collector.history = feed;
   let server: Server | undefined;
@@ -147,6 +166,15 @@ export async function main(argv: string[]): Promise<void> {
     server?.closeAllConnections();
     server?.close();
     datapath.close();
+    if (stateFile) {
+      const t0 = Date.now();
+      try {
+        const r = saveHistory(store, stateFile);
+        log(`history: saved ${r.series} series (${(r.bytes / 2 ** 20).toFixed(1)} MiB) to ${stateFile} in ${Date.now() - t0} ms`);
+      } catch (e) {
+        log(`history: cannot save to ${stateFile}: ${(e as Error).message}`);
+      }
+    }
     log(code === 0 ? 'detached; bye' : 'detached after an error');
     process.exit(code);
   };

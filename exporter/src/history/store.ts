@@ -253,7 +253,7 @@ class TierData {
   restore(first: number, filled: number, bytes: Uint8Array, open: boolean, slabs: Slabs): Chunk {
     let c: Chunk;
     if (open) {
-      const out = (this.out = new Bytes(Math.max(32, Math.ceil(bytes.length * 1.1))));
+      const out = (this.out = new Bytes(Math.max(32, bytes.length)));
       c = new Chunk(first, out);
       out.appendBytes(bytes);
       c.buf = out.buf;
@@ -267,6 +267,27 @@ class TierData {
     this.chunks.push(c);
     return c;
   }
+}
+
+/** Points per chunk (a state file's chunks must start at multiples of it). */
+export const CHUNK_POINTS = CHUNK;
+
+/** A series in a state file: its chunks as [first point, points, bytes]. */
+export interface SeriesState {
+  family: Family;
+  labels: Labels;
+  first_t: number;
+  last_t: number;
+  tiers: { chunks: [number, number, number][]; open_p: number; open: [number, number][] }[];
+}
+
+export interface StoreState {
+  tiers: { resolution_s: number; retention_s: number; buckets_per_octave: number }[];
+  now_s: number;
+  start_s: number;
+  /** per tier: points at or below were evicted for memory (null: none) */
+  floor: (number | null)[];
+  series: SeriesState[];
 }
 
 export class Series {
@@ -482,6 +503,79 @@ export class HistoryStore {
         this.floor[ti] = Math.max(this.floor[ti], oldest + CHUNK - 1);
       }
     }
+  }
+
+  /**
+   * Everything the store holds, for a state file (state.ts): a description
+   * of every series and chunk, and the chunks' bytes in the same order.
+   */
+  exportState(): { state: StoreState; bytes: Uint8Array[] } {
+    const bytes: Uint8Array[] = [];
+    const series: SeriesState[] = [];
+    for (const s of this.byKey.values()) {
+      series.push({
+        family: s.family,
+        labels: s.labels,
+        first_t: s.firstT,
+        last_t: s.lastT,
+        tiers: s.tiers.map((td) => ({
+          chunks: td.chunks.map((c) => {
+            bytes.push(c.buf.subarray(c.off, c.off + c.len));
+            return [c.first, c.filled, c.len] as [number, number, number];
+          }),
+          open_p: td.openP,
+          open: [...td.open],
+        })),
+      });
+    }
+    return {
+      state: {
+        tiers: this.tiers.map((t, ti) => ({ resolution_s: t.resolutionS, retention_s: t.retentionS, buckets_per_octave: this.bucketsPerOctave(ti) })),
+        now_s: this.nowS,
+        start_s: this.startS,
+        floor: this.floor.map((f) => (Number.isFinite(f) ? f : null)),
+        series,
+      },
+      bytes,
+    };
+  }
+
+  /**
+   * Takes over what exportState gave (into an empty store with the same tier
+   * resolutions and buckets; state.ts checks the shape first). Series beyond
+   * the series limit are left out; returns how many were.
+   */
+  importState(state: StoreState, bytes: Uint8Array, at = 0): { series: number; skipped: number } {
+    if (this.byKey.size > 0 || this.startS >= 0) throw new Error('the history already holds data');
+    this.nowS = state.now_s;
+    this.startS = state.start_s;
+    state.floor.forEach((f, ti) => (this.floor[ti] = f ?? -Infinity));
+    let skipped = 0;
+    for (const ss of state.series) {
+      const len = ss.tiers.reduce((n, t) => n + t.chunks.reduce((m, c) => m + c[2], 0), 0);
+      const key = ss.family + JSON.stringify(FAMILY_LABELS[ss.family].map((n) => ss.labels[n] ?? ''));
+      if (this.byKey.size >= this.maxSeries || this.byKey.has(key)) {
+        skipped++;
+        at += len;
+        continue;
+      }
+      const s = new Series(ss.family, ss.labels, this.tiers.length, ss.first_t);
+      s.lastT = ss.last_t;
+      ss.tiers.forEach((ts, ti) => {
+        const td = s.tiers[ti];
+        ts.chunks.forEach(([first, filled, n], k) => {
+          const open = k === ts.chunks.length - 1 && filled < CHUNK;
+          this.bytes += td.restore(first, filled, bytes.subarray(at, at + n), open, this.slabs[ti]).cost();
+          at += n;
+        });
+        td.openP = ts.open_p;
+        for (const [i, v] of ts.open) td.open.set(i, v);
+      });
+      this.byKey.set(key, s);
+      this.bytes += SERIES_OVERHEAD;
+    }
+    this.enforceMemory();
+    return { series: this.byKey.size, skipped };
   }
 
   stats(): StoreStats {
