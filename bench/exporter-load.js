@@ -10,7 +10,14 @@
  * GET /api/v1/query for a one-hour heatmap over every series and of
  * GET /metrics, while the load goes on. About 2 minutes.
  *
- *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--out FILE] [--cpu-prof DIR]
+ * The exporter starts with a full history (24 h for the series the load
+ * makes): bench/history-state.js writes it, in a process of its own, to the
+ * exporter's history.state_file, and the exporter reads it back at start, as
+ * after a restart. --empty-history starts it without one (the history then
+ * holds only the seconds of the run). At the end the exporter saves its history
+ * again on SIGTERM (the time it took is recorded).
+ *
+ *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--empty-history] [--out FILE] [--cpu-prof DIR]
  */
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
@@ -23,11 +30,12 @@ const { start, finished, killAll, sleep } = require('./lib/proc');
 const REPO = path.resolve(__dirname, '..');
 const EXPORTER_BIN = path.join(REPO, 'exporter/bin/nfscope-exporter.js');
 const LOAD = path.join(__dirname, 'tools/load-peer.js');
+const HISTORY_STATE = path.join(__dirname, 'history-state.js');
 const T0 = Date.now();
 const say = (m) => process.stdout.write(`[load ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
 
 function parseArgs(argv) {
-  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null };
+  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null, fullHistory: true };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--seconds') o.seconds = Number(v());
@@ -36,6 +44,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--queries') o.queries = Number(v());
     else if (argv[i] === '--out') o.out = v();
     else if (argv[i] === '--cpu-prof') o.cpuProf = v();
+    else if (argv[i] === '--empty-history') o.fullHistory = false;
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
@@ -119,11 +128,20 @@ async function main() {
       `  - { name: gnb-1, type: gNB, addresses: ["${GNB}"] }`,
     ];
     const config = path.join(tmp, 'nfscope.yaml');
-    fs.writeFileSync(config, `node: bench\ninterfaces: ["${topo.vethGlob}"]\nnfs:\n${nfs.join('\n')}\n`);
+    const stateFile = path.join(tmp, 'history.state');
+    fs.writeFileSync(config, `node: bench\ninterfaces: ["${topo.vethGlob}"]\nhistory: { state_file: ${JSON.stringify(stateFile)} }\nnfs:\n${nfs.join('\n')}\n`);
+    let generated = null;
+    if (o.fullHistory) {
+      say('writing 24 h of history for these NFs (bench/history-state.js)');
+      const rate = o.rate / (SMFS.length * UPFS.length);
+      const gen = start([process.execPath, HISTORY_STATE, '--out', stateFile, '--smfs', String(SMFS.length), '--upfs', String(UPFS.length), '--rate', String(rate), '--gpdu', String(o.gpdu)], { timeoutMs: 170_000, label: 'history-state' });
+      generated = await finished(gen, 'bench/history-state.js');
+      say(`state file: ${generated.series} series, ${r2(generated.file_bytes / 2 ** 20)} MiB, in ${generated.seconds} s`);
+    }
     const port = 19000 + (parseInt(id, 16) % 1000);
     const pin = os.cpus().length > 1 ? ['taskset', '-c', `${os.cpus().length - 1}`] : [];
     const prof = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
-    exporter = start([...pin, process.execPath, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 170_000, label: 'exporter' });
+    exporter = start([...pin, process.execPath, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
@@ -135,6 +153,8 @@ async function main() {
       await sleep(100);
     }
     const pid = exporter.proc.pid;
+    const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await (await fetch(`${url}/api/v1/status`)).json()).history };
+    say(`exporter ${pid} ready: RSS ${atStart.rss_mib} MiB, history ${atStart.history.series} series, ${r2(atStart.history.bytes / 2 ** 20)} MiB, held ${atStart.history.tiers.map((t) => t.held_s).join(' / ')} s`);
     say(`exporter ${pid} ready; load: ${o.rate} PFCP requests/s over ${SMFS.length * UPFS.length} pairs + ${o.gpdu} G-PDUs/s`);
 
     const total = o.warmup + o.seconds + 25;
@@ -169,10 +189,15 @@ async function main() {
       metrics_scrape: await timeGets(`${url}/metrics`, o.queries),
     };
     for (const [k, v] of Object.entries(queries)) say(`${k}: p50 ${v.p50_ms} ms, p99 ${v.p99_ms} ms (${v.bytes} bytes)`);
+    const afterQueries = { rss_mib: r2(status(pid, 'VmRSS')), rss_peak_mib: r2(status(pid, 'VmHWM')) };
+    say(`after the queries: RSS ${afterQueries.rss_mib} MiB (peak ${afterQueries.rss_peak_mib})`);
     const [c, g, s] = await Promise.all([finished(client, 'pfcp client'), finished(gpdu, 'gpdu sender'), finished(server, 'pfcp server')]);
     sink.kill('SIGKILL');
     exporter.kill('SIGTERM');
-    await exporter.result;
+    const ended = await exporter.result;
+    const savedLine = /history: saved [^\n]*/.exec(ended.stderr)?.[0] ?? null;
+    const restored = /history: restored [^\n]*/.exec(ended.stderr)?.[0] ?? null;
+    say(`${restored ?? 'no history restored'}; at exit: ${savedLine ?? 'not saved'}`);
     const result = {
       kernel: os.release(),
       cpus: os.cpus().length,
@@ -183,8 +208,14 @@ async function main() {
       packets_per_second: pps,
       packets_per_second_total: r2(Object.values(pps).reduce((a, b) => a + b, 0)),
       nf_pair_series: series,
+      full_history: o.fullHistory,
+      history_state_generated: generated,
+      at_start: atStart,
+      history_restored: restored,
+      history_saved: savedLine,
       history: st.history,
       queries,
+      after_queries: afterQueries,
       load: { pfcp_client: c, gpdu: g, pfcp_server: s },
       other_processes_over_5_percent_cpu: others,
     };
