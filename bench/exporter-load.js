@@ -17,7 +17,9 @@
  * holds only the seconds of the run). At the end the exporter saves its history
  * again on SIGTERM (the time it took is recorded).
  *
- *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--empty-history] [--out FILE] [--cpu-prof DIR]
+ *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--empty-history] [--node-flags "FLAGS"] [--out FILE] [--cpu-prof DIR]
+ *
+ * --node-flags: extra node/V8 flags for the exporter (to compare settings).
  */
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
@@ -35,7 +37,7 @@ const T0 = Date.now();
 const say = (m) => process.stdout.write(`[load ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
 
 function parseArgs(argv) {
-  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null, fullHistory: true };
+  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null, fullHistory: true, nodeFlags: [] };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--seconds') o.seconds = Number(v());
@@ -45,6 +47,7 @@ function parseArgs(argv) {
     else if (argv[i] === '--out') o.out = v();
     else if (argv[i] === '--cpu-prof') o.cpuProf = v();
     else if (argv[i] === '--empty-history') o.fullHistory = false;
+    else if (argv[i] === '--node-flags') o.nodeFlags = v().split(/\s+/).filter(Boolean);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
@@ -141,7 +144,7 @@ async function main() {
     const port = 19000 + (parseInt(id, 16) % 1000);
     const pin = os.cpus().length > 1 ? ['taskset', '-c', `${os.cpus().length - 1}`] : [];
     const prof = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
-    exporter = start([...pin, process.execPath, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
+    exporter = start([...pin, process.execPath, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
@@ -153,7 +156,8 @@ async function main() {
       await sleep(100);
     }
     const pid = exporter.proc.pid;
-    const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await (await fetch(`${url}/api/v1/status`)).json()).history };
+    const memory = async () => Object.fromEntries(Object.entries((await (await fetch(`${url}/api/v1/status`)).json()).memory).map(([k, v]) => [k.replace(/_bytes$/, '_mib'), r2(v / 2 ** 20)]));
+    const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await (await fetch(`${url}/api/v1/status`)).json()).history, memory: await memory() };
     say(`exporter ${pid} ready: RSS ${atStart.rss_mib} MiB, history ${atStart.history.series} series, ${r2(atStart.history.bytes / 2 ** 20)} MiB, held ${atStart.history.tiers.map((t) => t.held_s).join(' / ')} s`);
     say(`exporter ${pid} ready; load: ${o.rate} PFCP requests/s over ${SMFS.length * UPFS.length} pairs + ${o.gpdu} G-PDUs/s`);
 
@@ -168,11 +172,17 @@ async function main() {
     await sleep(o.warmup * 1000);
     const cpu0 = cpuSeconds(pid);
     const w0 = Date.now();
-    await sleep(o.seconds * 1000);
+    // RSS once a second over the window (from /proc: no request to the exporter while its CPU is counted).
+    const rssSeries = [];
+    for (let i = 0; i < o.seconds; i++) {
+      await sleep(Math.max(0, w0 + (i + 1) * 1000 - Date.now()));
+      rssSeries.push(status(pid, 'VmRSS'));
+    }
     const cpu = (cpuSeconds(pid) - cpu0) / ((Date.now() - w0) / 1000);
     const rss = status(pid, 'VmRSS');
     const hwm = status(pid, 'VmHWM');
     const others = otherLoad();
+    const afterLoad = { rss_min_mib: r2(Math.min(...rssSeries)), rss_max_mib: r2(Math.max(...rssSeries)), memory: await memory() };
     say(`exporter CPU ${r2(cpu * 100)} % of one core over ${o.seconds} s; RSS ${r2(rss)} MiB (peak ${r2(hwm)})`);
 
     // What crossed the hooks in that window, as the exporter counted it.
@@ -189,7 +199,7 @@ async function main() {
       metrics_scrape: await timeGets(`${url}/metrics`, o.queries),
     };
     for (const [k, v] of Object.entries(queries)) say(`${k}: p50 ${v.p50_ms} ms, p99 ${v.p99_ms} ms (${v.bytes} bytes)`);
-    const afterQueries = { rss_mib: r2(status(pid, 'VmRSS')), rss_peak_mib: r2(status(pid, 'VmHWM')) };
+    const afterQueries = { rss_mib: r2(status(pid, 'VmRSS')), rss_peak_mib: r2(status(pid, 'VmHWM')), memory: await memory() };
     say(`after the queries: RSS ${afterQueries.rss_mib} MiB (peak ${afterQueries.rss_peak_mib})`);
     const [c, g, s] = await Promise.all([finished(client, 'pfcp client'), finished(gpdu, 'gpdu sender'), finished(server, 'pfcp server')]);
     sink.kill('SIGKILL');
@@ -210,7 +220,9 @@ async function main() {
       nf_pair_series: series,
       full_history: o.fullHistory,
       history_state_generated: generated,
+      node_flags: o.nodeFlags,
       at_start: atStart,
+      during_window: afterLoad,
       history_restored: restored,
       history_saved: savedLine,
       history: st.history,

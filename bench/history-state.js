@@ -8,7 +8,7 @@
  * bench/lib/fake-kernel.js (log-normal latencies with medians of 0.2–5 ms,
  * wider than the veth round trips the load has, so more bytes per point: the
  * conservative side), with the series the exporter will see under that load:
- * per SMF → UPF pair a latency series, accepted and rejected outcomes, PFCP
+ * per SMF → UPF pair a latency series, accepted outcomes (code 0), PFCP
  * traffic both ways, and the G-PDUs gnb-1 → upf-1 on N3. It ends now, so the
  * exporter started from it finds the last second's points where it left them.
  *
@@ -42,7 +42,8 @@ function parseArgs(argv) {
 function main() {
   const o = parseArgs(process.argv.slice(2));
   const t0 = Date.now();
-  const kernel = new FakeKernel(o.smfs * o.upfs, o.rate, { smfs: o.smfs, upfs: o.upfs });
+  // PFCP Heartbeats, as the load sends: a response carries no Cause (code 0, accepted), none is rejected.
+  const kernel = new FakeKernel(o.smfs * o.upfs, o.rate, { smfs: o.smfs, upfs: o.upfs, acceptedCode: '0', rejectedShare: 0 });
   // The NFs as exporter-load.js configures them (names and types; the addresses do not reach the history).
   const nfs = [...kernel.nfs, { name: 'gnb-1', type: 'gNB', addresses: ['198.18.4.200'] }];
   const store = new HistoryStore({});
@@ -59,7 +60,12 @@ function main() {
     // G-PDUs of 128-byte inner packets: 186 bytes on the wire each.
     if (f) f.traffic(n3, o.gpdu * seconds, o.gpdu * seconds * 186);
   };
-  fillHistory(kernel, feed, Math.floor(Date.now() / 1000));
+  let t = fillHistory(kernel, feed, Math.floor(Date.now() / 1000));
+  // Filling takes a while: the seconds it took are filled too, so the history ends now.
+  for (; t < Math.floor(Date.now() / 1000); t++) {
+    kernel.advance(1, feed);
+    feed.commit(t + 1);
+  }
   const r = saveHistory(store, o.out);
   const st = store.stats();
   process.stdout.write(

@@ -30,8 +30,13 @@ function rng(seed) {
  * sum, accepted/rejected outcomes, and packets/bytes per pair.
  */
 class FakeKernel {
-  /** opts.smfs, opts.upfs: the NFs the pairs are made of (default: about twice as many SMFs as UPFs) */
+  /**
+   * opts.smfs, opts.upfs: the NFs the pairs are made of (default: about twice as many SMFs as UPFs);
+   * opts.acceptedCode, opts.rejectedShare: the cause code of accepted requests ('1') and the share rejected (0.01).
+   */
   constructor(pairs, rate, opts = {}) {
+    this.acceptedCode = opts.acceptedCode ?? '1';
+    this.rejectedShare = opts.rejectedShare ?? 0.01;
     const nSmf = opts.smfs ?? Math.ceil(Math.sqrt(pairs * 2));
     const nUpf = opts.upfs ?? Math.ceil(pairs / nSmf);
     this.nfs = [];
@@ -87,7 +92,7 @@ class FakeKernel {
         got += c;
         if (feed) feed.histogram(labels, slot, c);
       }
-      const rej = Math.round(got * 0.01);
+      const rej = Math.round(got * this.rejectedShare);
       p.sumNs += got * p.median;
       p.rejected += rej;
       p.accepted += got - rej;
@@ -95,8 +100,8 @@ class FakeKernel {
       p.bytes += 2 * got * 60;
       if (feed) {
         feed.latencySum(labels, got * p.median);
-        feed.outcome(labels, 'accepted', '1', got - rej);
-        feed.outcome(labels, 'rejected', '64', rej);
+        feed.outcome(labels, 'accepted', this.acceptedCode, got - rej);
+        if (rej > 0) feed.outcome(labels, 'rejected', '64', rej);
         // Requests and responses in one series, or (p.reply set) each direction its own.
         if (p.reply) {
           feed.traffic(p.traffic, got, got * 60);
@@ -168,6 +173,7 @@ function fillHistory(kernel, feed, end) {
   fill(start + 18 * 3600, 60);
   fill(end - 15 * 60, 10);
   fill(end, 1);
+  return t;
 }
 
 module.exports = { FakeKernel, fillHistory, rng };

@@ -37,6 +37,12 @@ export interface ApiContext {
   token?: string;
 }
 
+/** The exporter's own memory (bytes): resident set, V8 heap committed and in use, and outside the heap. */
+function memoryStatus(): Record<string, number> {
+  const m = process.memoryUsage();
+  return { rss_bytes: m.rss, heap_total_bytes: m.heapTotal, heap_used_bytes: m.heapUsed, external_bytes: m.external, array_buffers_bytes: m.arrayBuffers };
+}
+
 export function createApp(ctx: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
@@ -93,6 +99,7 @@ export function createApp(ctx: ApiContext): express.Express {
       program_stats: ctx.datapath.programStats(),
       interfaces: ctx.datapath.attachedInterfaces(),
       maps: ctx.datapath.maps(),
+      memory: memoryStatus(),
       config: {
         interfaces: ctx.config.interfaces,
         nfs: ctx.config.nfs.length,
