@@ -155,7 +155,11 @@ describe('createApp', () => {
   test('/api/v1/status', async () => {
     const res = await fetch(`${await start()}/api/v1/status`);
     expect(res.status).toBe(200);
-    expect(await body(res)).toEqual({
+    const { memory, ...rest } = (await body(res)) as { memory: Record<string, number> };
+    // The process's own memory: names fixed, values whatever this process uses.
+    expect(Object.keys(memory).sort()).toEqual(['array_buffers_bytes', 'external_bytes', 'heap_total_bytes', 'heap_used_bytes', 'rss_bytes']);
+    expect(memory.rss_bytes).toBeGreaterThan(memory.heap_used_bytes);
+    expect(rest).toEqual({
       node: 'worker-1',
       version: VERSION,
       kernel: os.release(),
