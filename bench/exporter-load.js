@@ -69,6 +69,13 @@ function status(pid, key) {
   return m ? Number(m[1]) / 1024 : null;
 }
 
+/** RSS split into anonymous memory (heaps) and file pages (the node binary, libraries), MiB. */
+function rssSplit(pid) {
+  const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? NaN);
+  return { anonymous_mib: r2(kb('Anonymous') / 1024), file_mib: r2((kb('Rss') - kb('Anonymous')) / 1024) };
+}
+
 const pct = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))];
@@ -157,11 +164,11 @@ async function main() {
     }
     const pid = exporter.proc.pid;
     const memory = async () => Object.fromEntries(Object.entries((await (await fetch(`${url}/api/v1/status`)).json()).memory).map(([k, v]) => [k.replace(/_bytes$/, '_mib'), r2(v / 2 ** 20)]));
-    const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await (await fetch(`${url}/api/v1/status`)).json()).history, memory: await memory() };
+    const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await (await fetch(`${url}/api/v1/status`)).json()).history, memory: await memory(), ...rssSplit(pid) };
     say(`exporter ${pid} ready: RSS ${atStart.rss_mib} MiB, history ${atStart.history.series} series, ${r2(atStart.history.bytes / 2 ** 20)} MiB, held ${atStart.history.tiers.map((t) => t.held_s).join(' / ')} s`);
     say(`exporter ${pid} ready; load: ${o.rate} PFCP requests/s over ${SMFS.length * UPFS.length} pairs + ${o.gpdu} G-PDUs/s`);
 
-    const total = o.warmup + o.seconds + 25;
+    const total = o.warmup + o.seconds + 40;
     const server = start([...topo.inHost('upf'), process.execPath, LOAD, 'pfcp-server', '--on', UPFS.join(','), '--seconds', String(total + 2)], { readyRe: /ready/, timeoutMs: 170_000 });
     await server.ready;
     const sink = start([...topo.inHost('upf'), 'sh', '-c', 'exec sleep 1000'], { timeoutMs: 170_000 });
@@ -182,7 +189,7 @@ async function main() {
     const rss = status(pid, 'VmRSS');
     const hwm = status(pid, 'VmHWM');
     const others = otherLoad();
-    const afterLoad = { rss_min_mib: r2(Math.min(...rssSeries)), rss_max_mib: r2(Math.max(...rssSeries)), memory: await memory() };
+    const afterLoad = { rss_min_mib: r2(Math.min(...rssSeries)), rss_max_mib: r2(Math.max(...rssSeries)), memory: await memory(), ...rssSplit(pid) };
     say(`exporter CPU ${r2(cpu * 100)} % of one core over ${o.seconds} s; RSS ${r2(rss)} MiB (peak ${r2(hwm)})`);
 
     // What crossed the hooks in that window, as the exporter counted it.
@@ -199,8 +206,13 @@ async function main() {
       metrics_scrape: await timeGets(`${url}/metrics`, o.queries),
     };
     for (const [k, v] of Object.entries(queries)) say(`${k}: p50 ${v.p50_ms} ms, p99 ${v.p99_ms} ms (${v.bytes} bytes)`);
-    const afterQueries = { rss_mib: r2(status(pid, 'VmRSS')), rss_peak_mib: r2(status(pid, 'VmHWM')), memory: await memory() };
+    const afterQueries = { rss_mib: r2(status(pid, 'VmRSS')), rss_peak_mib: r2(status(pid, 'VmHWM')), memory: await memory(), ...rssSplit(pid) };
     say(`after the queries: RSS ${afterQueries.rss_mib} MiB (peak ${afterQueries.rss_peak_mib})`);
+    // What is left of the queries' garbage 15 s later, the load still running (a scrape every
+    // 15 s is Prometheus's default: the 100 requests above came within seconds).
+    await sleep(15_000);
+    const settled = { rss_mib: r2(status(pid, 'VmRSS')), memory: await memory(), ...rssSplit(pid) };
+    say(`15 s later: RSS ${settled.rss_mib} MiB`);
     const [c, g, s] = await Promise.all([finished(client, 'pfcp client'), finished(gpdu, 'gpdu sender'), finished(server, 'pfcp server')]);
     sink.kill('SIGKILL');
     exporter.kill('SIGTERM');
@@ -228,6 +240,7 @@ async function main() {
       history: st.history,
       queries,
       after_queries: afterQueries,
+      after_queries_15s: settled,
       load: { pfcp_client: c, gpdu: g, pfcp_server: s },
       other_processes_over_5_percent_cpu: others,
     };

@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <malloc.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -699,6 +700,18 @@ Napi::Value NumPossibleCpus(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), n);
 }
 
+// releaseFreeMemory() -> whether glibc gave pages back. The exporter frees buffers of
+// every size each second (map reads, query answers) from several threads' malloc
+// arenas; free pages inside an arena stay resident until malloc_trim hands them
+// back to the kernel (not done by free() itself except at the top of the main heap).
+Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
+#ifdef __GLIBC__
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
+}
+
 // btfEnum(name) -> { ENUMERATOR: value } from the running kernel's BTF.
 Napi::Value BtfEnum(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -795,6 +808,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("numPossibleCpus", Napi::Function::New(env, NumPossibleCpus));
   exports.Set("btfEnum", Napi::Function::New(env, BtfEnum));
+  exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
   exports.Set("rawOpen", Napi::Function::New(env, RawOpen));
   exports.Set("rawSend", Napi::Function::New(env, RawSend));
   return exports;

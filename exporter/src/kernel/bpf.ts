@@ -77,6 +77,7 @@ export interface NativeBinding {
   closeFd(fd: number): void;
   numPossibleCpus(): number;
   btfEnum(name: string): Record<string, number>;
+  releaseFreeMemory(): boolean;
   rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
   rawSend(fd: number, packet: Buffer, address: string): number;
 }
@@ -480,6 +481,15 @@ export class BpfObject {
     this.obj?.close();
     this.obj = undefined;
   }
+}
+
+/**
+ * Hands the free pages of the C heap (glibc's malloc arenas) back to the
+ * kernel; returns whether there were any. Not about eBPF, but the binding is
+ * the exporter's one native module.
+ */
+export function releaseFreeMemory(): boolean {
+  return native().releaseFreeMemory();
 }
 
 let cpus: number | undefined;
