@@ -79,7 +79,7 @@ async function main() {
   const say = (m) => process.stdout.write(`[history ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   const kernel = new FakeKernel(o.pairs, o.rate);
   const config = { node: 'bench', interfaces: [], nfs: kernel.nfs, protocols: { pfcp: [8805], gtpu: [2152], sbi: [], ngap: [] }, peers: [], requestTimeoutSeconds: 10, durationBuckets: undefined, programStats: false };
-  const collector = new Collector(kernel, 'bench', 10, 3600);
+  const collector = new Collector(kernel, 'bench', 10);
   const store = new HistoryStore({});
   const feed = new HistoryFeed(store, config);
   const { latencyLabels } = dist('collector.js');

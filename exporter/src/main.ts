@@ -155,7 +155,7 @@ export async function main(argv: string[]): Promise<void> {
     log(`cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
-  const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, 3600, config.durationBuckets);
+  const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, config.durationBuckets);
   const feed = new HistoryFeed(store, config);
   collector.history = feed;
   let server: Server | undefined;
