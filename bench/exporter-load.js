@@ -150,7 +150,9 @@ async function main() {
     }
     const port = 19000 + (parseInt(id, 16) % 1000);
     const pin = os.cpus().length > 1 ? ['taskset', '-c', `${os.cpus().length - 1}`] : [];
-    const prof = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
+    // The window measured below: from the end of the warm-up (after the exporter is ready and the load started) for o.seconds.
+    const prof = o.cpuProf ? ['-r', path.join(__dirname, 'tools/cpu-profile.js')] : [];
+    if (o.cpuProf) Object.assign(process.env, { NFSCOPE_BENCH_PROF_DIR: path.resolve(o.cpuProf), NFSCOPE_BENCH_PROF_DELAY_MS: String((o.warmup + 5) * 1000), NFSCOPE_BENCH_PROF_MS: String(o.seconds * 1000) });
     exporter = start([...pin, process.execPath, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {

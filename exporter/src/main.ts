@@ -9,6 +9,7 @@ import { Collector, VERSION } from './collector';
 import { ConfigError, loadConfig } from './config';
 import { Datapath } from './datapath';
 import { releaseFreeMemory } from './kernel/bpf';
+import { FULL_GC_EVERY_S, fullGc } from './heap';
 import { preflight } from './preflight';
 import { createApp } from './server';
 import { HistoryFeed } from './history/feed';
@@ -140,6 +141,7 @@ export async function main(argv: string[]): Promise<void> {
       else {
         const held = store.stats().tiers.map((t) => `${t.held_s} s at ${t.resolution_s} s`).join(', ');
         log(`history: restored ${r.series} series (${(r.bytes / 2 ** 20).toFixed(1)} MiB) from ${stateFile} in ${Date.now() - t0} ms, saved ${Math.max(0, Math.round(Date.now() / 1000) - r.savedAtS)} s ago; holds ${held}${r.skipped ? `; ${r.skipped} series over history.max_series left out` : ''}`);
+        fullGc(); // what reading the file left behind
       }
     } catch (e) {
       if (!(e instanceof StateFileError)) throw e;
@@ -196,9 +198,12 @@ export async function main(argv: string[]): Promise<void> {
     } catch (e) {
       log(`reading the kernel maps failed: ${(e as Error).message}`);
     }
-    // Buffers of every size are freed each second (map reads, query answers): now and then
-    // the C heap's free pages go back to the kernel (bench/README.md has what it saves).
-    if (++ticks % RELEASE_EVERY_TICKS === 0) releaseFreeMemory();
+    // Now and then the V8 heap's garbage is collected in full (heap.ts), and the C heap's free
+    // pages (buffers of every size are freed each second: map reads, query answers) go back to
+    // the kernel (bench/README.md has what each saves).
+    ticks++;
+    if (ticks % FULL_GC_EVERY_S === 0) fullGc();
+    if (ticks % RELEASE_EVERY_TICKS === 0) releaseFreeMemory();
   };
   tick();
   timer = setInterval(tick, 1000);

@@ -94,14 +94,14 @@ const NIBBLE_ESC = 15;
  * of 15 or more as the nibble 15 and, after the run's nibbles, its excess
  * over 15 as a varint, in slot order.
  */
-export function encodePoint(out: Bytes, idx: ArrayLike<number>, val: ArrayLike<number>): void {
+export function encodePoint(out: Bytes, idx: ArrayLike<number>, val: ArrayLike<number>, n = idx.length): void {
   const starts: number[] = [];
-  for (let k = 0; k < idx.length; k++) if (k === 0 || idx[k] - idx[k - 1] > 3) starts.push(k);
+  for (let k = 0; k < n; k++) if (k === 0 || idx[k] - idx[k - 1] > 3) starts.push(k);
   out.varint(starts.length);
   let prevEnd = 0;
   for (let r = 0; r < starts.length; r++) {
     const first = starts[r];
-    const last = (r + 1 < starts.length ? starts[r + 1] : idx.length) - 1;
+    const last = (r + 1 < starts.length ? starts[r + 1] : n) - 1;
     const lo = idx[first];
     const hi = idx[last];
     const len = hi - lo + 1;

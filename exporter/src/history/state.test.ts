@@ -119,8 +119,8 @@ describe('history state file', () => {
     const { state, bytes } = st.exportState();
     const byFamily = Object.fromEntries(state.series.map((s, k) => [s.family, { chunks: s.tiers[0].chunks, bytes: [...bytes[k]] }]));
     const p0 = T0 + 1 - ((T0 + 1) % 64); // the first point of the chunk holding T0 + 1
-    expect(byFamily.outcome).toEqual({ chunks: [[p0, T0 + 4 - p0 + 1, T0 + 4 - p0 + 1 + 1]], bytes: [...new Array(T0 + 1 - p0).fill(0), 5, 5, 0, 0xc8, 0x01] });
-    expect(byFamily.traffic).toEqual({ chunks: [[p0, T0 + 2 - p0 + 1, 2 * (T0 + 2 - p0) + 3]], bytes: [...new Array(2 * (T0 + 2 - p0)).fill(0), 3, 0xb4, 0x01] });
+    expect(byFamily.outcome).toEqual({ chunks: [p0, T0 + 4 - p0 + 1, T0 + 4 - p0 + 1 + 1], bytes: [...new Array(T0 + 1 - p0).fill(0), 5, 5, 0, 0xc8, 0x01] });
+    expect(byFamily.traffic).toEqual({ chunks: [p0, T0 + 2 - p0 + 1, 2 * (T0 + 2 - p0) + 3], bytes: [...new Array(2 * (T0 + 2 - p0)).fill(0), 3, 0xb4, 0x01] });
     // 2 runs. Gap 150 (0x96 0x01), length 3 as nibbles (3·2+1 = 7): counts 1 0 2 in 0x01 0x02 (2 bytes, 3 as varints).
     // Gap 434 − 153 = 281 (0x99 0x02), length 1 as varints (1·2+0 = 2): 300 (0xac 0x02). 11 bytes after the point's length.
     expect(byFamily.latency.bytes.slice(-12)).toEqual([11, 2, 0x96, 0x01, 7, 0x01, 0x02, 0x99, 0x02, 2, 0xac, 0x02]);

@@ -7,8 +7,8 @@
  *
  * Layout: MAGIC (16 bytes), the SHA-256 of everything after it (32 bytes),
  * the length of a JSON header (u32 little-endian), the header (format
- * version, tiers, the store's clock, every series with its chunks as
- * [first point, points, bytes]), then the chunks' bytes in the header's order.
+ * version, tiers, the store's clock, every series with its chunks as first
+ * point, points and bytes, flat), then the chunks' bytes in the header's order.
  * Written to a temporary file beside it and renamed, so a crash while saving
  * leaves the previous file. A file that is not one, is damaged, or was written
  * with other tiers is refused with an error naming it: the exporter does not
@@ -18,7 +18,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CHUNK_POINTS, FAMILIES, FAMILY_LABELS, type HistoryStore, type StoreState } from './store';
+import { CHUNK_POINTS, FAMILIES, FAMILY_LABELS, WIDTH, type HistoryStore, type StoreState } from './store';
 
 const MAGIC = Buffer.from('nfscope-history\n', 'latin1');
 /** Bumped whenever the header or the points' encoding changes. */
@@ -133,15 +133,19 @@ function checkShape(h: StoreState, store: HistoryStore, fail: (m: string) => nev
     if (!int(s.first_t) || !int(s.last_t) || !Array.isArray(s.tiers) || s.tiers.length !== store.tiers.length) fail(`damaged header: ${where}: tiers`);
     s.tiers.forEach((t) => {
       if (typeof t !== 'object' || t === null || !Array.isArray(t.chunks) || !int(t.open_p) || !Array.isArray(t.open)) fail(`damaged header: ${where}: tier`);
+      if (t.chunks.length % 3 !== 0) fail(`damaged header: ${where}: chunks`);
       let prev = -Infinity;
-      for (const c of t.chunks) {
-        if (!Array.isArray(c) || c.length !== 3 || !c.every(int) || c[0] % CHUNK_POINTS !== 0 || c[0] <= prev || c[1] < 1 || c[1] > CHUNK_POINTS || c[2] < 0) {
+      for (let k = 0; k < t.chunks.length; k += 3) {
+        const c = t.chunks.slice(k, k + 3);
+        if (!c.every(int) || c[0] % CHUNK_POINTS !== 0 || c[0] <= prev || c[1] < 1 || c[1] > CHUNK_POINTS || c[2] < 0) {
           fail(`damaged header: ${where}: chunk ${JSON.stringify(c)}`);
         }
         prev = c[0];
         total += c[2];
       }
-      if (!t.open.every((e) => Array.isArray(e) && e.length === 2 && int(e[0]) && e[0] >= 0 && Number.isFinite(e[1]) && e[1] >= 0)) fail(`damaged header: ${where}: open point`);
+      if (!t.open.every((e) => Array.isArray(e) && e.length === 2 && int(e[0]) && e[0] >= 0 && e[0] < WIDTH[s.family] && Number.isFinite(e[1]) && e[1] >= 0)) {
+        fail(`damaged header: ${where}: open point`);
+      }
     });
   });
   return total;

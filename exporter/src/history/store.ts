@@ -177,18 +177,18 @@ class Chunk {
     return this.first + CHUNK - 1;
   }
 
-  /** Writes point p (after every point written so far) of a family of `width` scalars, or latency (width 0). */
-  write(p: number, width: number, idx: number[], val: number[]): void {
+  /** Writes point p (after every point written so far): its n entries idx/val, of `width` scalars, or latency (width 0). */
+  write(p: number, width: number, idx: ArrayLike<number>, val: ArrayLike<number>, n: number): void {
     const out = this.out!;
     const j = p - this.first;
     for (; this.filled < j; this.filled++) for (let w = 0; w < Math.max(1, width); w++) out.varint(0);
     if (width === 0) {
       scratch.len = 0;
-      encodePoint(scratch, idx, val);
+      encodePoint(scratch, idx, val, n);
       out.varint(scratch.len);
       out.append(scratch);
     } else {
-      for (let w = 0, k = 0; w < width; w++) out.varint(idx[k] === w ? val[k++] : 0);
+      for (let w = 0, k = 0; w < width; w++) out.varint(k < n && idx[k] === w ? val[k++] : 0);
     }
     this.filled = j + 1;
     this.buf = out.buf;
@@ -211,23 +211,45 @@ class Chunk {
 
 const scratch = new Bytes(1024);
 const EMPTY = new Uint8Array(0);
+/** The entries of the point being closed (at most the widest family's). */
+const CLOSE_IDX = new Float64Array(HIST_SLOTS + 3);
+const CLOSE_VAL = new Float64Array(HIST_SLOTS + 3);
 
 class TierData {
   chunks: Chunk[] = [];
-  /** the point still being summed into, and its counts */
+  /** the point still being summed into, and its counts by index (allocated with the first) */
   openP = -1;
-  readonly open = new Map<number, number>();
+  vals: Float64Array | null = null;
   /** the buffer open chunks are written into, kept from one chunk to the next */
   private out: Bytes | undefined;
 
-  /** width: the family's scalar count, 0 for latency (sparse histograms) */
-  constructor(readonly width: number) {}
+  /** width: the family's scalar count, 0 for latency (sparse histograms); valWidth: its value indexes */
+  constructor(
+    readonly width: number,
+    readonly valWidth: number,
+  ) {}
+
+  /** The open point's non-zero counts. */
+  openEntries(): [number, number][] {
+    const out: [number, number][] = [];
+    if (this.vals) this.vals.forEach((v, i) => v !== 0 && out.push([i, v]));
+    return out;
+  }
 
   /** Encodes the open point; returns the bytes it added. */
   close(slabs: Slabs): number {
     if (this.openP < 0) return 0;
-    const idx = [...this.open.keys()].sort((a, b) => a - b);
-    const val = idx.map((i) => this.open.get(i)!);
+    // Counts by index, ascending, taken out of the open point (zeroed for the next).
+    let n = 0;
+    const vals = this.vals;
+    if (vals) {
+      for (let i = 0; i < vals.length; i++) {
+        if (vals[i] === 0) continue;
+        CLOSE_IDX[n] = i;
+        CLOSE_VAL[n++] = vals[i];
+        vals[i] = 0;
+      }
+    }
     let c = this.chunks[this.chunks.length - 1];
     let added = 0;
     if (!c || this.openP > c.last) {
@@ -241,11 +263,10 @@ class TierData {
       added += c.cost();
     }
     const before = c.cost();
-    c.write(this.openP, this.width, idx, val);
+    c.write(this.openP, this.width, CLOSE_IDX, CLOSE_VAL, n);
     if (c.filled === CHUNK) this.out = c.seal(slabs);
     added += c.cost() - before;
     this.openP = -1;
-    this.open.clear();
     return added;
   }
 
@@ -272,13 +293,13 @@ class TierData {
 /** Points per chunk (a state file's chunks must start at multiples of it). */
 export const CHUNK_POINTS = CHUNK;
 
-/** A series in a state file: its chunks as [first point, points, bytes]. */
+/** A series in a state file: per tier its chunks as first point, points and bytes, three numbers each, one after another. */
 export interface SeriesState {
   family: Family;
   labels: Labels;
   first_t: number;
   last_t: number;
-  tiers: { chunks: [number, number, number][]; open_p: number; open: [number, number][] }[];
+  tiers: { chunks: number[]; open_p: number; open: [number, number][] }[];
 }
 
 export interface StoreState {
@@ -297,6 +318,10 @@ export class Series {
   lastT: number;
   /** dropped from the store (no history left): a holder of it must look its labels up again */
   forgotten = false;
+  /** the deltas of the current tick by index (allocated with the first), the indexes touched, and whether it is queued for the commit */
+  pend: Float64Array | null = null;
+  readonly pendIdx: number[] = [];
+  queued = false;
 
   constructor(
     readonly family: Family,
@@ -305,7 +330,7 @@ export class Series {
     t: number,
   ) {
     const width = family === 'latency' ? 0 : WIDTH[family];
-    this.tiers = Array.from({ length: nTiers }, () => new TierData(width));
+    this.tiers = Array.from({ length: nTiers }, () => new TierData(width, WIDTH[family]));
     this.firstT = t;
     this.lastT = t;
   }
@@ -350,7 +375,8 @@ export class HistoryStore {
   readonly memoryLimitBytes: number;
   readonly maxSeries: number;
   private readonly byKey = new Map<string, Series>();
-  private readonly pending = new Map<Series, Map<number, number>>();
+  /** series with deltas in the current tick */
+  private readonly pending: Series[] = [];
   private readonly folded = new Set<string>();
   /** point numbers at or below floor[t] were evicted for memory */
   private readonly floor: number[];
@@ -400,12 +426,16 @@ export class HistoryStore {
   /** add() for a series already looked up with seriesFor (the same labels several times a tick). */
   addTo(s: Series, index: number, delta: number): void {
     if (!(delta > 0) || !Number.isFinite(delta)) return;
-    let v = this.pending.get(s);
-    if (!v) {
-      v = new Map();
-      this.pending.set(s, v);
+    const d = Math.round(delta);
+    if (d <= 0 || !(index >= 0 && index < WIDTH[s.family])) return;
+    // Dense per series: a tick adds to some 50 indexes of a latency series, each then to every tier.
+    const pend = (s.pend ??= new Float64Array(WIDTH[s.family]));
+    if (pend[index] === 0) s.pendIdx.push(index);
+    pend[index] += d;
+    if (!s.queued) {
+      s.queued = true;
+      this.pending.push(s);
     }
-    v.set(index, (v.get(index) ?? 0) + Math.round(delta));
   }
 
   /** The series of these labels (the overflow series beyond the series limit), created when new. */
@@ -439,9 +469,12 @@ export class HistoryStore {
     if (t < this.nowS) t = this.nowS; // a clock step back must not reorder points
     this.nowS = t;
     if (this.startS < 0) this.startS = t;
-    for (const [s, v] of this.pending) {
+    for (const s of this.pending) {
+      s.queued = false;
       s.lastT = t;
       const latency = s.family === 'latency';
+      const pend = s.pend!;
+      const touched = s.pendIdx;
       for (let ti = 0; ti < this.tiers.length; ti++) {
         const td = s.tiers[ti];
         const p = Math.ceil(t / this.tiers[ti].resolutionS);
@@ -449,15 +482,18 @@ export class HistoryStore {
           this.bytes += td.close(this.slabs[ti]);
           td.openP = p;
         }
+        const vals = (td.vals ??= new Float64Array(td.valWidth));
         // A coarse tier sums neighbouring kernel slots into one bucket: exact, as buckets add.
         const map = latency ? this.slotMap[ti] : null;
-        for (const [i, d] of v) {
-          const j = map && i < HIST_SLOTS ? map[i] : i;
-          td.open.set(j, (td.open.get(j) ?? 0) + d);
+        for (let k = 0; k < touched.length; k++) {
+          const i = touched[k];
+          vals[map && i < HIST_SLOTS ? map[i] : i] += pend[i];
         }
       }
+      for (let k = 0; k < touched.length; k++) pend[touched[k]] = 0;
+      touched.length = 0;
     }
-    this.pending.clear();
+    this.pending.length = 0;
     if (t - this.lastSweep >= 10) this.sweep(t);
     this.enforceMemory();
   }
@@ -519,12 +555,12 @@ export class HistoryStore {
         first_t: s.firstT,
         last_t: s.lastT,
         tiers: s.tiers.map((td) => ({
-          chunks: td.chunks.map((c) => {
+          chunks: td.chunks.flatMap((c) => {
             bytes.push(c.buf.subarray(c.off, c.off + c.len));
-            return [c.first, c.filled, c.len] as [number, number, number];
+            return [c.first, c.filled, c.len];
           }),
           open_p: td.openP,
-          open: [...td.open],
+          open: td.openEntries(),
         })),
       });
     }
@@ -552,7 +588,8 @@ export class HistoryStore {
     state.floor.forEach((f, ti) => (this.floor[ti] = f ?? -Infinity));
     let skipped = 0;
     for (const ss of state.series) {
-      const len = ss.tiers.reduce((n, t) => n + t.chunks.reduce((m, c) => m + c[2], 0), 0);
+      let len = 0;
+      for (const t of ss.tiers) for (let k = 2; k < t.chunks.length; k += 3) len += t.chunks[k];
       const key = ss.family + JSON.stringify(FAMILY_LABELS[ss.family].map((n) => ss.labels[n] ?? ''));
       if (this.byKey.size >= this.maxSeries || this.byKey.has(key)) {
         skipped++;
@@ -563,13 +600,17 @@ export class HistoryStore {
       s.lastT = ss.last_t;
       ss.tiers.forEach((ts, ti) => {
         const td = s.tiers[ti];
-        ts.chunks.forEach(([first, filled, n], k) => {
-          const open = k === ts.chunks.length - 1 && filled < CHUNK;
+        for (let k = 0; k < ts.chunks.length; k += 3) {
+          const [first, filled, n] = [ts.chunks[k], ts.chunks[k + 1], ts.chunks[k + 2]];
+          const open = k === ts.chunks.length - 3 && filled < CHUNK;
           this.bytes += td.restore(first, filled, bytes.subarray(at, at + n), open, this.slabs[ti]).cost();
           at += n;
-        });
+        }
         td.openP = ts.open_p;
-        for (const [i, v] of ts.open) td.open.set(i, v);
+        if (ts.open.length > 0) {
+          td.vals = new Float64Array(td.valWidth);
+          for (const [i, v] of ts.open) td.vals[i] = v;
+        }
       });
       this.byKey.set(key, s);
       this.bytes += SERIES_OVERHEAD;
@@ -645,7 +686,8 @@ export class HistoryStore {
     }
     if (td.openP > lo && td.openP <= pHi) {
       const row = rowOf(td.openP);
-      if (row) for (const [i, v] of td.open) if (i < row.length) row[i] += v;
+      const vals = td.vals;
+      if (row && vals) for (let i = 0; i < vals.length && i < row.length; i++) if (vals[i] !== 0) row[i] += vals[i];
     }
   }
 
