@@ -18,8 +18,8 @@
  * Collector reads the fake maps once a second for a minute (its CPU is
  * measured), and the real HTTP app answers /api/v1/query and /metrics.
  *
- * It starts with the V8 settings the exporter's bin script applies
- * (exporter/src/v8-flags.ts); --no-v8-flags keeps V8's defaults.
+ * It runs with the heap settings the exporter starts with
+ * (exporter/src/v8-flags.ts, START_FLAGS); --no-v8-flags keeps V8's defaults.
  *
  *   node --expose-gc bench/history.js [--pairs 200] [--rate 50] [--queries 100] [--no-v8-flags] [--out FILE]
  */
@@ -28,8 +28,14 @@ const fs = require('fs');
 
 const REPO = path.resolve(__dirname, '..');
 const dist = (m) => require(path.join(REPO, 'exporter/dist', m));
-// The V8 settings the exporter's bin script starts with, first (--no-v8-flags: V8's defaults).
-const V8_FLAGS = process.argv.includes('--no-v8-flags') ? [] : dist('v8-flags.js').applyV8Flags();
+// The heap settings the exporter starts with (--no-v8-flags: V8's defaults). V8 takes them only
+// at start: without them on the command line, this script runs itself again with them.
+const { START_FLAGS, missingStartFlags } = dist('v8-flags.js');
+const V8_FLAGS = process.argv.includes('--no-v8-flags') ? [] : START_FLAGS;
+if (V8_FLAGS.length > 0 && missingStartFlags().length > 0) {
+  const r = require('child_process').spawnSync(process.execPath, [...process.execArgv, ...missingStartFlags(), __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const { Collector } = dist('collector.js');
 const { HistoryStore } = dist('history/store.js');
 const { HistoryFeed } = dist('history/feed.js');
