@@ -30,5 +30,5 @@ COPY --from=build /opt/nfscope/sim/bin ./sim/bin
 COPY --from=build /opt/nfscope/sim/dist ./sim/dist
 EXPOSE 9810
 # node takes the heap settings of exporter/src/v8-flags.ts (START_FLAGS) only on its command line.
-ENTRYPOINT ["node", "--max-semi-space-size=1", "/opt/nfscope/exporter/bin/nfscope-exporter.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "/opt/nfscope/exporter/bin/nfscope-exporter.js"]
 CMD ["--config", "/etc/nfscope/nfscope.yaml"]

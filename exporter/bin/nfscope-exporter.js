@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=4
 'use strict';
 // The first line gives node the heap settings of src/v8-flags.ts (START_FLAGS): V8 takes
 // them only at start. Started as `node nfscope-exporter.js`, give them on that command line

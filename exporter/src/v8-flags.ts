@@ -8,12 +8,12 @@
  * The exporter allocates steadily, a little each second (a read of every
  * map, the history's commit), and keeps what it keeps in the history. With
  * V8's default young generation (two semi-spaces growing to 16 MiB each) that
- * garbage alone holds 32 MiB of RSS; 1 MiB semi-spaces cost more frequent,
- * shorter scavenges (bench/README.md, "History and query API", has both
- * measured).
+ * garbage alone holds 32 MiB of RSS. 4 MiB semi-spaces hold 8; 1 MiB ones
+ * would hold 2 but scavenge so often that they cost about two percent of a
+ * core more (bench/README.md, "History and query API", has each measured).
  */
 
-export const SEMI_SPACE_MIB = 1;
+export const SEMI_SPACE_MIB = 4;
 
 /** The flags, as node takes them on its command line. */
 export const START_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MIB}`];
