@@ -10,7 +10,18 @@
  * GET /api/v1/query for a one-hour heatmap over every series and of
  * GET /metrics, while the load goes on. About 2 minutes.
  *
- *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--out FILE] [--cpu-prof DIR]
+ * The exporter starts with a full history (24 h for the series the load
+ * makes): bench/history-state.js writes it, in a process of its own, to the
+ * exporter's history.state_file, and the exporter reads it back at start, as
+ * after a restart. --empty-history starts it without one (the history then
+ * holds only the seconds of the run). At the end the exporter saves its history
+ * again on SIGTERM (the time it took is recorded).
+ *
+ *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--empty-history] [--v8-defaults] [--node-flags "FLAGS"] [--out FILE] [--cpu-prof DIR]
+ *
+ * The exporter starts as the Dockerfile starts it: node with the start flags of
+ * exporter/src/v8-flags.ts (--v8-defaults: without them); --node-flags adds
+ * other node/V8 flags (to compare settings).
  */
 const { execFileSync } = require('child_process');
 const crypto = require('crypto');
@@ -23,11 +34,12 @@ const { start, finished, killAll, sleep } = require('./lib/proc');
 const REPO = path.resolve(__dirname, '..');
 const EXPORTER_BIN = path.join(REPO, 'exporter/bin/nfscope-exporter.js');
 const LOAD = path.join(__dirname, 'tools/load-peer.js');
+const HISTORY_STATE = path.join(__dirname, 'history-state.js');
 const T0 = Date.now();
 const say = (m) => process.stdout.write(`[load ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
 
 function parseArgs(argv) {
-  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null };
+  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null, fullHistory: true, nodeFlags: [], startFlags: require(path.join(REPO, 'exporter/dist/v8-flags.js')).START_FLAGS };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--seconds') o.seconds = Number(v());
@@ -36,6 +48,9 @@ function parseArgs(argv) {
     else if (argv[i] === '--queries') o.queries = Number(v());
     else if (argv[i] === '--out') o.out = v();
     else if (argv[i] === '--cpu-prof') o.cpuProf = v();
+    else if (argv[i] === '--empty-history') o.fullHistory = false;
+    else if (argv[i] === '--v8-defaults') o.startFlags = [];
+    else if (argv[i] === '--node-flags') o.nodeFlags = v().split(/\s+/).filter(Boolean);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
@@ -55,6 +70,13 @@ function cpuSeconds(pid) {
 function status(pid, key) {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : null;
+}
+
+/** RSS split into anonymous memory (heaps) and file pages (the node binary, libraries), MiB. */
+function rssSplit(pid) {
+  const t = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(t)?.[1] ?? NaN);
+  return { anonymous_mib: r2(kb('Anonymous') / 1024), file_mib: r2((kb('Rss') - kb('Anonymous')) / 1024) };
 }
 
 const pct = (xs, q) => {
@@ -119,11 +141,22 @@ async function main() {
       `  - { name: gnb-1, type: gNB, addresses: ["${GNB}"] }`,
     ];
     const config = path.join(tmp, 'nfscope.yaml');
-    fs.writeFileSync(config, `node: bench\ninterfaces: ["${topo.vethGlob}"]\nnfs:\n${nfs.join('\n')}\n`);
+    const stateFile = path.join(tmp, 'history.state');
+    fs.writeFileSync(config, `node: bench\ninterfaces: ["${topo.vethGlob}"]\nhistory: { state_file: ${JSON.stringify(stateFile)} }\nnfs:\n${nfs.join('\n')}\n`);
+    let generated = null;
+    if (o.fullHistory) {
+      say('writing 24 h of history for these NFs (bench/history-state.js)');
+      const rate = o.rate / (SMFS.length * UPFS.length);
+      const gen = start([process.execPath, HISTORY_STATE, '--out', stateFile, '--smfs', String(SMFS.length), '--upfs', String(UPFS.length), '--rate', String(rate), '--gpdu', String(o.gpdu)], { timeoutMs: 170_000, label: 'history-state' });
+      generated = await finished(gen, 'bench/history-state.js');
+      say(`state file: ${generated.series} series, ${r2(generated.file_bytes / 2 ** 20)} MiB, in ${generated.seconds} s`);
+    }
     const port = 19000 + (parseInt(id, 16) % 1000);
     const pin = os.cpus().length > 1 ? ['taskset', '-c', `${os.cpus().length - 1}`] : [];
-    const prof = o.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProf] : [];
-    exporter = start([...pin, process.execPath, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 170_000, label: 'exporter' });
+    // The window measured below: from the end of the warm-up (after the exporter is ready and the load started) for o.seconds.
+    const prof = o.cpuProf ? ['-r', path.join(__dirname, 'tools/cpu-profile.js')] : [];
+    if (o.cpuProf) Object.assign(process.env, { NFSCOPE_BENCH_PROF_DIR: path.resolve(o.cpuProf), NFSCOPE_BENCH_PROF_DELAY_MS: String((o.warmup + 5) * 1000), NFSCOPE_BENCH_PROF_MS: String(o.seconds * 1000) });
+    exporter = start([...pin, process.execPath, ...o.startFlags, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
@@ -135,9 +168,12 @@ async function main() {
       await sleep(100);
     }
     const pid = exporter.proc.pid;
+    const memory = async () => Object.fromEntries(Object.entries((await (await fetch(`${url}/api/v1/status`)).json()).memory).map(([k, v]) => [k.replace(/_bytes$/, '_mib'), r2(v / 2 ** 20)]));
+    const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await (await fetch(`${url}/api/v1/status`)).json()).history, memory: await memory(), ...rssSplit(pid) };
+    say(`exporter ${pid} ready: RSS ${atStart.rss_mib} MiB, history ${atStart.history.series} series, ${r2(atStart.history.bytes / 2 ** 20)} MiB, held ${atStart.history.tiers.map((t) => t.held_s).join(' / ')} s`);
     say(`exporter ${pid} ready; load: ${o.rate} PFCP requests/s over ${SMFS.length * UPFS.length} pairs + ${o.gpdu} G-PDUs/s`);
 
-    const total = o.warmup + o.seconds + 25;
+    const total = o.warmup + o.seconds + 40;
     const server = start([...topo.inHost('upf'), process.execPath, LOAD, 'pfcp-server', '--on', UPFS.join(','), '--seconds', String(total + 2)], { readyRe: /ready/, timeoutMs: 170_000 });
     await server.ready;
     const sink = start([...topo.inHost('upf'), 'sh', '-c', 'exec sleep 1000'], { timeoutMs: 170_000 });
@@ -148,11 +184,17 @@ async function main() {
     await sleep(o.warmup * 1000);
     const cpu0 = cpuSeconds(pid);
     const w0 = Date.now();
-    await sleep(o.seconds * 1000);
+    // RSS once a second over the window (from /proc: no request to the exporter while its CPU is counted).
+    const rssSeries = [];
+    for (let i = 0; i < o.seconds; i++) {
+      await sleep(Math.max(0, w0 + (i + 1) * 1000 - Date.now()));
+      rssSeries.push(status(pid, 'VmRSS'));
+    }
     const cpu = (cpuSeconds(pid) - cpu0) / ((Date.now() - w0) / 1000);
     const rss = status(pid, 'VmRSS');
     const hwm = status(pid, 'VmHWM');
     const others = otherLoad();
+    const afterLoad = { rss_min_mib: r2(Math.min(...rssSeries)), rss_max_mib: r2(Math.max(...rssSeries)), memory: await memory(), ...rssSplit(pid) };
     say(`exporter CPU ${r2(cpu * 100)} % of one core over ${o.seconds} s; RSS ${r2(rss)} MiB (peak ${r2(hwm)})`);
 
     // What crossed the hooks in that window, as the exporter counted it.
@@ -169,10 +211,20 @@ async function main() {
       metrics_scrape: await timeGets(`${url}/metrics`, o.queries),
     };
     for (const [k, v] of Object.entries(queries)) say(`${k}: p50 ${v.p50_ms} ms, p99 ${v.p99_ms} ms (${v.bytes} bytes)`);
+    const afterQueries = { rss_mib: r2(status(pid, 'VmRSS')), rss_peak_mib: r2(status(pid, 'VmHWM')), memory: await memory(), ...rssSplit(pid) };
+    say(`after the queries: RSS ${afterQueries.rss_mib} MiB (peak ${afterQueries.rss_peak_mib})`);
+    // What is left of the queries' garbage 15 s later, the load still running (a scrape every
+    // 15 s is Prometheus's default: the 100 requests above came within seconds).
+    await sleep(15_000);
+    const settled = { rss_mib: r2(status(pid, 'VmRSS')), memory: await memory(), ...rssSplit(pid) };
+    say(`15 s later: RSS ${settled.rss_mib} MiB`);
     const [c, g, s] = await Promise.all([finished(client, 'pfcp client'), finished(gpdu, 'gpdu sender'), finished(server, 'pfcp server')]);
     sink.kill('SIGKILL');
     exporter.kill('SIGTERM');
-    await exporter.result;
+    const ended = await exporter.result;
+    const savedLine = /history: saved [^\n]*/.exec(ended.stderr)?.[0] ?? null;
+    const restored = /history: restored [^\n]*/.exec(ended.stderr)?.[0] ?? null;
+    say(`${restored ?? 'no history restored'}; at exit: ${savedLine ?? 'not saved'}`);
     const result = {
       kernel: os.release(),
       cpus: os.cpus().length,
@@ -183,8 +235,17 @@ async function main() {
       packets_per_second: pps,
       packets_per_second_total: r2(Object.values(pps).reduce((a, b) => a + b, 0)),
       nf_pair_series: series,
+      full_history: o.fullHistory,
+      history_state_generated: generated,
+      node_flags: [...o.startFlags, ...o.nodeFlags],
+      at_start: atStart,
+      during_window: afterLoad,
+      history_restored: restored,
+      history_saved: savedLine,
       history: st.history,
       queries,
+      after_queries: afterQueries,
+      after_queries_15s: settled,
       load: { pfcp_client: c, gpdu: g, pfcp_server: s },
       other_processes_over_5_percent_cpu: others,
     };

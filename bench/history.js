@@ -18,8 +18,8 @@
  * Collector reads the fake maps once a second for a minute (its CPU is
  * measured), and the real HTTP app answers /api/v1/query and /metrics.
  *
- * It starts with the V8 settings the exporter's bin script applies
- * (exporter/src/v8-flags.ts); --no-v8-flags keeps V8's defaults.
+ * It runs with the heap settings the exporter starts with
+ * (exporter/src/v8-flags.ts, START_FLAGS); --no-v8-flags keeps V8's defaults.
  *
  *   node --expose-gc bench/history.js [--pairs 200] [--rate 50] [--queries 100] [--no-v8-flags] [--out FILE]
  */
@@ -28,15 +28,19 @@ const fs = require('fs');
 
 const REPO = path.resolve(__dirname, '..');
 const dist = (m) => require(path.join(REPO, 'exporter/dist', m));
-// The V8 settings the exporter's bin script starts with, first (--no-v8-flags: V8's defaults).
-const V8_FLAGS = process.argv.includes('--no-v8-flags') ? [] : dist('v8-flags.js').applyV8Flags();
+// The heap settings the exporter starts with (--no-v8-flags: V8's defaults). V8 takes them only
+// at start: without them on the command line, this script runs itself again with them.
+const { START_FLAGS, missingStartFlags } = dist('v8-flags.js');
+const V8_FLAGS = process.argv.includes('--no-v8-flags') ? [] : START_FLAGS;
+if (V8_FLAGS.length > 0 && missingStartFlags().length > 0) {
+  const r = require('child_process').spawnSync(process.execPath, [...process.execArgv, ...missingStartFlags(), __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+  process.exit(r.status ?? 1);
+}
 const { Collector } = dist('collector.js');
-const { NfTable } = dist('nfs.js');
 const { HistoryStore } = dist('history/store.js');
 const { HistoryFeed } = dist('history/feed.js');
 const { createApp } = dist('server.js');
-const { slotOf } = dist('histogram.js');
-const { HIST_SLOTS, NfProto, NfOutcome } = dist('kernel/layout.js');
+const { FakeKernel, fillHistory } = require('./lib/fake-kernel');
 
 function parseArgs(argv) {
   const o = { pairs: 200, rate: 50, queries: 100, out: null, v8Flags: V8_FLAGS };
@@ -50,137 +54,6 @@ function parseArgs(argv) {
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return o;
-}
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * Cumulative counters as the eBPF maps hold them: per pair a latency
- * histogram (log-normal latencies, a median per pair from 0.2 to 5 ms), its
- * sum, accepted/rejected outcomes, and packets/bytes per pair.
- */
-class FakeKernel {
-  constructor(pairs, rate) {
-    const nSmf = Math.ceil(Math.sqrt(pairs * 2));
-    const nUpf = Math.ceil(pairs / nSmf);
-    this.nfs = [];
-    for (let i = 0; i < nSmf; i++) this.nfs.push({ name: `smf-${i + 1}`, type: 'SMF', addresses: [`198.18.2.${i + 1}`] });
-    for (let i = 0; i < nUpf; i++) this.nfs.push({ name: `upf-${i + 1}`, type: 'UPF', addresses: [`198.18.3.${i + 1}`] });
-    this.nfTable = new NfTable(this.nfs);
-    this.reasons = { names: new Map([[2, 'NOT_SPECIFIED']]), notDropped: 0, consumed: 0 };
-    this.rand = rng(7);
-    this.pairs = [];
-    for (let c = 0; c < nSmf && this.pairs.length < pairs; c++) {
-      for (let s = 0; s < nUpf && this.pairs.length < pairs; s++) {
-        const median = 0.2e6 * 25 ** this.rand(); // 0.2 to 5 ms
-        this.pairs.push({
-          key: { client_nf: c + 1, server_nf: nSmf + s + 1, proto: NfProto.Pfcp, procedure: 1 },
-          median,
-          probs: this.slotProbs(median, 0.6),
-          slots: new Array(HIST_SLOTS).fill(0),
-          sumNs: 0,
-          accepted: 0,
-          rejected: 0,
-          packets: 0,
-          bytes: 0,
-        });
-      }
-    }
-    this.rate = rate;
-    this.sweptTotal = 0;
-    this.ready = true;
-  }
-
-  /** Probability of each histogram slot under a log-normal (median, sigma), from 20 000 draws. */
-  slotProbs(median, sigma) {
-    const m = new Map();
-    for (let i = 0; i < 20000; i++) {
-      const z = Math.sqrt(-2 * Math.log(1 - this.rand())) * Math.cos(2 * Math.PI * this.rand());
-      const s = slotOf(median * Math.exp(sigma * z));
-      m.set(s, (m.get(s) ?? 0) + 1 / 20000);
-    }
-    return [...m];
-  }
-
-  /** Counts of `seconds` of traffic: per slot the expected count with Poisson-like noise. */
-  advance(seconds, feed) {
-    for (const p of this.pairs) {
-      const n = this.rate * seconds;
-      let got = 0;
-      const labels = feed && p.labels;
-      for (const [slot, prob] of p.probs) {
-        const mean = n * prob;
-        const c = Math.max(0, Math.round(mean + Math.sqrt(mean) * (this.rand() * 2 - 1) * 1.7));
-        if (c === 0) continue;
-        p.slots[slot] += c;
-        got += c;
-        if (feed) feed.histogram(labels, slot, c);
-      }
-      const rej = Math.round(got * 0.01);
-      p.sumNs += got * p.median;
-      p.rejected += rej;
-      p.accepted += got - rej;
-      p.packets += 2 * got;
-      p.bytes += 2 * got * 60;
-      if (feed) {
-        feed.latencySum(labels, got * p.median);
-        feed.outcome(labels, 'accepted', '1', got - rej);
-        feed.outcome(labels, 'rejected', '64', rej);
-        feed.traffic(p.traffic, 2 * got, 2 * got * 60);
-      }
-    }
-  }
-
-  readHists() {
-    // A copy, as the datapath makes one per read (the collector may keep what it is given).
-    return this.pairs.map((p) => ({ key: p.key, slots: p.slots.slice(), sumNs: p.sumNs }));
-  }
-  readOutcomes() {
-    return this.pairs.flatMap((p) => [
-      { key: p.key, outcome: NfOutcome.Accepted, code: 1, count: BigInt(p.accepted) },
-      { key: p.key, outcome: NfOutcome.Rejected, code: 64, count: BigInt(p.rejected) },
-    ]);
-  }
-  readTraffic() {
-    return this.pairs.map((p) => ({ srcNf: p.key.client_nf, dstNf: p.key.server_nf, proto: NfProto.Pfcp, packets: BigInt(p.packets), bytes: BigInt(p.bytes) }));
-  }
-  readDrops() {
-    return [];
-  }
-  readRetransmissions() {
-    return [];
-  }
-  sweepTimeouts() {
-    return [];
-  }
-  readEvents() {
-    return new Array(8).fill(0n);
-  }
-  inflightCount() {
-    return 0;
-  }
-  programs() {
-    return [];
-  }
-  maps() {
-    return [];
-  }
-  programStats() {
-    return 'off';
-  }
-  attachedInterfaces() {
-    return [];
-  }
 }
 
 const pct = (xs, q) => {
@@ -212,7 +85,7 @@ async function main() {
   const say = (m) => process.stdout.write(`[history ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}\n`);
   const kernel = new FakeKernel(o.pairs, o.rate);
   const config = { node: 'bench', interfaces: [], nfs: kernel.nfs, protocols: { pfcp: [8805], gtpu: [2152], sbi: [], ngap: [] }, peers: [], requestTimeoutSeconds: 10, durationBuckets: undefined, programStats: false };
-  const collector = new Collector(kernel, 'bench', 10, 3600);
+  const collector = new Collector(kernel, 'bench', 10);
   const store = new HistoryStore({});
   const feed = new HistoryFeed(store, config);
   const { latencyLabels } = dist('collector.js');
@@ -223,18 +96,8 @@ async function main() {
 
   // 24 h ending 60 s ago; the last 60 s are read once a second and timed.
   const end = Math.floor(Date.now() / 1000) - 60;
-  const start = end - 86400;
-  let t = start;
-  const fill = (until, every) => {
-    for (; t + every <= until; t += every) {
-      kernel.advance(every, feed);
-      feed.commit(t + every);
-    }
-  };
   say(`filling 24 h of history: ${kernel.pairs.length} pairs at ${o.rate} requests/s each`);
-  fill(start + 18 * 3600, 60);
-  fill(end - 15 * 60, 10);
-  fill(end, 1);
+  fillHistory(kernel, feed, end);
   // The collector's first read learns the maps' totals (as at exporter start); from then on it feeds the history.
   collector.tick(end * 1000);
   collector.history = feed;
@@ -245,7 +108,7 @@ async function main() {
     s.tiers.forEach((td, ti) => {
       const f = (breakdown[ti].by_family[s.family] ??= { mib: 0, points: 0 });
       for (const c of td.chunks) {
-        f.mib += c.bytes.buf.length / 1024 / 1024;
+        f.mib += (c.out ? c.out.buf.length : c.len) / 1024 / 1024;
         f.points += c.filled;
       }
     });

@@ -207,6 +207,23 @@ describeRoot('native libbpf binding', () => {
       expect(() => m.update(Buffer.alloc(3), u64(1))).toThrow(RangeError);
     });
 
+    test('maps larger than a batch: every entry read once, with its value; fill counts them', () => {
+      const m = obj.map('big_hash');
+      for (let k = 0; k < 300; k++) m.update(u32(k), u64(k * 7 + 1));
+      const entries = m.entries().map(([k, v]) => [k.readUInt32LE(0), Number(v.readBigUInt64LE(0))]);
+      expect(entries.sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 300 }, (_, k) => [k, k * 7 + 1]));
+      expect(m.fill()).toEqual({ entries: 300, capacity: 1024 });
+      for (let k = 0; k < 100; k++) m.delete(u32(k));
+      expect(m.keys().map((k) => k.readUInt32LE(0)).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, k) => k + 100));
+      const p = obj.map('big_percpu_hash');
+      const n = possibleCpus();
+      for (let k = 0; k < 130; k++) p.update(u32(k), Array.from({ length: n }, (_, c) => Buffer.concat([u64(k + c), u64(1000 * k)])));
+      const sums = new Map(p.entries().map(([k, v]) => [k.readUInt32LE(0), [Number(v.readBigUInt64LE(0)), Number(v.readBigUInt64LE(8))]]));
+      expect(sums.size).toBe(130);
+      for (let k = 0; k < 130; k++) expect(sums.get(k)).toEqual([n * k + (n * (n - 1)) / 2, n * 1000 * k]);
+      expect(p.entriesPerCpu()).toHaveLength(130);
+    });
+
     test('per-CPU map: values summed, or one per CPU on request', () => {
       const m = obj.map('percpu_hash');
       expect(m.perCpu).toBe(true);

@@ -1,7 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 'use strict';
-// First, while the heap is still small: V8 settings sized for a long-running exporter (src/v8-flags.ts).
-require('../dist/v8-flags.js').applyV8Flags();
+// The first line gives node the heap settings of src/v8-flags.ts (START_FLAGS): V8 takes
+// them only at start. Started as `node nfscope-exporter.js`, give them on that command line
+// (the Dockerfile does) or in NODE_OPTIONS.
 require('../dist/main.js')
   .main(process.argv.slice(2))
   .catch((e) => {

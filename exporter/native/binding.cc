@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <malloc.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -586,6 +587,114 @@ Napi::Value AtomicCas32(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, expected);
 }
 
+// Sums a per-CPU value (one sum_size copy per CPU in vsz bytes) word by word as u64
+// counters modulo 2^64 into out.
+void SumPerCpu(const uint8_t* val, uint32_t vsz, uint32_t sum_size, uint8_t* out) {
+  std::fill(out, out + sum_size, 0);
+  for (uint32_t off = 0; off + sum_size <= vsz; off += sum_size) {
+    for (uint32_t w = 0; w < sum_size; w += 8) {
+      uint64_t x, a;
+      memcpy(&x, val + off + w, 8);
+      memcpy(&a, out + w, 8);
+      a += x;
+      memcpy(out + w, &a, 8);
+    }
+  }
+}
+
+// mapDump(fd, keySize, valueBytes, withValues, sumValueSize, batch) ->
+//   { n, keys: Buffer (n keys back to back), values: Buffer | null, batched }
+// Every entry of a map in two buffers instead of two buffers per entry (a read of
+// every map each second made thousands of them). With batch, the entries come
+// BPF_MAP_LOOKUP_BATCH at a time (Linux 5.6; hash and array maps), a few system
+// calls per map instead of two per entry; where the kernel refuses it (EINVAL,
+// ENOTSUPP), the keys are walked as mapEntries does. sumValueSize as in mapEntries.
+Napi::Value MapDump(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || !info[4].IsNumber())
+    return ThrowType(env, "mapDump(fd, keySize, valueBytes, withValues, sumValueSize, batch)");
+  int fd = MapFd(info[0]);
+  uint32_t ksz = info[1].As<Napi::Number>().Uint32Value();
+  uint32_t vsz = info[2].As<Napi::Number>().Uint32Value();
+  bool with_values = info[3].ToBoolean();
+  uint32_t sum_size = info[4].As<Napi::Number>().Uint32Value();
+  bool batch = info[5].ToBoolean() && with_values;
+  if (sum_size % 8 != 0 || sum_size > vsz) return ThrowType(env, "mapDump: sumValueSize must be a multiple of 8 and at most valueBytes");
+  uint32_t out_vsz = with_values ? (sum_size > 0 ? sum_size : vsz) : 0;
+  std::vector<uint8_t> keys, vals;
+  uint32_t n = 0;
+  bool batched = false;
+  BeginCall();
+  if (batch) {
+    constexpr uint32_t kPer = 64;
+    std::vector<uint8_t> bk(size_t(kPer) * ksz), bv(size_t(kPer) * vsz);
+    std::vector<uint8_t> in_b(std::max<uint32_t>(ksz, 8)), out_b(std::max<uint32_t>(ksz, 8));
+    bool first = true;
+    batched = true;
+    for (;;) {
+      uint32_t count = kPer;
+      LIBBPF_OPTS(bpf_map_batch_opts, opts);
+      int r = bpf_map_lookup_batch(fd, first ? nullptr : in_b.data(), out_b.data(), bk.data(), bv.data(), &count, &opts);
+      int err = r < 0 ? errno : 0;
+      if (r < 0 && err != ENOENT) {
+        // Refused at once (no batch operations for this map type), or a hash bucket
+        // with more entries than a batch holds (ENOSPC): walk the keys instead.
+        if ((first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)) || err == ENOSPC) {
+          batched = false;
+          break;
+        }
+        return ThrowErr(env, "map lookup batch", err);
+      }
+      for (uint32_t i = 0; i < count; i++) {
+        keys.insert(keys.end(), bk.data() + size_t(i) * ksz, bk.data() + size_t(i + 1) * ksz);
+        size_t at = vals.size();
+        vals.resize(at + out_vsz);
+        if (sum_size > 0) SumPerCpu(bv.data() + size_t(i) * vsz, vsz, sum_size, vals.data() + at);
+        else memcpy(vals.data() + at, bv.data() + size_t(i) * vsz, vsz);
+      }
+      n += count;
+      if (r < 0) break;  // ENOENT: that was the last of them
+      first = false;
+      in_b = out_b;
+    }
+  }
+  if (!batched) {
+    keys.clear();
+    vals.clear();
+    n = 0;
+    std::vector<uint8_t> prev(ksz), next(ksz), val(vsz);
+    std::unordered_set<std::string> seen;
+    bool first = true;
+    for (;;) {
+      if (bpf_map_get_next_key(fd, first ? nullptr : prev.data(), next.data()) != 0) {
+        if (errno == ENOENT) break;
+        return ThrowErr(env, "map iterate", errno);
+      }
+      first = false;
+      prev = next;
+      if (!seen.insert(std::string((const char*)next.data(), ksz)).second) continue;
+      if (with_values) {
+        if (bpf_map_lookup_elem(fd, next.data(), val.data()) != 0) {
+          if (errno == ENOENT) continue;
+          return ThrowErr(env, "map lookup", errno);
+        }
+        size_t at = vals.size();
+        vals.resize(at + out_vsz);
+        if (sum_size > 0) SumPerCpu(val.data(), vsz, sum_size, vals.data() + at);
+        else memcpy(vals.data() + at, val.data(), vsz);
+      }
+      keys.insert(keys.end(), next.begin(), next.end());
+      n++;
+    }
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("n", Napi::Number::New(env, n));
+  out.Set("keys", Napi::Buffer<uint8_t>::Copy(env, keys.data(), keys.size()));
+  out.Set("values", with_values ? Napi::Value(Napi::Buffer<uint8_t>::Copy(env, vals.data(), vals.size())) : env.Null());
+  out.Set("batched", Napi::Boolean::New(env, batched));
+  return out;
+}
+
 // progInfo(fd) -> { id, name, runCount, runTimeNs, recursionMisses }
 Napi::Value ProgInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -622,6 +731,18 @@ Napi::Value NumPossibleCpus(const Napi::CallbackInfo& info) {
   int n = libbpf_num_possible_cpus();
   if (n < 0) return ThrowErr(info.Env(), "count possible CPUs", n);
   return Napi::Number::New(info.Env(), n);
+}
+
+// releaseFreeMemory() -> whether glibc gave pages back. The exporter frees buffers of
+// every size each second (map reads, query answers) from several threads' malloc
+// arenas; free pages inside an arena stay resident until malloc_trim hands them
+// back to the kernel (not done by free() itself except at the top of the main heap).
+Napi::Value ReleaseFreeMemory(const Napi::CallbackInfo& info) {
+#ifdef __GLIBC__
+  return Napi::Boolean::New(info.Env(), malloc_trim(0) == 1);
+#else
+  return Napi::Boolean::New(info.Env(), false);
+#endif
 }
 
 // btfEnum(name) -> { ENUMERATOR: value } from the running kernel's BTF.
@@ -716,11 +837,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapEntries", Napi::Function::New(env, MapEntries));
   exports.Set("mapMmap", Napi::Function::New(env, MapMmap));
   exports.Set("atomicCas32", Napi::Function::New(env, AtomicCas32));
+  exports.Set("mapDump", Napi::Function::New(env, MapDump));
   exports.Set("progInfo", Napi::Function::New(env, ProgInfo));
   exports.Set("enableStats", Napi::Function::New(env, EnableStats));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("numPossibleCpus", Napi::Function::New(env, NumPossibleCpus));
   exports.Set("btfEnum", Napi::Function::New(env, BtfEnum));
+  exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
   exports.Set("rawOpen", Napi::Function::New(env, RawOpen));
   exports.Set("rawSend", Napi::Function::New(env, RawSend));
   return exports;

@@ -10,6 +10,8 @@ import type { Collector } from './collector';
 import type { Config } from './config';
 import type { Datapath } from './datapath';
 import { createApp } from './server';
+import { HistoryStore } from './history/store';
+import type { QueryContext } from './query/api';
 
 const TOKEN = 'abcdefghijklmnop0123456789';
 
@@ -23,14 +25,17 @@ test('checkToken', () => {
   expect(checkToken('Bearer ', TOKEN)).toBe(false);
 });
 
+/** An empty history, no peers. */
+const emptyQuery = (): QueryContext => ({ store: new HistoryStore(), node: 'n1', hosted: new Set(), peers: { peers: [], timeoutMs: 1000 } });
+
 describe('a token on the API and /metrics', () => {
   let server: Server;
   let url: string;
   beforeAll(async () => {
     const config = { node: 'n1', interfaces: [], nfs: [], protocols: {}, peers: [] } as unknown as Config;
-    const collector = { registry: { contentType: 'text/plain', metrics: async () => 'm 1\n' }, lastReadAt: 1, latencySummary: () => [], dropSummary: () => [] };
+    const collector = { registry: { contentType: 'text/plain', metrics: async () => 'm 1\n' }, lastReadAt: 1 };
     const datapath = { ready: true };
-    server = createApp({ config, datapath: datapath as unknown as Datapath, collector: collector as unknown as Collector, token: TOKEN }).listen(0, '127.0.0.1');
+    server = createApp({ config, datapath: datapath as unknown as Datapath, collector: collector as unknown as Collector, query: emptyQuery(), token: TOKEN }).listen(0, '127.0.0.1');
     await new Promise<void>((r) => server.once('listening', r));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -68,7 +73,7 @@ describe('TLS', () => {
       expect(r.status).toBe(0);
       const config = { node: 'n1', interfaces: [], nfs: [], protocols: {}, peers: [] } as unknown as Config;
       const collector = { registry: { contentType: 'text/plain', metrics: async () => 'm 1\n' }, lastReadAt: 1 };
-      const app = createApp({ config, datapath: { ready: true } as unknown as Datapath, collector: collector as unknown as Collector, token: TOKEN });
+      const app = createApp({ config, datapath: { ready: true } as unknown as Datapath, collector: collector as unknown as Collector, query: emptyQuery(), token: TOKEN });
       const srv = https.createServer({ cert: fs.readFileSync(cert), key: fs.readFileSync(key) }, app).listen(0, '127.0.0.1');
       await new Promise<void>((res) => srv.once('listening', res));
       const port = (srv.address() as AddressInfo).port;

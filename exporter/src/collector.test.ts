@@ -1,10 +1,13 @@
 import * as os from 'os';
-import { Collector, DeltaHistory, DeltaTracker, dropLabels, VERSION } from './collector';
+import { Collector, DeltaTracker, dropLabels, VERSION } from './collector';
 import type { Datapath, DropSample, HistSample, MapStatus, OutcomeSample, ProgramStatus, RetransSample, TrafficSample } from './datapath';
 import { readDropReasons } from './datapath';
 import { slotBounds, slotOf } from './histogram';
 import { HIST_SLOTS, type LatKey, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
+import { HistoryFeed } from './history/feed';
+import { HistoryStore } from './history/store';
+import { storeSummary } from './query/api';
 
 const REASONS = readDropReasons(
   new Map([
@@ -16,11 +19,29 @@ const REASONS = readDropReasons(
   ]),
 );
 // ids: smf-1 1, upf-1 2, gnb-1 3
-const NFS = new NfTable([
+const NF_LIST = [
   { name: 'smf-1', type: 'SMF', addresses: ['198.18.0.10'] },
   { name: 'upf-1', type: 'UPF', addresses: ['198.18.0.20'] },
   { name: 'gnb-1', type: 'gNB', addresses: ['198.18.0.30'] },
-]);
+];
+const NFS = new NfTable(NF_LIST);
+
+interface Summary {
+  latency: { client: string; server: string; count: number; p50_ms: number | null; p90_ms: number | null; p99_ms: number | null; max_ms: number | null; mean_ms: number | null; rejected: number; timeouts: number; retransmissions: number }[];
+  drops: Record<string, unknown>[];
+}
+
+/**
+ * The history a collector feeds, wired as main.ts does, and the summary
+ * /api/v1/summary answers from it over windowS seconds at nowMs.
+ */
+function withHistory(c: Collector): (windowS: number, nowMs: number) => Promise<Summary> {
+  const store = new HistoryStore();
+  const feed = new HistoryFeed(store, { node: c.node, nfs: NF_LIST });
+  c.history = feed;
+  return async (windowS, nowMs) =>
+    (await storeSummary({ store, node: c.node, hosted: feed.hosted, peers: { peers: [], timeoutMs: 1000 }, now: () => nowMs }, windowS, 'node')) as unknown as Summary;
+}
 
 const m = (entries: Record<string, number>) => new Map(Object.entries(entries));
 
@@ -49,43 +70,6 @@ describe('DeltaTracker', () => {
     t.update(m({ a: 4, b: 10 }));
     expect(t.update(m({ b: 11 }))).toEqual(m({ b: 1 }));
     expect(t.update(m({ a: 4, b: 11 }))).toEqual(m({ a: 4 }));
-  });
-});
-
-describe('DeltaHistory', () => {
-  const labelsOf = (k: string) => ({ k });
-  const sums = (h: DeltaHistory<{ k: string }>, now: number, window: number) =>
-    Object.fromEntries(h.sum(now, window).map((s) => [s.labels.k, s.count]));
-
-  test('sums over (now - window, now]', () => {
-    const h = new DeltaHistory<{ k: string }>(3600);
-    h.add(100, m({ a: 1 }), labelsOf);
-    h.add(105, m({ a: 2, b: 5 }), labelsOf);
-    h.add(110, m({ a: 4 }), labelsOf);
-    expect(sums(h, 110, 10)).toEqual({ a: 6, b: 5 }); // 100 is exactly now - window: out
-    expect(sums(h, 110, 11)).toEqual({ a: 7, b: 5 });
-    expect(sums(h, 110, 5)).toEqual({ a: 4 });
-    expect(sums(h, 110, 1)).toEqual({ a: 4 });
-    expect(sums(h, 200, 60)).toEqual({});
-  });
-
-  test('retention drops slots as time advances, also on an empty reading', () => {
-    const h = new DeltaHistory<{ k: string }>(10);
-    h.add(100, m({ a: 1 }), labelsOf);
-    h.add(105, m({ a: 2, b: 5 }), labelsOf);
-    expect(sums(h, 105, 60)).toEqual({ a: 3, b: 5 });
-    h.add(110, m({ a: 4 }), labelsOf); // drops t <= 100
-    expect(sums(h, 110, 60)).toEqual({ a: 6, b: 5 });
-    h.add(115, new Map(), labelsOf); // drops t <= 105
-    expect(sums(h, 115, 60)).toEqual({ a: 4 });
-  });
-
-  test('labels are computed once per key', () => {
-    const h = new DeltaHistory<{ k: string }>(60);
-    const of = jest.fn(labelsOf);
-    h.add(1, m({ a: 1 }), of);
-    h.add(2, m({ a: 1, b: 1 }), of);
-    expect(of.mock.calls).toEqual([['a'], ['b']]);
   });
 });
 
@@ -146,8 +130,8 @@ describe('Collector', () => {
 
   const prog = (name: string, runCount: number, runTimeNs: number): ProgramStatus => ({ name, attachPoints: [], runCount, runTimeNs });
 
-  /** Tick 1 at t=100 s, tick 2 at t=130 s. */
-  function twoTicks(): Collector {
+  /** Tick 1 at t=100 s, tick 2 at t=130 s, into a history. */
+  function twoTicks(): { c: Collector; summary: (windowS: number, nowMs: number) => Promise<Summary> } {
     const state: FakeState = {
       drops: [
         { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, count: 5n },
@@ -159,6 +143,7 @@ describe('Collector', () => {
       maps: [{ name: 'drops', entries: 2, capacity: 10240 }],
     };
     const c = new Collector(fakeDatapath(state), 'worker-1');
+    const summary = withHistory(c);
     c.tick(100_000);
     expect(c.lastReadAt).toBe(100);
 
@@ -175,11 +160,11 @@ describe('Collector', () => {
     state.maps = [{ name: 'drops', entries: 3, capacity: 10240 }];
     c.tick(130_400);
     expect(c.lastReadAt).toBe(130);
-    return c;
+    return { c, summary };
   }
 
   test('/metrics carries the kernel totals with 5G labels', async () => {
-    const text = await twoTicks().registry.metrics();
+    const text = await twoTicks().c.registry.metrics();
     const lines = text.split('\n');
     const expected = [
       'nfscope_packet_drops_total{nf="upf-1",nf_type="UPF",peer_nf="gnb-1",interface="N3",reason="NO_SOCKET"} 8',
@@ -201,8 +186,8 @@ describe('Collector', () => {
     expect(text).not.toContain('traffic_map_full"} ');
   });
 
-  test('dropSummary counts the ticks inside the window, largest first', () => {
-    const c = twoTicks();
+  test('the drops of the summary count the reads inside the window, largest first', async () => {
+    const { summary } = twoTicks();
     const row = (nf: string, nf_type: string, peer_nf: string, iface: string, reason: string, count: number) => ({
       nf,
       nf_type,
@@ -212,22 +197,22 @@ describe('Collector', () => {
       count,
     });
     // both ticks (100 and 130 are inside (70, 130])
-    expect(c.dropSummary(60, 130_900)).toEqual([
+    expect((await summary(60, 130_900)).drops).toEqual([
       row('upf-1', 'UPF', 'gnb-1', 'N3', 'NO_SOCKET', 8),
       row('smf-1', 'SMF', 'unknown', 'other', 'reason_99', 4),
       row('smf-1', 'SMF', 'unknown', 'N4', 'UDP_CSUM', 2),
     ]);
     // (99, 130] still holds the first tick
-    expect(c.dropSummary(31, 130_000)).toHaveLength(3);
+    expect((await summary(31, 130_000)).drops).toHaveLength(3);
     // (100, 130]: the first tick is exactly at the edge, out
-    expect(c.dropSummary(30, 130_000)).toEqual([
+    expect((await summary(30, 130_000)).drops).toEqual([
       row('smf-1', 'SMF', 'unknown', 'other', 'reason_99', 4),
       row('upf-1', 'UPF', 'gnb-1', 'N3', 'NO_SOCKET', 3),
     ]);
     // later: (100, 160]
-    expect(c.dropSummary(60, 160_000).map((r) => r.count)).toEqual([4, 3]);
+    expect((await summary(60, 160_000)).drops.map((r) => r.count)).toEqual([4, 3]);
     // (130, 200]: nothing
-    expect(c.dropSummary(70, 200_000)).toEqual([]);
+    expect((await summary(70, 200_000)).drops).toEqual([]);
   });
 });
 
@@ -241,7 +226,10 @@ describe('Collector latency', () => {
     return { key: ASSOC, slots, sumNs: latenciesNs.reduce((a, b) => a + b, 0) };
   }
 
-  function collector(state: { hists: HistSample[]; outcomes: OutcomeSample[]; retrans: RetransSample[]; timeouts: LatKey[] }): Collector {
+  function collector(state: { hists: HistSample[]; outcomes: OutcomeSample[]; retrans: RetransSample[]; timeouts: LatKey[] }): {
+    c: Collector;
+    summary: (windowS: number, nowMs: number) => Promise<Summary>;
+  } {
     const fake = {
       nfTable: NFS,
       reasons: REASONS,
@@ -257,13 +245,14 @@ describe('Collector latency', () => {
       programs: () => [],
       maps: () => [],
     };
-    return new Collector(fake as unknown as Datapath, 'n1');
+    const c = new Collector(fake as unknown as Datapath, 'n1');
+    return { c, summary: withHistory(c) };
   }
 
   test('an entry read again unchanged (the same sample) adds nothing; a grown one adds its growth', async () => {
     const first = histOf([1e6, 2e6]);
     const state = { hists: [first], outcomes: [], retrans: [], timeouts: [] };
-    const c = collector(state);
+    const { c, summary } = collector(state);
     c.tick(100_000);
     c.tick(101_000); // the datapath hands back the very same sample for an unchanged entry
     const labels = 'client_nf="smf-1",client_type="SMF",server_nf="upf-1",server_type="UPF",interface="N4",procedure="AssociationSetup"';
@@ -271,10 +260,11 @@ describe('Collector latency', () => {
     state.hists = [histOf([1e6, 2e6, 3e6])];
     c.tick(102_000);
     expect(await c.registry.metrics()).toContain(`nfscope_request_duration_seconds_count{${labels}} 3\n`);
-    expect(c.latencySummary(1, 102_500)[0].count).toBe(1);
+    expect((await summary(1, 102_500)).latency[0].count).toBe(1);
+    expect((await summary(60, 102_500)).latency[0].count).toBe(3);
   });
 
-  test('summary quantiles, outcomes, timeouts and retransmissions over a window', async () => {
+  test('summary quantiles, outcomes, timeouts and retransmissions over a window, from the history', async () => {
     // 100 latencies of 1..100 ms: p50 ≈ 50 ms, p90 ≈ 90 ms, p99 ≈ 99 ms within a slot's width (≤ 6.25 %).
     const lat = Array.from({ length: 100 }, (_, i) => (i + 1) * 1e6);
     const state = {
@@ -286,9 +276,9 @@ describe('Collector latency', () => {
       retrans: [{ key: ASSOC, count: 2n }],
       timeouts: [ASSOC, ASSOC],
     };
-    const c = collector(state);
+    const { c, summary } = collector(state);
     c.tick(100_000);
-    const [row] = c.latencySummary(60, 100_500);
+    const [row] = (await summary(60, 100_500)).latency;
     expect(row).toMatchObject({ client: 'smf-1', server: 'upf-1', interface: 'N4', procedure: 'AssociationSetup', count: 100, rejected: 3, timeouts: 2, retransmissions: 2 });
     expect(row.mean_ms).toBeCloseTo(50.5, 3);
     const near = (got: number | null, want: number) => expect(Math.abs(got! - want) / want).toBeLessThan(0.0625);
@@ -314,10 +304,10 @@ describe('Collector latency', () => {
     // A second tick with 10 more 5 ms responses: the 1 s window after it holds only those.
     state.hists = [histOf([...lat, ...Array(10).fill(5e6)])];
     c.tick(101_000);
-    const [recent] = c.latencySummary(1, 101_200);
+    const [recent] = (await summary(1, 101_200)).latency;
     expect(recent.count).toBe(10);
     expect(Math.abs(recent.p50_ms! - 5) / 5).toBeLessThan(0.0625);
     expect(recent.rejected).toBe(0);
-    expect(c.latencySummary(60, 101_200)[0].count).toBe(110);
+    expect((await summary(60, 101_200)).latency[0].count).toBe(110);
   });
 });

@@ -1,13 +1,12 @@
 /**
  * Every second: read the kernel's counters, turn kernel keys into 5G labels,
- * and feed the deltas to the Prometheus registry and the recent history the
- * summary API answers from.
+ * and feed the deltas to the Prometheus registry and to the history the query
+ * and summary API answer from (history/feed.ts).
  */
 import * as os from 'os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Datapath, DropReasons } from './datapath';
 import { DEFAULT_DURATION_BUCKETS } from './config';
-import { maxBound, quantile, total } from './histogram';
 import { HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 import { codeLabel, OUTCOME_LABELS, procedureName } from './procedures';
@@ -31,25 +30,6 @@ export interface LatencyLabels {
   server_type: string;
   interface: string;
   procedure: string;
-}
-
-/** One row of the latency part of /api/v1/summary. */
-export interface LatencySummary {
-  client: string;
-  client_type: string;
-  server: string;
-  server_type: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number | null;
-  p90_ms: number | null;
-  p99_ms: number | null;
-  max_ms: number | null;
-  mean_ms: number | null;
-  rejected: number;
-  timeouts: number;
-  retransmissions: number;
 }
 
 export interface TrafficLabels {
@@ -76,46 +56,6 @@ export class DeltaTracker {
     }
     this.last = totals;
     return deltas;
-  }
-}
-
-/** Sparse per-second deltas of labelled counters, for sums over a recent window. */
-export class DeltaHistory<L> {
-  private readonly slots: { t: number; deltas: Map<string, number> }[] = [];
-  private readonly labels = new Map<string, L>();
-  /** how many slots hold each key: its labels go with the last one */
-  private readonly refs = new Map<string, number>();
-
-  constructor(readonly retentionSeconds: number) {}
-
-  add(tSeconds: number, deltas: Map<string, number>, labelsOf: (key: string) => L): void {
-    for (const k of deltas.keys()) {
-      if (!this.labels.has(k)) this.labels.set(k, labelsOf(k));
-      this.refs.set(k, (this.refs.get(k) ?? 0) + 1);
-    }
-    if (deltas.size > 0) this.slots.push({ t: tSeconds, deltas });
-    while (this.slots.length > 0 && this.slots[0].t <= tSeconds - this.retentionSeconds) {
-      // Forget the labels of series that no longer have any slot (counted, not rescanned:
-      // a rescan of every slot each second costs more than everything else together).
-      for (const k of this.slots.shift()!.deltas.keys()) {
-        const n = this.refs.get(k)! - 1;
-        if (n > 0) this.refs.set(k, n);
-        else {
-          this.refs.delete(k);
-          this.labels.delete(k);
-        }
-      }
-    }
-  }
-
-  /** Sum of each series over (now - window, now]. */
-  sum(nowSeconds: number, windowSeconds: number): { labels: L; count: number }[] {
-    const totals = new Map<string, number>();
-    for (const s of this.slots) {
-      if (s.t <= nowSeconds - windowSeconds) continue;
-      for (const [k, d] of s.deltas) totals.set(k, (totals.get(k) ?? 0) + d);
-    }
-    return [...totals].map(([k, count]) => ({ labels: this.labels.get(k)!, count }));
   }
 }
 
@@ -164,17 +104,12 @@ export function latencyLabels(nfs: NfTable, k: LatKey): LatencyLabels {
 }
 
 /*
- * Keys of the latency history. One DeltaHistory holds every per-second delta
- * of the latency series, each under a key that starts with what it is:
- *   L|series|slot   histogram slot count     S|series   sum of latencies (ns)
- *   O|series|outcome|code   completed        T|series   timeouts
- *   R|series        retransmissions
+ * Keys of the latency deltas of a read, each starting with what it is:
+ *   O|series|outcome|code   completed      T|series   timeouts
+ *   R|series                retransmissions
  */
-const histKey = (series: string, slot: number) => `L|${series}|${slot}`;
-
 export class Collector {
   readonly registry = new Registry();
-  readonly dropHistory: DeltaHistory<DropLabels>;
   private readonly dropDeltas = new DeltaTracker();
   private readonly packetDeltas = new DeltaTracker();
   private readonly byteDeltas = new DeltaTracker();
@@ -184,7 +119,6 @@ export class Collector {
   private lastHists = new Map<string, { slots: ArrayLike<number>; sum: number }>();
   private readonly outcomeDeltas = new DeltaTracker();
   private readonly retransDeltas = new DeltaTracker();
-  readonly latencyHistory: DeltaHistory<string>;
   private readonly duration: BucketHistogram;
   private readonly requestsTotal: Counter<string>;
   private readonly retransTotal: Counter<string>;
@@ -208,12 +142,9 @@ export class Collector {
     private readonly dp: Datapath,
     readonly node: string,
     private readonly requestTimeoutSeconds = 10,
-    historySeconds = 3600,
     promBuckets = DEFAULT_DURATION_BUCKETS,
   ) {
     const registers = [this.registry];
-    this.dropHistory = new DeltaHistory<DropLabels>(historySeconds);
-    this.latencyHistory = new DeltaHistory<string>(historySeconds);
     this.duration = new BucketHistogram(
       'nfscope_request_duration_seconds',
       'Request/response latency between NFs, measured on the wire at the first hook of this node that saw each.',
@@ -319,8 +250,6 @@ export class Collector {
       this.child(this.dropsTotal, k, () => ({ ...l })).inc(d);
       this.history?.drops(l, d);
     }
-    // With a history attached, the summary is answered from it (query/api.ts).
-    if (!this.history) this.dropHistory.add(now, dropDeltas, (k) => labelsFromKey<DropLabels>(k, DROP_LABELS));
 
     const packets = new Map<string, number>();
     const bytes = new Map<string, number>();
@@ -357,7 +286,7 @@ export class Collector {
     for (const [p, d] of this.runDeltas.update(runs)) this.programRuns.inc({ program: p }, d);
     for (const [p, d] of this.runTimeDeltas.update(runNs)) this.programSeconds.inc({ program: p }, d / 1e9);
 
-    this.readLatency(now);
+    this.readLatency();
 
     const events = this.dp.readEvents();
     const ev = (i: NfEvent) => events[i] ?? 0n;
@@ -410,7 +339,7 @@ export class Collector {
   }
 
   /** Histograms, outcomes, retransmissions and timeouts of the latency series. */
-  private readLatency(now: number): void {
+  private readLatency(): void {
     const nfs = this.dp.nfTable;
     const labelsOf = new Map<string, LatencyLabels>();
     const series = (k: LatKey): string => {
@@ -435,8 +364,6 @@ export class Collector {
       for (let i = 0; i < h.slots.length; i++) if (h.slots[i] > 0) t.own[i] += h.slots[i];
       t.sum += h.sumNs;
     }
-    // Without a history sink, the collector's own window keeps the deltas under string keys.
-    const latDeltas = new Map<string, number>();
     for (const [s, t] of totals) {
       const prev = this.lastHists.get(s);
       if (prev && prev.slots === t.slots && prev.sum === t.sum) continue; // the same entry, unchanged since the last read
@@ -456,9 +383,6 @@ export class Collector {
       if (this.history) {
         for (const [i, d] of slots) this.history.histogram(l, i, d);
         if (sum > 0) this.history.latencySum(l, sum);
-      } else {
-        for (const [i, d] of slots) latDeltas.set(histKey(s, i), d);
-        if (sum > 0) latDeltas.set(`S|${s}`, sum);
       }
     }
     this.lastHists = totals;
@@ -489,88 +413,19 @@ export class Collector {
     this.latKeysNext = new Map();
     this.latKeysTable = nfs;
 
-    const all = new Map<string, number>([...latDeltas, ...outcomeDeltas, ...retransDeltas, ...timeouts]);
-    if (this.history) this.feedLatency(all, labelsOf);
-    else this.latencyHistory.add(now, all, (k) => k);
-    for (const [k, l] of labelsOf) this.seriesLabels.set(k, l);
+    if (this.history) for (const deltas of [outcomeDeltas, retransDeltas, timeouts]) this.feedLatency(deltas, labelsOf);
   }
 
-  /** Hands the latency deltas of a tick (keys as in the latency history) to the history sink. */
+  /** Hands latency deltas of a read (keys as described above the class) to the history sink. */
   private feedLatency(deltas: Map<string, number>, labelsOf: Map<string, LatencyLabels>): void {
     const h = this.history!;
     for (const [k, d] of deltas) {
       const [kind, s, a, b] = k.split('|');
       const l = labelsOf.get(s)!;
-      if (kind === 'L') h.histogram(l, Number(a), d);
-      else if (kind === 'S') h.latencySum(l, d);
-      else if (kind === 'T') h.timeouts(l, d);
+      if (kind === 'T') h.timeouts(l, d);
       else if (kind === 'R') h.retransmissions(l, d);
       // NGAP initiating messages count procedures, not transactions.
       else if (kind === 'O' && a !== OUTCOME_LABELS[NfOutcome.Initiated]) h.outcome(l, a, b, d);
     }
-  }
-
-  /** Labels of every latency series seen, by series key. */
-  private readonly seriesLabels = new Map<string, LatencyLabels>();
-
-  /** The latency part of /api/v1/summary: per series, over the last window. */
-  latencySummary(windowSeconds: number, nowMs = Date.now()): LatencySummary[] {
-    const rows = new Map<string, { slots: number[]; sum: number; rejected: number; timeouts: number; retrans: number }>();
-    const row = (s: string) => {
-      let r = rows.get(s);
-      if (!r) {
-        r = { slots: new Array<number>(HIST_SLOTS).fill(0), sum: 0, rejected: 0, timeouts: 0, retrans: 0 };
-        rows.set(s, r);
-      }
-      return r;
-    };
-    for (const { labels: k, count } of this.latencyHistory.sum(Math.floor(nowMs / 1000), windowSeconds)) {
-      const [kind, s, a] = k.split('|');
-      const r = row(s);
-      if (kind === 'L') r.slots[Number(a)] += count;
-      else if (kind === 'S') r.sum += count;
-      else if (kind === 'O' && a === 'rejected') r.rejected += count;
-      else if (kind === 'T') r.timeouts += count;
-      else if (kind === 'R') r.retrans += count;
-    }
-    const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e3) / 1e3 : null);
-    return [...rows]
-      .map(([s, r]) => {
-        const l = this.seriesLabels.get(s)!;
-        const count = total(r.slots);
-        return {
-          client: l.client_nf,
-          client_type: l.client_type,
-          server: l.server_nf,
-          server_type: l.server_type,
-          interface: l.interface,
-          procedure: l.procedure,
-          count,
-          p50_ms: ms(quantile(r.slots, 0.5)),
-          p90_ms: ms(quantile(r.slots, 0.9)),
-          p99_ms: ms(quantile(r.slots, 0.99)),
-          max_ms: ms(maxBound(r.slots)),
-          mean_ms: count > 0 ? ms(r.sum / count) : null,
-          rejected: r.rejected,
-          timeouts: r.timeouts,
-          retransmissions: r.retrans,
-        };
-      })
-      .sort((a, b) => a.interface.localeCompare(b.interface) || a.client.localeCompare(b.client) || a.server.localeCompare(b.server) || a.procedure.localeCompare(b.procedure));
-  }
-
-  /** The drops part of /api/v1/summary: counts over the last window, largest first. */
-  dropSummary(windowSeconds: number, nowMs = Date.now()): (DropLabels & { count: number })[] {
-    return this.dropHistory
-      .sum(Math.floor(nowMs / 1000), windowSeconds)
-      .map(({ labels, count }) => ({ ...labels, count }))
-      .sort(
-        (a, b) =>
-          b.count - a.count ||
-          a.nf.localeCompare(b.nf) ||
-          a.peer_nf.localeCompare(b.peer_nf) ||
-          a.interface.localeCompare(b.interface) ||
-          a.reason.localeCompare(b.reason),
-      );
   }
 }

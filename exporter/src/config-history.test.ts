@@ -62,13 +62,21 @@ describe('history, peers_timeout and api', () => {
     ['history: { memory_limit: 10 lots }\n', 'history.memory_limit: "10 lots" is not a size (expected a number of bytes or a string like "96MiB", "200MB", "1GiB")'],
     ['history: { memory_limit: 1KB }\n', 'history.memory_limit: "1KB" is out of range (expected 1MiB to 64GiB)'],
     ['history: { max_series: 0 }\n', 'history.max_series: 0 is not a series count (expected an integer from 1 to 1000000)'],
-    ['history: { retention: 1h }\n', 'history.retention: unknown key "retention" (expected one of: tiers, memory_limit, max_series)'],
+    ['history: { retention: 1h }\n', 'history.retention: unknown key "retention" (expected one of: tiers, memory_limit, max_series, state_file)'],
     ['peers_timeout: 5m\n', 'peers_timeout: "5m" is out of range (expected 0.1 to 60 seconds)'],
     ['api: { token: abc }\n', 'api.token: unknown key "token" (expected one of: token_file, tls)'],
     ['api: { tls: { cert: /nonexistent/c.pem } }\n', 'api.tls.key: is missing (expected the path of its PEM private key)'],
   ])('%s', (extra, message) => {
     const ps = problems(extra);
     expect(ps).toContain(message);
+  });
+
+  test('state file: any path in a directory that exists (the file itself may not yet)', () => {
+    const f = path.join(tmp, 'history.state');
+    expect(parseConfig(`${base}history: { state_file: ${JSON.stringify(f)} }\n`, 'c.yaml').history).toEqual({ stateFile: f });
+    expect(problems('history: { state_file: /nonexistent/dir/history.state }\n')).toEqual(['history.state_file: "/nonexistent/dir/history.state": the directory "/nonexistent/dir" does not exist']);
+    expect(problems('history: { state_file: "" }\n')).toEqual(['history.state_file: "" is empty (expected the path of a file to save the history in)']);
+    expect(problems('history: { state_file: [a] }\n')).toEqual(['history.state_file: ["a"] is not a string (expected the path of a file to save the history in)']);
   });
 
   test('token file: read and trimmed; too short, empty or unreadable is an error naming the file', () => {

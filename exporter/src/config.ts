@@ -6,7 +6,8 @@
  * ConfigError, one line per problem, as `${source}: ${path}: ${message}`.
  * See docs/configuration.md for the file format.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { LineCounter, parseDocument, visit } from 'yaml';
 
@@ -57,6 +58,8 @@ export interface HistoryConfig {
   tiers?: { resolutionS: number; retentionS: number; bucketsPerOctave?: number }[];
   memoryLimitBytes?: number;
   maxSeries?: number;
+  /** where the history is saved at shutdown and read back at start (history/state.ts) */
+  stateFile?: string;
 }
 
 export interface ApiConfig {
@@ -86,7 +89,7 @@ const TOP_LEVEL_KEYS = [
   'node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats',
   'history', 'peers_timeout', 'api',
 ];
-const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series'];
+const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series', 'state_file'];
 const TIER_KEYS = ['resolution', 'retention', 'buckets_per_octave'];
 const API_KEYS = ['token_file', 'tls'];
 const TLS_KEYS = ['cert', 'key'];
@@ -460,6 +463,27 @@ function checkHistory(value: unknown, problems: Problems): HistoryConfig | undef
       problems.add('history.max_series', `${show(n)} is not a series count (expected an integer from 1 to 1000000)`);
       ok = false;
     } else out.maxSeries = n;
+  }
+  if (map.state_file != null) {
+    const f = checkString(map.state_file, 'history.state_file', 'the path of a file to save the history in', problems);
+    if (f === undefined) ok = false;
+    else if (f === '') {
+      problems.add('history.state_file', '"" is empty (expected the path of a file to save the history in)');
+      ok = false;
+    } else {
+      // The file itself may not exist yet (first start); its directory must.
+      const dir = dirname(resolve(f));
+      let isDir = false;
+      try {
+        isDir = statSync(dir).isDirectory();
+      } catch {
+        /* reported below */
+      }
+      if (!isDir) {
+        problems.add('history.state_file', `${show(f)}: the directory ${show(dir)} does not exist`);
+        ok = false;
+      } else out.stateFile = f;
+    }
   }
   return ok ? out : undefined;
 }

@@ -50,9 +50,18 @@ export interface TrafficSample {
 
 export interface HistSample {
   key: LatKey;
-  /** count per slot (layout in histogram.ts), summed over CPUs; never changed once returned (an unchanged entry may return the same array again) */
-  slots: number[];
+  /**
+   * count per slot (layout in histogram.ts), summed over CPUs. Valid until the
+   * read after next: an unchanged entry returns the same array again, a changed
+   * one is written into the array of the read before the last.
+   */
+  slots: ArrayLike<number>;
   sumNs: number;
+}
+
+interface HistEntry {
+  sample: HistSample;
+  spare: Float64Array | undefined;
 }
 
 export interface OutcomeSample {
@@ -317,34 +326,37 @@ export class Datapath {
     const slotsAt = HIST.fields.find((f) => f.name === 'slots')!.offset;
     const sumAt = HIST.fields.find((f) => f.name === 'sum_ns')!.offset;
     const u64 = (b: Buffer, at: number) => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 0x1_0000_0000;
-    const next = new Map<string, HistSample>();
+    const next = new Map<string, HistEntry>();
     const out = this.hists.entries().map(([k, v]): HistSample => {
       // Every request adds its latency (> 0) to sum_ns: an unchanged sum is an unchanged
       // histogram, whose slots need not be decoded again.
       const sumNs = u64(v, sumAt);
       const id = k.toString('latin1');
       const was = this.lastHists.get(id);
-      if (was && was.sumNs === sumNs) {
+      if (was && was.sample.sumNs === sumNs) {
         next.set(id, was);
-        return was;
+        return was.sample;
       }
-      const slots = new Array<number>(HIST_SLOTS);
+      // Two arrays per entry, taking turns: the one of the last read stays as it was
+      // (the collector takes its deltas against it), the other is written. A read
+      // makes no garbage of 434 numbers per entry.
+      const slots = was?.spare ?? new Float64Array(HIST_SLOTS);
       if (v.byteOffset % 4 === 0) {
         const w = new Uint32Array(v.buffer, v.byteOffset + slotsAt, 2 * HIST_SLOTS);
         for (let i = 0; i < HIST_SLOTS; i++) slots[i] = w[2 * i] + w[2 * i + 1] * 0x1_0000_0000;
       } else {
         for (let i = 0; i < HIST_SLOTS; i++) slots[i] = u64(v, slotsAt + 8 * i);
       }
-      const sample = { key: LAT_KEY.decode(k), slots, sumNs };
-      next.set(id, sample);
+      const sample = { key: was?.sample.key ?? LAT_KEY.decode(k), slots, sumNs };
+      next.set(id, { sample, spare: was ? (was.sample.slots as Float64Array) : undefined });
       return sample;
     });
     this.lastHists = next;
     return out;
   }
 
-  /** The last read's samples by key bytes (readHists reuses those whose sum did not change). */
-  private lastHists = new Map<string, HistSample>();
+  /** The last read's samples by key bytes (readHists reuses those whose sum did not change), each with the array its next change is written into. */
+  private lastHists = new Map<string, HistEntry>();
 
   readOutcomes(): OutcomeSample[] {
     return this.outcomes.entries().map(([k, v]) => {

@@ -7,6 +7,7 @@ import { VERSION } from './collector';
 import type { Config } from './config';
 import type { Datapath } from './datapath';
 import { createApp, HttpError, MAX_WINDOW_SECONDS, parseWindow } from './server';
+import { HistoryStore } from './history/store';
 
 describe('parseWindow', () => {
   test.each([
@@ -70,7 +71,8 @@ describe('createApp', () => {
   const DROPS = [{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'N3', reason: 'NO_SOCKET', count: 17 }];
 
   let server: Server | undefined;
-  let dropSummary: jest.Mock;
+  /** The clock of the history's answers: half a second after its one read. */
+  const NOW_MS = 1_700_000_000_500;
 
   afterEach(async () => {
     await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
@@ -81,8 +83,12 @@ describe('createApp', () => {
   async function start(opts: { ready?: boolean; lastReadAt?: number } = {}): Promise<string> {
     const registry = new Registry();
     new Counter({ name: 'nfscope_test_total', help: 'test', registers: [registry] }).inc(3);
-    dropSummary = jest.fn(() => DROPS);
-    const collector = { registry, lastReadAt: opts.lastReadAt ?? 1_700_000_000, dropSummary, latencySummary: () => [] };
+    const collector = { registry, lastReadAt: opts.lastReadAt ?? 1_700_000_000 };
+    // The summary comes from the history: one read with the drops of DROPS in it.
+    const store = new HistoryStore();
+    for (const { count, ...labels } of DROPS) store.add('drop', { ...labels, node: 'worker-1' }, 0, count);
+    store.commit(Math.floor(NOW_MS / 1000));
+    const query = { store, node: 'worker-1', hosted: new Set(['smf-1']), peers: { peers: [], timeoutMs: 1000 }, now: () => NOW_MS };
     const datapath = {
       ready: opts.ready ?? true,
       programs: () => [{ name: 'count_drop', attachPoints: ['tp_btf/kfree_skb'], runCount: 42, runTimeNs: 1234 }],
@@ -90,7 +96,7 @@ describe('createApp', () => {
       programStats: () => 'off',
       maps: () => [{ name: 'drops', entries: 3, capacity: 10240 }],
     };
-    const app = createApp({ config, datapath: datapath as unknown as Datapath, collector: collector as unknown as Collector });
+    const app = createApp({ config, datapath: datapath as unknown as Datapath, collector: collector as unknown as Collector, query });
     server = app.listen(0, '127.0.0.1');
     await new Promise<void>((resolve, reject) => server!.once('listening', resolve).once('error', reject));
     return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -128,14 +134,12 @@ describe('createApp', () => {
     const res = await fetch(`${await start()}/api/v1/summary`);
     expect(res.status).toBe(200);
     expect(await body(res)).toEqual({ node: 'worker-1', window_s: 60, latency: [], drops: DROPS });
-    expect(dropSummary).toHaveBeenCalledWith(60);
   });
 
   test('/api/v1/summary?window=5m&scope=node', async () => {
     const res = await fetch(`${await start()}/api/v1/summary?window=5m&scope=node`);
     expect(res.status).toBe(200);
-    expect((await body(res)).window_s).toBe(300);
-    expect(dropSummary).toHaveBeenCalledWith(300);
+    expect(await body(res)).toEqual({ node: 'worker-1', window_s: 300, latency: [], drops: DROPS });
   });
 
   test.each(['abc', '0s', '2h'])('/api/v1/summary?window=%s is a 400 naming window', async (w) => {
@@ -143,19 +147,29 @@ describe('createApp', () => {
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect((await body(res)).error).toMatch(/^window: /);
-    expect(dropSummary).not.toHaveBeenCalled();
   });
 
-  test('/api/v1/summary?scope=cluster is a 400 naming scope', async () => {
-    const res = await fetch(`${await start()}/api/v1/summary?scope=cluster`);
+  test('/api/v1/summary?scope=region is a 400 naming scope', async () => {
+    const res = await fetch(`${await start()}/api/v1/summary?scope=region`);
     expect(res.status).toBe(400);
-    expect((await body(res)).error).toMatch(/^scope: "cluster"/);
+    expect((await body(res)).error).toBe('scope: "region" is not "node" or "cluster"');
+  });
+
+  test('/api/v1/summary?scope=cluster with no peers: this node alone', async () => {
+    const res = await fetch(`${await start()}/api/v1/summary?scope=cluster`);
+    expect(res.status).toBe(200);
+    expect(await body(res)).toEqual({ node: 'worker-1', scope: 'cluster', window_s: 60, nodes: { answered: ['worker-1'], missing: [] }, latency: [], drops: DROPS });
   });
 
   test('/api/v1/status', async () => {
     const res = await fetch(`${await start()}/api/v1/status`);
     expect(res.status).toBe(200);
-    expect(await body(res)).toEqual({
+    const { memory, history, ...rest } = (await body(res)) as { memory: Record<string, number>; history: Record<string, unknown> };
+    expect(history).toMatchObject({ series: 1, overflow: { series: 0 }, evicted_chunks: 0, memory_limit_bytes: 96 * 1024 * 1024 });
+    // The process's own memory: names fixed, values whatever this process uses.
+    expect(Object.keys(memory).sort()).toEqual(['array_buffers_bytes', 'external_bytes', 'heap_total_bytes', 'heap_used_bytes', 'rss_bytes']);
+    expect(memory.rss_bytes).toBeGreaterThan(memory.heap_used_bytes);
+    expect(rest).toEqual({
       node: 'worker-1',
       version: VERSION,
       kernel: os.release(),

@@ -31,10 +31,16 @@ export interface ApiContext {
   config: Config;
   datapath: Datapath;
   collector: Collector;
-  /** the history and peers the query API answers from */
-  query?: QueryContext;
+  /** the history and peers the query and summary API answer from */
+  query: QueryContext;
   /** when set, /metrics and /api/* need `Authorization: Bearer <token>` */
   token?: string;
+}
+
+/** The exporter's own memory (bytes): resident set, V8 heap committed and in use, and outside the heap. */
+function memoryStatus(): Record<string, number> {
+  const m = process.memoryUsage();
+  return { rss_bytes: m.rss, heap_total_bytes: m.heapTotal, heap_used_bytes: m.heapUsed, external_bytes: m.external, array_buffers_bytes: m.arrayBuffers };
 }
 
 export function createApp(ctx: ApiContext): express.Express {
@@ -93,6 +99,7 @@ export function createApp(ctx: ApiContext): express.Express {
       program_stats: ctx.datapath.programStats(),
       interfaces: ctx.datapath.attachedInterfaces(),
       maps: ctx.datapath.maps(),
+      memory: memoryStatus(),
       config: {
         interfaces: ctx.config.interfaces,
         nfs: ctx.config.nfs.length,
@@ -100,7 +107,7 @@ export function createApp(ctx: ApiContext): express.Express {
         peers: ctx.config.peers,
       },
       // Series, overflow, bytes held and the retention each tier holds now.
-      ...(ctx.query ? { history: ctx.query.store.stats() } : {}),
+      history: ctx.query.store.stats(),
     })),
   );
 
@@ -111,37 +118,19 @@ export function createApp(ctx: ApiContext): express.Express {
     })),
   );
 
-  // With the history, the summary (node or cluster) comes from it; without, from the collector's window.
-  app.get('/api/v1/summary', async (req, res, next) => {
-    if (!ctx.query && req.query.scope !== 'cluster') return next();
+  // The summary, of this node or the cluster, from the history.
+  app.get('/api/v1/summary', async (req, res) => {
     try {
       const window = parseWindow(req.query.window);
       const scope = req.query.scope ?? 'node';
       if (scope !== 'node' && scope !== 'cluster') throw new HttpError(400, `scope: ${JSON.stringify(scope)} is not "node" or "cluster"`);
-      if (!ctx.query) throw new HttpError(400, 'scope: "cluster" needs the history, which this exporter does not keep');
       res.json(await storeSummary(ctx.query, window, scope));
     } catch (e) {
       res.status(e instanceof HttpError ? e.status : 500).json({ error: (e as Error).message });
     }
   });
 
-  app.get(
-    '/api/v1/summary',
-    json((req) => {
-      const window = parseWindow(req.query.window);
-      if (req.query.scope !== undefined && req.query.scope !== 'node') {
-        throw new HttpError(400, `scope: ${JSON.stringify(req.query.scope)} is not "node" or "cluster"`);
-      }
-      return {
-        node: ctx.config.node,
-        window_s: window,
-        latency: ctx.collector.latencySummary(window),
-        drops: ctx.collector.dropSummary(window),
-      };
-    }),
-  );
-
-  if (ctx.query) registerQueryRoutes(app, ctx.query);
+  registerQueryRoutes(app, ctx.query);
 
   app.use((req, res) => {
     res.status(404).json({ error: `no such endpoint: ${req.method} ${req.path}` });

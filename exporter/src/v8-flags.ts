@@ -1,21 +1,25 @@
 /**
- * V8 settings the exporter starts with (bin/nfscope-exporter.js applies them
- * before anything else is loaded). The exporter allocates steadily, a little
- * each second (a read of every map, the history's commit), and keeps what it
- * keeps in the history; with V8's default young generation (semi-spaces
- * growing to 16 MiB, three of them committed) that garbage alone holds tens
- * of MiB of RSS. A 1 MiB semi-space costs more frequent, shorter scavenges
- * (bench/README.md, "History and query API", has both measured).
+ * Node and V8 settings the exporter is meant to start with. They size the
+ * heap, which V8 does once, when the process starts: set later (with
+ * v8.setFlagsFromString) they change nothing, so they go on node's command
+ * line: the bin script's first line, the Dockerfile's ENTRYPOINT, or
+ * NODE_OPTIONS.
+ *
+ * The exporter allocates steadily, a little each second (a read of every
+ * map, the history's commit), and keeps what it keeps in the history. With
+ * V8's default young generation (two semi-spaces growing to 16 MiB each) that
+ * garbage alone holds 32 MiB of RSS. 4 MiB semi-spaces hold 8; 1 MiB ones
+ * would hold 2 but scavenge so often that they cost about two percent of a
+ * core more (bench/README.md, "History and query API", has each measured).
  */
-import * as v8 from 'v8';
 
-export const SEMI_SPACE_MIB = 1;
+export const SEMI_SPACE_MIB = 4;
 
-/** Sets the flags unless the command line or NODE_OPTIONS already sets them; returns the flags set. */
-export function applyV8Flags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
-  const given = [...execArgv, ...nodeOptions.split(/\s+/)];
-  const set: string[] = [];
-  if (!given.some((a) => /^--max[-_]semi[-_]space[-_]size/.test(a))) set.push(`--max-semi-space-size=${SEMI_SPACE_MIB}`);
-  for (const f of set) v8.setFlagsFromString(f);
-  return set;
+/** The flags, as node takes them on its command line. */
+export const START_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MIB}`];
+
+/** Start flags neither the command line nor NODE_OPTIONS gives (any value of the same flag counts as given). */
+export function missingStartFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
+  const given = [...execArgv, ...nodeOptions.split(/\s+/)].map((a) => a.split('=')[0].replace(/_/g, '-'));
+  return START_FLAGS.filter((f) => !given.includes(f.split('=')[0]));
 }

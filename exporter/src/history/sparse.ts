@@ -23,7 +23,7 @@ export class Bytes {
 
   private room(n: number): void {
     if (this.len + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
+    let size = Math.max(16, this.buf.length * 2);
     while (size < this.len + n) size *= 2;
     const b = new Uint8Array(size);
     b.set(this.buf.subarray(0, this.len));
@@ -38,6 +38,17 @@ export class Bytes {
       n = Math.floor(n / 128);
     }
     this.buf[this.len++] = n;
+  }
+
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.len++] = b;
+  }
+
+  appendBytes(src: Uint8Array): void {
+    this.room(src.length);
+    this.buf.set(src, this.len);
+    this.len += src.length;
   }
 
   append(src: Bytes): void {
@@ -62,29 +73,65 @@ export class Bytes {
   }
 }
 
+/** Bytes of n as a varint. */
+function varintBytes(n: number): number {
+  let b = 1;
+  for (; n >= 128; n = Math.floor(n / 128)) b++;
+  return b;
+}
+
+/** A count at or above it is written as this nibble, then (count − NIBBLE_ESC) as a varint. */
+const NIBBLE_ESC = 15;
+
 /**
  * Appends a point (entries ascending by index, counts > 0). A latency
  * histogram fills a run of neighbouring slots, so a point is encoded as runs:
  * the number of runs, then per run the gap from the end of the previous run,
- * its length and its counts (a hole of one or two empty slots inside a run
- * costs less as zeros than as a new run).
+ * its length times two plus its form, and its counts (a hole of one or two
+ * empty slots inside a run costs less as zeros than as a new run). Form 0:
+ * one varint per count. Form 1, where it is shorter (a second's latencies
+ * spread one or two to a slot): two counts a byte, low nibble first, a count
+ * of 15 or more as the nibble 15 and, after the run's nibbles, its excess
+ * over 15 as a varint, in slot order.
  */
-export function encodePoint(out: Bytes, idx: ArrayLike<number>, val: ArrayLike<number>): void {
+export function encodePoint(out: Bytes, idx: ArrayLike<number>, val: ArrayLike<number>, n = idx.length): void {
   const starts: number[] = [];
-  for (let k = 0; k < idx.length; k++) if (k === 0 || idx[k] - idx[k - 1] > 3) starts.push(k);
+  for (let k = 0; k < n; k++) if (k === 0 || idx[k] - idx[k - 1] > 3) starts.push(k);
   out.varint(starts.length);
   let prevEnd = 0;
   for (let r = 0; r < starts.length; r++) {
     const first = starts[r];
-    const last = (r + 1 < starts.length ? starts[r + 1] : idx.length) - 1;
+    const last = (r + 1 < starts.length ? starts[r + 1] : n) - 1;
     const lo = idx[first];
     const hi = idx[last];
+    const len = hi - lo + 1;
+    // Zeros inside the run cost a byte each as varints, half a byte as nibbles.
+    let asBytes = len - (last - first + 1);
+    let escapes = 0;
+    for (let k = first; k <= last; k++) {
+      asBytes += varintBytes(val[k]);
+      if (val[k] >= NIBBLE_ESC) escapes += varintBytes(val[k] - NIBBLE_ESC);
+    }
+    const nibbles = Math.ceil(len / 2) + escapes < asBytes;
     out.varint(lo - prevEnd);
-    out.varint(hi - lo + 1);
-    let k = first;
-    for (let i = lo; i <= hi; i++) {
-      if (idx[k] === i) out.varint(val[k++]);
-      else out.varint(0);
+    out.varint(len * 2 + (nibbles ? 1 : 0));
+    if (!nibbles) {
+      let k = first;
+      for (let i = lo; i <= hi; i++) {
+        if (idx[k] === i) out.varint(val[k++]);
+        else out.varint(0);
+      }
+    } else {
+      let k = first;
+      let byte = 0;
+      for (let i = lo; i <= hi; i++) {
+        const c = idx[k] === i ? val[k++] : 0;
+        const nib = Math.min(c, NIBBLE_ESC);
+        if ((i - lo) % 2 === 0) byte = nib;
+        else out.byte(byte | (nib << 4));
+      }
+      if (len % 2 === 1) out.byte(byte);
+      for (let j = first; j <= last; j++) if (val[j] >= NIBBLE_ESC) out.varint(val[j] - NIBBLE_ESC);
     }
     prevEnd = hi + 1;
   }
@@ -109,23 +156,43 @@ export function decodeInto(buf: Uint8Array, start: number, end: number, row: Flo
       gap += (b & 127) * mul;
       if (b < 128) break;
     }
-    let len = 0;
+    let lenForm = 0;
     for (let mul = 1; ; mul *= 128) {
       const b = buf[pos++];
-      len += (b & 127) * mul;
+      lenForm += (b & 127) * mul;
       if (b < 128) break;
     }
+    const len = Math.floor(lenForm / 2);
     i += gap;
-    for (const stop = i + len; i < stop; i++) {
-      let b = buf[pos++];
-      if (b === 0) continue;
-      let v = b & 127;
-      for (let mul = 128; b >= 128; mul *= 128) {
-        b = buf[pos++];
-        v += (b & 127) * mul;
+    if (lenForm % 2 === 0) {
+      for (const stop = i + len; i < stop; i++) {
+        let b = buf[pos++];
+        if (b === 0) continue;
+        let v = b & 127;
+        for (let mul = 128; b >= 128; mul *= 128) {
+          b = buf[pos++];
+          v += (b & 127) * mul;
+        }
+        if (i < row.length) row[i] += v;
+      }
+      continue;
+    }
+    // Nibbles, then the escapes' varints.
+    let esc = pos + Math.ceil(len / 2);
+    for (let j = 0; j < len; j++, i++) {
+      let v = j % 2 === 0 ? buf[pos + (j >> 1)] & 15 : buf[pos + (j >> 1)] >> 4;
+      if (v === 0) continue;
+      if (v === NIBBLE_ESC) {
+        let b = buf[esc++];
+        v += b & 127;
+        for (let mul = 128; b >= 128; mul *= 128) {
+          b = buf[esc++];
+          v += (b & 127) * mul;
+        }
       }
       if (i < row.length) row[i] += v;
     }
+    pos = esc;
   }
 }
 

@@ -113,80 +113,202 @@ const MAX_FOLDED_COUNTED = 100_000;
 
 /** Points per chunk. */
 const CHUNK = 64;
-/** Rough heap cost of a chunk's objects besides its bytes, and of a series besides its chunks. */
+/** Rough heap cost of a chunk's object besides its bytes, and of a series besides its chunks. */
 const CHUNK_OVERHEAD = 120;
 const SERIES_OVERHEAD = 600;
+/**
+ * Bytes of one slab: sealed chunks of a tier are copied one after another
+ * into slabs instead of each keeping a buffer of its own (a typed array and
+ * its backing store cost several hundred bytes each besides the data, more
+ * than a chunk's points at 10 s). The chunks of a tier start and fill at
+ * the same point numbers in every series, so those sealed together expire
+ * together and a slab is given back (collected) about when its last chunk goes.
+ */
+const SLAB_BYTES = 256 * 1024;
 
-/** CHUNK consecutive points of one series in one tier: each a varint byte length and its encoding. */
+/** Where a tier's sealed chunks are copied to. */
+class Slabs {
+  private buf = new Uint8Array(0);
+  private used = 0;
+
+  /** Copies src[0..len) into a slab; returns the slab and the offset. */
+  put(src: Uint8Array, len: number): [Uint8Array, number] {
+    if (len > SLAB_BYTES / 4) return [src.slice(0, len), 0];
+    if (this.used + len > this.buf.length) {
+      this.buf = new Uint8Array(SLAB_BYTES);
+      this.used = 0;
+    }
+    const at = this.used;
+    this.buf.set(src.subarray(0, len), at);
+    this.used += len;
+    return [this.buf, at];
+  }
+}
+
+/**
+ * CHUNK consecutive points of one series in one tier. A latency point is a
+ * varint byte length and its encoding (sparse.ts; 0: no point); a point of a
+ * scalar family (outcome, drop: one count; traffic: packets and bytes) is its
+ * WIDTH counts as varints, 0 when there was none: one or two bytes a count
+ * instead of four of framing around it. While open the chunk is written into
+ * the series' own growable buffer; sealed, its bytes live in a slab at
+ * buf[off .. off+len).
+ */
 class Chunk {
-  readonly bytes: Bytes;
-  /** points first .. first+filled-1 are written (empty ones as length 0) */
+  buf: Uint8Array;
+  off = 0;
+  len = 0;
+  /** points first .. first+filled-1 are written (empty ones too) */
   filled = 0;
+  /** the buffer written into while open (undefined once sealed) */
+  out: Bytes | undefined;
 
-  /** sizeHint: the bytes the previous chunk of the series took, so the buffer rarely grows */
+  /** out: the buffer to write into; none for a chunk restored sealed (its caller sets buf, off, len) */
   constructor(
     readonly first: number,
-    sizeHint = 32,
+    out?: Bytes,
   ) {
-    this.bytes = new Bytes(Math.max(16, Math.ceil(sizeHint * 1.1)));
+    this.out = out;
+    if (out) out.len = 0;
+    this.buf = out?.buf ?? EMPTY;
   }
 
   get last(): number {
     return this.first + CHUNK - 1;
   }
 
-  write(p: number, idx: number[], val: number[]): void {
+  /** Writes point p (after every point written so far): its n entries idx/val, of `width` scalars, or latency (width 0). */
+  write(p: number, width: number, idx: ArrayLike<number>, val: ArrayLike<number>, n: number): void {
+    const out = this.out!;
     const j = p - this.first;
-    while (this.filled < j) {
-      this.bytes.varint(0);
-      this.filled++;
+    for (; this.filled < j; this.filled++) for (let w = 0; w < Math.max(1, width); w++) out.varint(0);
+    if (width === 0) {
+      scratch.len = 0;
+      encodePoint(scratch, idx, val, n);
+      out.varint(scratch.len);
+      out.append(scratch);
+    } else {
+      for (let w = 0, k = 0; w < width; w++) out.varint(k < n && idx[k] === w ? val[k++] : 0);
     }
-    scratch.len = 0;
-    encodePoint(scratch, idx, val);
-    this.bytes.varint(scratch.len);
-    this.bytes.append(scratch);
     this.filled = j + 1;
-    // A full chunk never grows again; copying it smaller pays only when much is spare.
-    if (this.filled === CHUNK && this.bytes.buf.length - this.bytes.len > this.bytes.len / 8) this.bytes.trim();
+    this.buf = out.buf;
+    this.len = out.len;
+  }
+
+  /** Moves the bytes into a slab; returns the series' buffer for its next chunk. */
+  seal(slabs: Slabs): Bytes {
+    const out = this.out!;
+    [this.buf, this.off] = slabs.put(out.buf, out.len);
+    this.len = out.len;
+    this.out = undefined;
+    return out;
   }
 
   cost(): number {
-    return this.bytes.buf.length + CHUNK_OVERHEAD;
+    return (this.out ? this.out.buf.length : this.len) + CHUNK_OVERHEAD;
   }
 }
 
 const scratch = new Bytes(1024);
+const EMPTY = new Uint8Array(0);
+/** The entries of the point being closed (at most the widest family's). */
+const CLOSE_IDX = new Float64Array(HIST_SLOTS + 3);
+const CLOSE_VAL = new Float64Array(HIST_SLOTS + 3);
 
 class TierData {
   chunks: Chunk[] = [];
-  /** the point still being summed into, and its counts */
+  /** the point still being summed into, and its counts by index (allocated with the first) */
   openP = -1;
-  open = new Map<number, number>();
+  vals: Float64Array | null = null;
+  /** the buffer open chunks are written into, kept from one chunk to the next */
+  private out: Bytes | undefined;
+
+  /** width: the family's scalar count, 0 for latency (sparse histograms); valWidth: its value indexes */
+  constructor(
+    readonly width: number,
+    readonly valWidth: number,
+  ) {}
+
+  /** The open point's non-zero counts. */
+  openEntries(): [number, number][] {
+    const out: [number, number][] = [];
+    if (this.vals) this.vals.forEach((v, i) => v !== 0 && out.push([i, v]));
+    return out;
+  }
 
   /** Encodes the open point; returns the bytes it added. */
-  close(): number {
+  close(slabs: Slabs): number {
     if (this.openP < 0) return 0;
-    const idx = [...this.open.keys()].sort((a, b) => a - b);
-    const val = idx.map((i) => this.open.get(i)!);
+    // Counts by index, ascending, taken out of the open point (zeroed for the next).
+    let n = 0;
+    const vals = this.vals;
+    if (vals) {
+      for (let i = 0; i < vals.length; i++) {
+        if (vals[i] === 0) continue;
+        CLOSE_IDX[n] = i;
+        CLOSE_VAL[n++] = vals[i];
+        vals[i] = 0;
+      }
+    }
     let c = this.chunks[this.chunks.length - 1];
     let added = 0;
     if (!c || this.openP > c.last) {
-      if (c && c.bytes.buf.length - c.bytes.len > c.bytes.len / 8) {
+      if (c?.out) {
         const before = c.cost();
-        c.bytes.trim();
+        this.out = c.seal(slabs);
         added += c.cost() - before;
       }
-      c = new Chunk(this.openP - (this.openP % CHUNK), c?.bytes.len);
+      c = new Chunk(this.openP - (this.openP % CHUNK), (this.out ??= new Bytes(32)));
       this.chunks.push(c);
       added += c.cost();
     }
     const before = c.cost();
-    c.write(this.openP, idx, val);
+    c.write(this.openP, this.width, CLOSE_IDX, CLOSE_VAL, n);
+    if (c.filled === CHUNK) this.out = c.seal(slabs);
     added += c.cost() - before;
     this.openP = -1;
-    this.open = new Map();
     return added;
   }
+
+  /** A restored chunk: sealed into the tier's slabs, or (the last one, not full) open again. */
+  restore(first: number, filled: number, bytes: Uint8Array, open: boolean, slabs: Slabs): Chunk {
+    let c: Chunk;
+    if (open) {
+      const out = (this.out = new Bytes(Math.max(32, bytes.length)));
+      c = new Chunk(first, out);
+      out.appendBytes(bytes);
+      c.buf = out.buf;
+      c.len = out.len;
+    } else {
+      c = new Chunk(first);
+      [c.buf, c.off] = slabs.put(bytes, bytes.length);
+      c.len = bytes.length;
+    }
+    c.filled = filled;
+    this.chunks.push(c);
+    return c;
+  }
+}
+
+/** Points per chunk (a state file's chunks must start at multiples of it). */
+export const CHUNK_POINTS = CHUNK;
+
+/** A series in a state file: per tier its chunks as first point, points and bytes, three numbers each, one after another. */
+export interface SeriesState {
+  family: Family;
+  labels: Labels;
+  first_t: number;
+  last_t: number;
+  tiers: { chunks: number[]; open_p: number; open: [number, number][] }[];
+}
+
+export interface StoreState {
+  tiers: { resolution_s: number; retention_s: number; buckets_per_octave: number }[];
+  now_s: number;
+  start_s: number;
+  /** per tier: points at or below were evicted for memory (null: none) */
+  floor: (number | null)[];
+  series: SeriesState[];
 }
 
 export class Series {
@@ -196,6 +318,10 @@ export class Series {
   lastT: number;
   /** dropped from the store (no history left): a holder of it must look its labels up again */
   forgotten = false;
+  /** the deltas of the current tick by index (allocated with the first), the indexes touched, and whether it is queued for the commit */
+  pend: Float64Array | null = null;
+  readonly pendIdx: number[] = [];
+  queued = false;
 
   constructor(
     readonly family: Family,
@@ -203,7 +329,8 @@ export class Series {
     nTiers: number,
     t: number,
   ) {
-    this.tiers = Array.from({ length: nTiers }, () => new TierData());
+    const width = family === 'latency' ? 0 : WIDTH[family];
+    this.tiers = Array.from({ length: nTiers }, () => new TierData(width, WIDTH[family]));
     this.firstT = t;
     this.lastT = t;
   }
@@ -248,12 +375,15 @@ export class HistoryStore {
   readonly memoryLimitBytes: number;
   readonly maxSeries: number;
   private readonly byKey = new Map<string, Series>();
-  private readonly pending = new Map<Series, Map<number, number>>();
+  /** series with deltas in the current tick */
+  private readonly pending: Series[] = [];
   private readonly folded = new Set<string>();
   /** point numbers at or below floor[t] were evicted for memory */
   private readonly floor: number[];
   /** per tier: the bucket each kernel slot is stored in (null: the slot itself) */
   private readonly slotMap: (Int32Array | null)[];
+  /** per tier: where its sealed chunks are kept */
+  private readonly slabs: Slabs[];
   private bytes = 0;
   private evicted = 0;
   private nowS = 0;
@@ -265,6 +395,7 @@ export class HistoryStore {
     this.memoryLimitBytes = opts.memoryLimitBytes ?? DEFAULT_MEMORY_LIMIT_BYTES;
     this.maxSeries = opts.maxSeries ?? DEFAULT_MAX_SERIES;
     this.floor = this.tiers.map(() => -Infinity);
+    this.slabs = this.tiers.map(() => new Slabs());
     this.slotMap = this.tiers.map((_, ti) => {
       const bpo = this.bucketsPerOctave(ti);
       checkBucketsPerOctave(bpo);
@@ -295,12 +426,16 @@ export class HistoryStore {
   /** add() for a series already looked up with seriesFor (the same labels several times a tick). */
   addTo(s: Series, index: number, delta: number): void {
     if (!(delta > 0) || !Number.isFinite(delta)) return;
-    let v = this.pending.get(s);
-    if (!v) {
-      v = new Map();
-      this.pending.set(s, v);
+    const d = Math.round(delta);
+    if (d <= 0 || !(index >= 0 && index < WIDTH[s.family])) return;
+    // Dense per series: a tick adds to some 50 indexes of a latency series, each then to every tier.
+    const pend = (s.pend ??= new Float64Array(WIDTH[s.family]));
+    if (pend[index] === 0) s.pendIdx.push(index);
+    pend[index] += d;
+    if (!s.queued) {
+      s.queued = true;
+      this.pending.push(s);
     }
-    v.set(index, (v.get(index) ?? 0) + Math.round(delta));
   }
 
   /** The series of these labels (the overflow series beyond the series limit), created when new. */
@@ -334,25 +469,31 @@ export class HistoryStore {
     if (t < this.nowS) t = this.nowS; // a clock step back must not reorder points
     this.nowS = t;
     if (this.startS < 0) this.startS = t;
-    for (const [s, v] of this.pending) {
+    for (const s of this.pending) {
+      s.queued = false;
       s.lastT = t;
       const latency = s.family === 'latency';
+      const pend = s.pend!;
+      const touched = s.pendIdx;
       for (let ti = 0; ti < this.tiers.length; ti++) {
         const td = s.tiers[ti];
         const p = Math.ceil(t / this.tiers[ti].resolutionS);
         if (td.openP !== p) {
-          this.bytes += td.close();
+          this.bytes += td.close(this.slabs[ti]);
           td.openP = p;
         }
+        const vals = (td.vals ??= new Float64Array(td.valWidth));
         // A coarse tier sums neighbouring kernel slots into one bucket: exact, as buckets add.
         const map = latency ? this.slotMap[ti] : null;
-        for (const [i, d] of v) {
-          const j = map && i < HIST_SLOTS ? map[i] : i;
-          td.open.set(j, (td.open.get(j) ?? 0) + d);
+        for (let k = 0; k < touched.length; k++) {
+          const i = touched[k];
+          vals[map && i < HIST_SLOTS ? map[i] : i] += pend[i];
         }
       }
+      for (let k = 0; k < touched.length; k++) pend[touched[k]] = 0;
+      touched.length = 0;
     }
-    this.pending.clear();
+    this.pending.length = 0;
     if (t - this.lastSweep >= 10) this.sweep(t);
     this.enforceMemory();
   }
@@ -365,7 +506,7 @@ export class HistoryStore {
       this.tiers.forEach((spec, ti) => {
         const td = s.tiers[ti];
         const p = Math.ceil(t / spec.resolutionS);
-        if (td.openP >= 0 && td.openP < p) this.bytes += td.close();
+        if (td.openP >= 0 && td.openP < p) this.bytes += td.close(this.slabs[ti]);
         const oldest = p - spec.retentionS / spec.resolutionS;
         while (td.chunks.length > 0 && td.chunks[0].last <= oldest) this.bytes -= td.chunks.shift()!.cost();
         if (td.chunks.length > 0 || td.openP >= 0) empty = false;
@@ -398,6 +539,84 @@ export class HistoryStore {
         this.floor[ti] = Math.max(this.floor[ti], oldest + CHUNK - 1);
       }
     }
+  }
+
+  /**
+   * Everything the store holds, for a state file (state.ts): a description
+   * of every series and chunk, and the chunks' bytes in the same order.
+   */
+  exportState(): { state: StoreState; bytes: Uint8Array[] } {
+    const bytes: Uint8Array[] = [];
+    const series: SeriesState[] = [];
+    for (const s of this.byKey.values()) {
+      series.push({
+        family: s.family,
+        labels: s.labels,
+        first_t: s.firstT,
+        last_t: s.lastT,
+        tiers: s.tiers.map((td) => ({
+          chunks: td.chunks.flatMap((c) => {
+            bytes.push(c.buf.subarray(c.off, c.off + c.len));
+            return [c.first, c.filled, c.len];
+          }),
+          open_p: td.openP,
+          open: td.openEntries(),
+        })),
+      });
+    }
+    return {
+      state: {
+        tiers: this.tiers.map((t, ti) => ({ resolution_s: t.resolutionS, retention_s: t.retentionS, buckets_per_octave: this.bucketsPerOctave(ti) })),
+        now_s: this.nowS,
+        start_s: this.startS,
+        floor: this.floor.map((f) => (Number.isFinite(f) ? f : null)),
+        series,
+      },
+      bytes,
+    };
+  }
+
+  /**
+   * Takes over what exportState gave (into an empty store with the same tier
+   * resolutions and buckets; state.ts checks the shape first). Series beyond
+   * the series limit are left out; returns how many were.
+   */
+  importState(state: StoreState, bytes: Uint8Array, at = 0): { series: number; skipped: number } {
+    if (this.byKey.size > 0 || this.startS >= 0) throw new Error('the history already holds data');
+    this.nowS = state.now_s;
+    this.startS = state.start_s;
+    state.floor.forEach((f, ti) => (this.floor[ti] = f ?? -Infinity));
+    let skipped = 0;
+    for (const ss of state.series) {
+      let len = 0;
+      for (const t of ss.tiers) for (let k = 2; k < t.chunks.length; k += 3) len += t.chunks[k];
+      const key = ss.family + JSON.stringify(FAMILY_LABELS[ss.family].map((n) => ss.labels[n] ?? ''));
+      if (this.byKey.size >= this.maxSeries || this.byKey.has(key)) {
+        skipped++;
+        at += len;
+        continue;
+      }
+      const s = new Series(ss.family, ss.labels, this.tiers.length, ss.first_t);
+      s.lastT = ss.last_t;
+      ss.tiers.forEach((ts, ti) => {
+        const td = s.tiers[ti];
+        for (let k = 0; k < ts.chunks.length; k += 3) {
+          const [first, filled, n] = [ts.chunks[k], ts.chunks[k + 1], ts.chunks[k + 2]];
+          const open = k === ts.chunks.length - 3 && filled < CHUNK;
+          this.bytes += td.restore(first, filled, bytes.subarray(at, at + n), open, this.slabs[ti]).cost();
+          at += n;
+        }
+        td.openP = ts.open_p;
+        if (ts.open.length > 0) {
+          td.vals = new Float64Array(td.valWidth);
+          for (const [i, v] of ts.open) td.vals[i] = v;
+        }
+      });
+      this.byKey.set(key, s);
+      this.bytes += SERIES_OVERHEAD;
+    }
+    this.enforceMemory();
+    return { series: this.byKey.size, skipped };
   }
 
   stats(): StoreStats {
@@ -438,23 +657,37 @@ export class HistoryStore {
     const td = s.tiers[ti];
     const oldest = Math.max(Math.ceil(this.nowS / spec.resolutionS) - spec.retentionS / spec.resolutionS, this.floor[ti]);
     const lo = Math.max(pLo, oldest);
+    const width = td.width;
     for (const c of td.chunks) {
       if (c.last <= lo || c.first > pHi) continue;
-      const { buf } = c.bytes;
-      let pos = 0;
+      const buf = c.buf;
+      let pos = c.off;
       for (let j = 0; j < c.filled; j++) {
         const p = c.first + j;
         if (p > pHi) break;
-        const [len, at] = Bytes.read(buf, pos);
-        pos = at + len;
-        if (len === 0 || p <= lo) continue;
-        const row = rowOf(p);
-        if (row) decodeInto(buf, at, pos, row);
+        if (width === 0) {
+          const [len, at] = Bytes.read(buf, pos);
+          pos = at + len;
+          if (len === 0 || p <= lo) continue;
+          const row = rowOf(p);
+          if (row) decodeInto(buf, at, pos, row);
+          continue;
+        }
+        // Scalars: width varints, zero when the point had none.
+        let row: Float64Array | undefined;
+        for (let w = 0; w < width; w++) {
+          const [v, at] = Bytes.read(buf, pos);
+          pos = at;
+          if (v === 0 || p <= lo) continue;
+          row ??= rowOf(p);
+          if (row) row[w] += v;
+        }
       }
     }
     if (td.openP > lo && td.openP <= pHi) {
       const row = rowOf(td.openP);
-      if (row) for (const [i, v] of td.open) if (i < row.length) row[i] += v;
+      const vals = td.vals;
+      if (row && vals) for (let i = 0; i < vals.length && i < row.length; i++) if (vals[i] !== 0) row[i] += vals[i];
     }
   }
 

@@ -73,11 +73,13 @@ export interface NativeBinding {
   mapEntries(fd: number, keySize: number, valueBytes: number, withValues: false): Buffer[];
   mapMmap(fd: number, bytes: number): ArrayBuffer;
   atomicCas32(buf: ArrayBuffer, byteOffset: number, expected: number, desired: number): number;
+  mapDump(fd: number, keySize: number, valueBytes: number, withValues: boolean, sumValueSize: number, batch: boolean): { n: number; keys: Buffer; values: Buffer | null; batched: boolean };
   progInfo(fd: number): ProgramStats & { id: number; name: string };
   enableStats(): number;
   closeFd(fd: number): void;
   numPossibleCpus(): number;
   btfEnum(name: string): Record<string, number>;
+  releaseFreeMemory(): boolean;
   rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
   rawSend(fd: number, packet: Buffer, address: string): number;
 }
@@ -206,6 +208,10 @@ export interface MapFill {
   capacity: number;
 }
 
+/** Entry counts of the last full read of each map (by fd), and how long fill() takes them as current. */
+const lastCounts = new Map<number, { n: number; atMs: number }>();
+const FILL_REUSE_MS = 1500;
+
 const PER_CPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash', 'percpu_cgroup_storage']);
 
 export class BpfMap {
@@ -298,19 +304,37 @@ export class BpfMap {
   }
 
   keys(): Buffer[] {
-    const fd = this.fd;
-    return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, false));
+    return this.dump(false, 0).keys;
   }
 
   /** Every entry, per-CPU values summed. */
   entries(): [Buffer, Buffer][] {
     if (this.perCpu && this.valueSize % 8 === 0) {
       // u64 counters: the binding sums the CPUs' copies (as sumPerCpu does) while it reads them.
-      const fd = this.fd;
-      return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, true, this.valueSize));
+      const { keys, values } = this.dump(true, this.valueSize);
+      return keys.map((k, i) => [k, values[i]]);
     }
     const raw = this.entriesRaw();
     return this.perCpu ? raw.map(([k, v]) => [k, sumPerCpu(v, this.valueSize)]) : raw;
+  }
+
+  /**
+   * Every key (and value) in one read: batches of entries where the kernel
+   * has batch lookups, and one buffer of keys and one of values from the
+   * binding, here cut into views (no copy). Remembers the count for fill().
+   */
+  private dump(withValues: boolean, sumValueSize: number): { keys: Buffer[]; values: Buffer[] } {
+    const fd = this.fd;
+    const r = call(() => native().mapDump(fd, this.keySize, this.valueBytes, withValues, sumValueSize, withValues));
+    const vsz = sumValueSize || this.valueBytes;
+    const keys: Buffer[] = new Array(r.n);
+    const values: Buffer[] = withValues ? new Array(r.n) : [];
+    for (let i = 0; i < r.n; i++) {
+      keys[i] = r.keys.subarray(i * this.keySize, (i + 1) * this.keySize);
+      if (r.values) values[i] = r.values.subarray(i * vsz, (i + 1) * vsz);
+    }
+    lastCounts.set(fd, { n: r.n, atMs: Date.now() });
+    return { keys, values };
   }
 
   /** Per-CPU map: every entry with the value of each possible CPU. */
@@ -320,8 +344,8 @@ export class BpfMap {
   }
 
   private entriesRaw(): [Buffer, Buffer][] {
-    const fd = this.fd;
-    return call(() => native().mapEntries(fd, this.keySize, this.valueBytes, true));
+    const { keys, values } = this.dump(true, 0);
+    return keys.map((k, i) => [k, values[i]]);
   }
 
   /**
@@ -336,10 +360,17 @@ export class BpfMap {
     return call(() => native().mapMmap(fd, bytes));
   }
 
-  /** How full the map is. Arrays are always full; hash maps count their keys. */
+  /**
+   * How full the map is. Arrays are always full; hash maps count their keys,
+   * or, when the map was read in full within the last FILL_REUSE_MS (the
+   * exporter reads most of its maps every second), the count of that read.
+   */
   fill(): MapFill {
     const isArray = this.type.endsWith('array');
-    return { entries: isArray ? this.maxEntries : this.keys().length, capacity: this.maxEntries };
+    if (isArray) return { entries: this.maxEntries, capacity: this.maxEntries };
+    const last = lastCounts.get(this.fd);
+    const entries = last && Date.now() - last.atMs < FILL_REUSE_MS ? last.n : this.dump(false, 0).keys.length;
+    return { entries, capacity: this.maxEntries };
   }
 
   private requirePerCpu(what: string): void {
@@ -452,19 +483,36 @@ export class BpfObject {
     return new BpfMap(m, () => this.mapFd(name));
   }
 
+  private readonly fds = new Map<string, number>();
+
   private mapFd(name: string): number {
+    // A loaded map keeps its fd until the object is closed: looked up once.
+    const known = this.fds.get(name);
+    if (known !== undefined && this.obj) return known;
     const m = this.handle()
       .maps()
       .find((x) => x.name === name);
     if (!m || m.fd < 0) throw new Error(`map ${name} of ${this.path} is not loaded`);
+    this.fds.set(name, m.fd);
     return m.fd;
   }
 
   /** Unloads programs and maps that nothing else holds. Links stay until detached. */
   close(): void {
+    for (const fd of this.fds.values()) lastCounts.delete(fd);
+    this.fds.clear();
     this.obj?.close();
     this.obj = undefined;
   }
+}
+
+/**
+ * Hands the free pages of the C heap (glibc's malloc arenas) back to the
+ * kernel; returns whether there were any. Not about eBPF, but the binding is
+ * the exporter's one native module.
+ */
+export function releaseFreeMemory(): boolean {
+  return native().releaseFreeMemory();
 }
 
 let cpus: number | undefined;
