@@ -63,7 +63,6 @@ class FakeKernel {
       }
     }
     this.rate = rate;
-    this.sweptTotal = 0;
     this.ready = true;
   }
 

@@ -121,7 +121,6 @@ describe('Collector', () => {
       readRetransmissions: () => state.retrans ?? [],
       sweepTimeouts: () => state.timeouts?.splice(0) ?? [],
       inflightCount: () => 0,
-      sweptTotal: 0,
       programs: () => state.programs,
       maps: () => state.maps,
     };
@@ -241,7 +240,6 @@ describe('Collector latency', () => {
       readRetransmissions: () => state.retrans,
       sweepTimeouts: () => state.timeouts.splice(0),
       inflightCount: () => 0,
-      sweptTotal: 0,
       programs: () => [],
       maps: () => [],
     };

@@ -130,8 +130,6 @@ export class Datapath {
   private inflightWords!: Uint32Array;
   private inflightBytes!: Uint8Array;
   private h2Conns!: BpfMap;
-  /** in-flight requests removed by the timeout sweep since start (timeouts and released SBI streams) */
-  sweptTotal = 0;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
@@ -389,7 +387,6 @@ export class Datapath {
     const protoByte = INFLIGHT_SLOT.fields.find((f) => f.name === 'proto')!.offset;
     const now = Number(nowNs);
     const timeout = Number(timeoutNs);
-    let released = 0;
     for (let o = 0; o < words.length; o += stride) {
       if (words[o] !== InflightState.Held) continue;
       const ts = words[o + 3] * 4294967296 + words[o + 2];
@@ -397,7 +394,8 @@ export class Datapath {
       if (now - ts < timeout && !sbi) continue;
       const slot = this.slotAt(o);
       if (sbi && this.sbiStreamReleased(slot)) {
-        if (this.takeSlot(o, slot.ts_ns)) released++;
+        // Released, not a timeout: the stream can get no response any more.
+        this.takeSlot(o, slot.ts_ns);
         continue;
       }
       if (now - ts < timeout) continue;
@@ -405,7 +403,6 @@ export class Datapath {
       if (!this.takeSlot(o, slot.ts_ns)) continue;
       out.push({ client_nf: slot.client_nf, server_nf: slot.server_nf, proto: slot.proto, procedure: slot.procedure });
     }
-    this.sweptTotal += out.length + released;
     return out;
   }
 
