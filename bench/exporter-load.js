@@ -51,7 +51,10 @@ function parseArgs(argv) {
     else if (argv[i] === '--empty-history') o.fullHistory = false;
     else if (argv[i] === '--v8-defaults') o.startFlags = [];
     else if (argv[i] === '--node-flags') o.nodeFlags = v().split(/\s+/).filter(Boolean);
-    else throw new Error(`unknown argument ${argv[i]}`);
+    else if (argv[i] === '-h' || argv[i] === '--help') {
+      process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[^]*?\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
+      process.exit(0);
+    } else throw new Error(`unknown argument ${argv[i]} (see --help)`);
   }
   return o;
 }
