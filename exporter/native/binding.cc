@@ -494,67 +494,6 @@ Napi::Value MapDelete(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, true);
 }
 
-// mapEntries(fd, keySize, valueBytes, withValues) -> [key, value][] or key[].
-// Walks the keys with BPF_MAP_GET_NEXT_KEY; a key deleted during the walk is
-// skipped, and a walk restarted by a concurrent delete may repeat keys, so keys
-// are returned at most once.
-Napi::Value MapEntries(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber())
-    return ThrowType(env, "mapEntries(fd, keySize, valueBytes, withValues[, sumValueSize])");
-  int fd = MapFd(info[0]);
-  uint32_t ksz = info[1].As<Napi::Number>().Uint32Value();
-  uint32_t vsz = info[2].As<Napi::Number>().Uint32Value();
-  bool with_values = info[3].ToBoolean();
-  // sumValueSize: a per-CPU map's values (one 8-byte-aligned copy per CPU in valueBytes)
-  // come back summed over the CPUs, word by word as u64 counters modulo 2^64. Done here,
-  // not in JavaScript: a histogram map is 435 words per entry and CPU, read every second.
-  uint32_t sum_size = info.Length() > 4 && info[4].IsNumber() ? info[4].As<Napi::Number>().Uint32Value() : 0;
-  if (sum_size % 8 != 0 || sum_size > vsz) return ThrowType(env, "mapEntries: sumValueSize must be a multiple of 8 and at most valueBytes");
-  std::vector<uint64_t> acc(sum_size / 8);
-  std::vector<uint8_t> prev(ksz), next(ksz), val(vsz);
-  std::unordered_set<std::string> seen;
-  Napi::Array arr = Napi::Array::New(env);
-  uint32_t n = 0;
-  bool first = true;
-  BeginCall();
-  for (;;) {
-    if (bpf_map_get_next_key(fd, first ? nullptr : prev.data(), next.data()) != 0) {
-      if (errno == ENOENT) break;
-      return ThrowErr(env, "map iterate", errno);
-    }
-    first = false;
-    prev = next;
-    if (!seen.insert(std::string((const char*)next.data(), ksz)).second) continue;
-    Napi::Buffer<uint8_t> k = Napi::Buffer<uint8_t>::Copy(env, next.data(), ksz);
-    if (!with_values) {
-      arr.Set(n++, k);
-      continue;
-    }
-    if (bpf_map_lookup_elem(fd, next.data(), val.data()) != 0) {
-      if (errno == ENOENT) continue;
-      return ThrowErr(env, "map lookup", errno);
-    }
-    Napi::Array pair = Napi::Array::New(env, 2);
-    pair.Set(0u, k);
-    if (sum_size > 0) {
-      std::fill(acc.begin(), acc.end(), 0);
-      for (uint32_t off = 0; off + sum_size <= vsz; off += sum_size) {
-        for (size_t w = 0; w < acc.size(); w++) {
-          uint64_t x;
-          memcpy(&x, val.data() + off + 8 * w, 8);
-          acc[w] += x;
-        }
-      }
-      pair.Set(1u, Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(acc.data()), sum_size));
-    } else {
-      pair.Set(1u, Napi::Buffer<uint8_t>::Copy(env, val.data(), vsz));
-    }
-    arr.Set(n++, pair);
-  }
-  return arr;
-}
-
 // mapMmap(fd, bytes) -> ArrayBuffer over the map's memory (a BPF_F_MMAPABLE
 // array), shared with the programs. Unmapped when the ArrayBuffer is collected:
 // typed arrays over it can never outlive the mapping.
@@ -608,7 +547,10 @@ void SumPerCpu(const uint8_t* val, uint32_t vsz, uint32_t sum_size, uint8_t* out
 // every map each second made thousands of them). With batch, the entries come
 // BPF_MAP_LOOKUP_BATCH at a time (Linux 5.6; hash and array maps), a few system
 // calls per map instead of two per entry; where the kernel refuses it (EINVAL,
-// ENOTSUPP), the keys are walked as mapEntries does. sumValueSize as in mapEntries.
+// ENOTSUPP), the keys are walked with BPF_MAP_GET_NEXT_KEY (a key deleted during the walk
+// is skipped; keys a restarted walk repeats are returned once). sumValueSize: a
+// per-CPU map's values (one 8-byte-aligned copy per CPU in valueBytes) come back
+// summed over the CPUs, word by word as u64 counters modulo 2^64.
 Napi::Value MapDump(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 6 || !info[0].IsNumber() || !info[1].IsNumber() || !info[2].IsNumber() || !info[4].IsNumber())
@@ -834,7 +776,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapLookup", Napi::Function::New(env, MapLookup));
   exports.Set("mapUpdate", Napi::Function::New(env, MapUpdate));
   exports.Set("mapDelete", Napi::Function::New(env, MapDelete));
-  exports.Set("mapEntries", Napi::Function::New(env, MapEntries));
   exports.Set("mapMmap", Napi::Function::New(env, MapMmap));
   exports.Set("atomicCas32", Napi::Function::New(env, AtomicCas32));
   exports.Set("mapDump", Napi::Function::New(env, MapDump));

@@ -69,8 +69,6 @@ export interface NativeBinding {
   mapLookup(fd: number, key: Buffer, valueBytes: number): Buffer | null;
   mapUpdate(fd: number, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(fd: number, key: Buffer): boolean;
-  mapEntries(fd: number, keySize: number, valueBytes: number, withValues: true, sumValueSize?: number): [Buffer, Buffer][];
-  mapEntries(fd: number, keySize: number, valueBytes: number, withValues: false): Buffer[];
   mapMmap(fd: number, bytes: number): ArrayBuffer;
   atomicCas32(buf: ArrayBuffer, byteOffset: number, expected: number, desired: number): number;
   mapDump(fd: number, keySize: number, valueBytes: number, withValues: boolean, sumValueSize: number, batch: boolean): { n: number; keys: Buffer; values: Buffer | null; batched: boolean };
