@@ -6,7 +6,7 @@
  */
 import * as crypto from 'crypto';
 import { describeRoot, REPO, SEND_UDP, waitFor } from './lib/env';
-import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
+import { metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 
 const SEND_RAW = `${REPO}/test/tools/send-raw.js`;
@@ -273,10 +273,6 @@ nfs:
     topo?.destroy();
   });
 
-  const metric = (text: string, series: string) => {
-    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-    return line === undefined ? undefined : Number(line.slice(series.length + 1));
-  };
   /** PFCP Heartbeats (24-bit sequence number at octet 4) from one host, one flow. */
   const heartbeats = (from: string, to: string, type: 1 | 2) =>
     topo.exec(from, process.execPath, [SEND_UDP, '--to', to, '--port', '8805', '--from-port', '8805', '--hex', pfcp(type, 0, [RECOVERY]).toString('hex'), '--seq', `4:3:${FIRST}`, '--count', `${N}`]);
@@ -287,17 +283,17 @@ nfs:
       'every request held or evicted',
       async () => {
         const m = await ex.getText('/metrics');
-        const h = metric(m, 'nfscope_bpf_map_entries{map="inflight"}') ?? 0;
-        const e = metric(m, 'nfscope_bpf_inflight_evictions_total') ?? 0;
+        const h = metricValue(m, 'nfscope_bpf_map_entries{map="inflight"}') ?? 0;
+        const e = metricValue(m, 'nfscope_bpf_inflight_evictions_total') ?? 0;
         return h + e === N ? { m, h, e } : undefined;
       },
       20000,
       250,
     );
-    expect(metric(held.m, 'nfscope_bpf_map_capacity{map="inflight"}')).toBe(SLOTS);
+    expect(metricValue(held.m, 'nfscope_bpf_map_capacity{map="inflight"}')).toBe(SLOTS);
     expect(held.h).toBe(SLOTS);
     expect(held.e).toBe(N - SLOTS);
-    expect(metric(held.m, 'nfscope_bpf_lost_events_total{cause="inflight_map_full"}') ?? 0).toBe(0);
+    expect(metricValue(held.m, 'nfscope_bpf_lost_events_total{cause="inflight_map_full"}') ?? 0).toBe(0);
 
     // A response for every request: exactly the held ones complete, and the table empties.
     heartbeats('upf', '198.18.0.3', 2);
@@ -306,16 +302,16 @@ nfs:
       'the held requests completed',
       async () => {
         const m = await ex.getText('/metrics');
-        return metric(m, `nfscope_request_duration_seconds_count{${labels}}`) === SLOTS && metric(m, 'nfscope_bpf_map_entries{map="inflight"}') === 0 ? m : undefined;
+        return metricValue(m, `nfscope_request_duration_seconds_count{${labels}}`) === SLOTS && metricValue(m, 'nfscope_bpf_map_entries{map="inflight"}') === 0 ? m : undefined;
       },
       20000,
       250,
     );
     await new Promise((r) => setTimeout(r, 1100));
     const after = await ex.getText('/metrics');
-    expect(metric(after, `nfscope_request_duration_seconds_count{${labels}}`)).toBe(SLOTS);
-    expect(metric(after, `nfscope_requests_total{${labels},outcome="accepted",code="0"}`)).toBe(SLOTS);
-    expect(metric(after, 'nfscope_bpf_inflight_evictions_total')).toBe(N - SLOTS);
+    expect(metricValue(after, `nfscope_request_duration_seconds_count{${labels}}`)).toBe(SLOTS);
+    expect(metricValue(after, `nfscope_requests_total{${labels},outcome="accepted",code="0"}`)).toBe(SLOTS);
+    expect(metricValue(after, 'nfscope_bpf_inflight_evictions_total')).toBe(N - SLOTS);
     expect(done).toContain('nfscope_bpf_map_entries{map="inflight"} 0\n');
   }, 60000);
 });

@@ -11,23 +11,13 @@ import * as ngap from '../sim/src/ngap';
 import { procedureOfCode } from '../sim/src/ngap';
 import * as sctp from '../sim/src/sctp';
 import { describeRoot, REPO, waitFor } from './lib/env';
-import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
+import { metricSamples as samples, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Capture, sampleQuantile } from './lib/tshark';
 
 type Row = SummaryRow;
 
 const seriesKey = (t: { client: string; server: string; procedure: string }): string => `${t.client}→${t.server}|${t.procedure}`;
 
-/** Prometheus text → value per "name{labels}" line. */
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(name.length, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 const label = (labels: string, name: string): string => new RegExp(`${name}="([^"]*)"`).exec(labels)?.[1] ?? '';
 
 /**

@@ -7,18 +7,8 @@
  */
 import { Testbed, type RunRecord } from '../sim/src';
 import { describeRoot } from './lib/env';
-import { startExporter, type RunningExporter } from './lib/exporter';
+import { metricSamples as samples, startExporter, type RunningExporter } from './lib/exporter';
 
-/** Prometheus text → value per "{labels}" of one metric. */
-function samples(text: string, name: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const i = line.lastIndexOf(' ');
-    out.set(line.slice(name.length, i), Number(line.slice(i + 1)));
-  }
-  return out;
-}
 
 describeRoot('user-plane packets and bytes on the testbed', () => {
   let tb: Testbed;

@@ -135,9 +135,6 @@ class FakeKernel {
   readEvents() {
     return new Array(8).fill(0n);
   }
-  inflightCount() {
-    return 0;
-  }
   programs() {
     return [];
   }

@@ -120,7 +120,6 @@ describe('Collector', () => {
       readOutcomes: () => state.outcomes ?? [],
       readRetransmissions: () => state.retrans ?? [],
       sweepTimeouts: () => state.timeouts?.splice(0) ?? [],
-      inflightCount: () => 0,
       programs: () => state.programs,
       maps: () => state.maps,
     };
@@ -239,7 +238,6 @@ describe('Collector latency', () => {
       readOutcomes: () => state.outcomes,
       readRetransmissions: () => state.retrans,
       sweepTimeouts: () => state.timeouts.splice(0),
-      inflightCount: () => 0,
       programs: () => [],
       maps: () => [],
     };

@@ -129,6 +129,8 @@ export class Datapath {
   private inflightMem!: ArrayBuffer;
   private inflightWords!: Uint32Array;
   private inflightBytes!: Uint8Array;
+  /** requests the last timeout sweep left in the table (its fill, without a second pass over it) */
+  private inflightHeld = 0;
   private h2Conns!: BpfMap;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
@@ -387,15 +389,17 @@ export class Datapath {
     const protoByte = INFLIGHT_SLOT.fields.find((f) => f.name === 'proto')!.offset;
     const now = Number(nowNs);
     const timeout = Number(timeoutNs);
+    let held = 0;
     for (let o = 0; o < words.length; o += stride) {
       if (words[o] !== InflightState.Held) continue;
+      held++;
       const ts = words[o + 3] * 4294967296 + words[o + 2];
       const sbi = this.inflightBytes[o * 4 + protoByte] === NfProto.Sbi;
       if (now - ts < timeout && !sbi) continue;
       const slot = this.slotAt(o);
       if (sbi && this.sbiStreamReleased(slot)) {
         // Released, not a timeout: the stream can get no response any more.
-        this.takeSlot(o, slot.ts_ns);
+        if (this.takeSlot(o, slot.ts_ns)) held--;
         continue;
       }
       if (now - ts < timeout) continue;
@@ -403,6 +407,8 @@ export class Datapath {
       if (!this.takeSlot(o, slot.ts_ns)) continue;
       out.push({ client_nf: slot.client_nf, server_nf: slot.server_nf, proto: slot.proto, procedure: slot.procedure });
     }
+    // The requests this pass saw held and did not take out: the table's fill, without a second pass.
+    this.inflightHeld = held - out.length;
     return out;
   }
 
@@ -438,15 +444,6 @@ export class Datapath {
     return slot.seq > H2_CONN.decode(conn).goaway_last;
   }
 
-  /** Requests in flight now. */
-  inflightCount(): number {
-    const words = this.inflightWords;
-    const stride = INFLIGHT_SLOT.size / 4;
-    let n = 0;
-    for (let o = 0; o < words.length; o += stride) if (words[o] === InflightState.Held) n++;
-    return n;
-  }
-
   programs(): ProgramStatus[] {
     const points = new Map<string, string[]>();
     const add = (prog: string, target: string) => points.set(prog, [...(points.get(prog) ?? []), target]);
@@ -469,7 +466,7 @@ export class Datapath {
     return this.objects
       .flatMap((o) => o.maps())
       .filter((m) => !seen.has(m.name) && seen.add(m.name))
-      .map((m) => (m.name === 'inflight' ? { name: m.name, entries: this.inflightCount(), capacity: m.maxEntries } : { name: m.name, ...m.fill() }));
+      .map((m) => (m.name === 'inflight' ? { name: m.name, entries: this.inflightHeld, capacity: m.maxEntries } : { name: m.name, ...m.fill() }));
   }
 
   /** Whether BPF run-time statistics are on: held by this exporter, or by the kernel.bpf_stats_enabled sysctl. */

@@ -118,3 +118,20 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
   }
   return ex;
 }
+
+/** Prometheus text → value per "{labels}" of one metric (its labelled series). */
+export function metricSamples(text: string, name: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const i = line.lastIndexOf(' ');
+    out.set(line.slice(name.length, i), Number(line.slice(i + 1)));
+  }
+  return out;
+}
+
+/** Prometheus text → the value of one series, written as in the text (`name` or `name{labels}`), or undefined. */
+export function metricValue(text: string, series: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
