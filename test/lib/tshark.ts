@@ -33,6 +33,15 @@ export class Capture {
 
   async stop(): Promise<string> {
     if (this.proc.exitCode === null) {
+      // The last packets of a run (an SCTP shutdown, say) may still wait in dumpcap's socket when the run
+      // returns, and SIGINT drops what it has not read: let the file stop growing first (at most 2 s).
+      let size = -1;
+      for (let waited = 0; waited < 2000; waited += 250) {
+        await new Promise((r) => setTimeout(r, 250));
+        const now = fs.statSync(this.file).size;
+        if (now === size) break;
+        size = now;
+      }
       const done = new Promise((r) => this.proc.on('exit', r));
       this.proc.kill('SIGINT');
       await done;
