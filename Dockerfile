@@ -29,6 +29,8 @@ COPY --from=build /opt/nfscope/sim/package.json ./sim/
 COPY --from=build /opt/nfscope/sim/bin ./sim/bin
 COPY --from=build /opt/nfscope/sim/dist ./sim/dist
 EXPOSE 9810
-# node takes the heap settings of exporter/src/v8-flags.ts (START_FLAGS) only on its command line.
+# node takes the heap settings of exporter/src/v8-flags.ts (START_FLAGS) only on its command
+# line, and glibc its arena limit (START_ENV) only from the environment at start.
+ENV MALLOC_ARENA_MAX=1
 ENTRYPOINT ["node", "--max-semi-space-size=4", "/opt/nfscope/exporter/bin/nfscope-exporter.js"]
 CMD ["--config", "/etc/nfscope/nfscope.yaml"]

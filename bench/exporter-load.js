@@ -19,8 +19,9 @@
  *
  *   sudo node bench/exporter-load.js [--seconds 60] [--rate 10500] [--gpdu 31000] [--empty-history] [--v8-defaults] [--node-flags "FLAGS"] [--out FILE] [--cpu-prof DIR]
  *
- * The exporter starts as the Dockerfile starts it: node with the start flags of
- * exporter/src/v8-flags.ts (--v8-defaults: without them); --node-flags adds
+ * The exporter starts as the Dockerfile starts it: node with the start flags
+ * and environment of exporter/src/v8-flags.ts (--v8-defaults: without them,
+ * glibc's and V8's defaults); --node-flags adds
  * other node/V8 flags (to compare settings).
  */
 const { execFileSync } = require('child_process');
@@ -39,7 +40,7 @@ const T0 = Date.now();
 const say = (m) => process.stdout.write(`[load ${((Date.now() - T0) / 1000).toFixed(1).padStart(5)}s] ${m}\n`);
 
 function parseArgs(argv) {
-  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null, fullHistory: true, nodeFlags: [], startFlags: require(path.join(REPO, 'exporter/dist/v8-flags.js')).START_FLAGS };
+  const o = { seconds: 60, rate: 10500, gpdu: 31000, warmup: 20, queries: 50, out: null, cpuProf: null, fullHistory: true, nodeFlags: [], startFlags: require(path.join(REPO, 'exporter/dist/v8-flags.js')).START_FLAGS, startEnv: require(path.join(REPO, 'exporter/dist/v8-flags.js')).START_ENV };
   for (let i = 0; i < argv.length; i++) {
     const v = () => argv[++i];
     if (argv[i] === '--seconds') o.seconds = Number(v());
@@ -49,7 +50,10 @@ function parseArgs(argv) {
     else if (argv[i] === '--out') o.out = v();
     else if (argv[i] === '--cpu-prof') o.cpuProf = v();
     else if (argv[i] === '--empty-history') o.fullHistory = false;
-    else if (argv[i] === '--v8-defaults') o.startFlags = [];
+    else if (argv[i] === '--v8-defaults') {
+      o.startFlags = [];
+      o.startEnv = {};
+    }
     else if (argv[i] === '--node-flags') o.nodeFlags = v().split(/\s+/).filter(Boolean);
     else if (argv[i] === '-h' || argv[i] === '--help') {
       process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[^]*?\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
@@ -159,7 +163,8 @@ async function main() {
     // The window measured below: from the end of the warm-up (after the exporter is ready and the load started) for o.seconds.
     const prof = o.cpuProf ? ['-r', path.join(__dirname, 'tools/cpu-profile.js')] : [];
     if (o.cpuProf) Object.assign(process.env, { NFSCOPE_BENCH_PROF_DIR: path.resolve(o.cpuProf), NFSCOPE_BENCH_PROF_DELAY_MS: String((o.warmup + 5) * 1000), NFSCOPE_BENCH_PROF_MS: String(o.seconds * 1000) });
-    exporter = start([...pin, process.execPath, ...o.startFlags, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
+    const env = Object.entries(o.startEnv).map(([k, v]) => `${k}=${v}`);
+    exporter = start([...pin, ...(env.length > 0 ? ['env', ...env] : []), process.execPath, ...o.startFlags, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
@@ -241,6 +246,7 @@ async function main() {
       full_history: o.fullHistory,
       history_state_generated: generated,
       node_flags: [...o.startFlags, ...o.nodeFlags],
+      start_env: o.startEnv,
       at_start: atStart,
       during_window: afterLoad,
       history_restored: restored,

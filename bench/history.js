@@ -28,12 +28,13 @@ const fs = require('fs');
 
 const REPO = path.resolve(__dirname, '..');
 const dist = (m) => require(path.join(REPO, 'exporter/dist', m));
-// The heap settings the exporter starts with (--no-v8-flags: V8's defaults). V8 takes them only
+// The heap and malloc settings the exporter starts with (--no-v8-flags: V8's and glibc's defaults). V8 takes them only
 // at start: without them on the command line, this script runs itself again with them.
-const { START_FLAGS, missingStartFlags } = dist('v8-flags.js');
+const { START_FLAGS, missingStartFlags, missingStartEnv } = dist('v8-flags.js');
 const V8_FLAGS = process.argv.includes('--no-v8-flags') ? [] : START_FLAGS;
-if (V8_FLAGS.length > 0 && missingStartFlags().length > 0) {
-  const r = require('child_process').spawnSync(process.execPath, [...process.execArgv, ...missingStartFlags(), __filename, ...process.argv.slice(2)], { stdio: 'inherit' });
+if (V8_FLAGS.length > 0 && (missingStartFlags().length > 0 || missingStartEnv().length > 0)) {
+  const env = { ...process.env, ...Object.fromEntries(missingStartEnv().map((kv) => kv.split('='))) };
+  const r = require('child_process').spawnSync(process.execPath, [...process.execArgv, ...missingStartFlags(), __filename, ...process.argv.slice(2)], { stdio: 'inherit', env });
   process.exit(r.status ?? 1);
 }
 const { Collector } = dist('collector.js');

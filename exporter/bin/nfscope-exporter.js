@@ -1,8 +1,9 @@
-#!/usr/bin/env -S node --max-semi-space-size=4
+#!/usr/bin/env -S MALLOC_ARENA_MAX=1 node --max-semi-space-size=4
 'use strict';
-// The first line gives node the heap settings of src/v8-flags.ts (START_FLAGS): V8 takes
-// them only at start. Started as `node nfscope-exporter.js`, give them on that command line
-// (the Dockerfile does) or in NODE_OPTIONS.
+// The first line gives node the heap settings of src/v8-flags.ts (START_FLAGS) and glibc its
+// arena limit (START_ENV): both are taken only at start. Started as `node nfscope-exporter.js`,
+// give them on that command line (or in NODE_OPTIONS) and in the environment, as the
+// Dockerfile does.
 require('../dist/main.js')
   .main(process.argv.slice(2))
   .catch((e) => {

@@ -11,6 +11,7 @@ import { Datapath } from './datapath';
 import { releaseFreeMemory } from './kernel/bpf';
 import { FULL_GC_EVERY_S, fullGc } from './heap';
 import { preflight } from './preflight';
+import { missingStartEnv, missingStartFlags } from './v8-flags';
 import { createApp } from './server';
 import { HistoryFeed } from './history/feed';
 import { HistoryStore } from './history/store';
@@ -110,6 +111,8 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
+  const unset = [...missingStartFlags(), ...missingStartEnv()];
+  if (unset.length > 0) log(`started without ${unset.join(' ')}: the exporter works, with more memory (see exporter/src/v8-flags.ts)`);
 
   let config;
   try {

@@ -1,5 +1,6 @@
 /**
- * Node and V8 settings the exporter is meant to start with. They size the
+ * Node and V8 settings the exporter is meant to start with (and, below, its
+ * environment). They size the
  * heap, which V8 does once, when the process starts: set later (with
  * v8.setFlagsFromString) they change nothing, so they go on node's command
  * line: the bin script's first line, the Dockerfile's ENTRYPOINT, or
@@ -17,6 +18,26 @@ export const SEMI_SPACE_MIB = 4;
 
 /** The flags, as node takes them on its command line. */
 export const START_FLAGS: readonly string[] = [`--max-semi-space-size=${SEMI_SPACE_MIB}`];
+
+/**
+ * The environment the exporter is meant to start with, read by glibc as the
+ * process starts. glibc gives every thread that allocates a malloc arena of
+ * its own (up to eight per core), and each arena keeps its free pages
+ * resident: node's helper threads (V8's, libuv's pool) held 15 MiB of RSS in
+ * four arenas at 200 NF pairs (bench/README.md). The exporter's C heap is
+ * small and seldom used by two threads at once, so one arena does. Set later
+ * (mallopt from the exporter) it no longer changes the arenas the threads
+ * already have, so it goes where the flags go: the bin script's first line
+ * and the Dockerfile.
+ */
+export const START_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '1' };
+
+/** Start settings the environment lacks (any value counts as given), as NAME=VALUE. */
+export function missingStartEnv(env: NodeJS.ProcessEnv = process.env): string[] {
+  return Object.entries(START_ENV)
+    .filter(([k]) => env[k] === undefined)
+    .map(([k, v]) => `${k}=${v}`);
+}
 
 /** Start flags neither the command line nor NODE_OPTIONS gives (any value of the same flag counts as given). */
 export function missingStartFlags(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string[] {
