@@ -6,7 +6,7 @@
  */
 import * as crypto from 'crypto';
 import { describeRoot, REPO, SEND_UDP, waitFor } from './lib/env';
-import { metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
+import { metricSamples, metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 
 const SEND_RAW = `${REPO}/test/tools/send-raw.js`;
@@ -313,5 +313,98 @@ nfs:
     expect(metricValue(after, `nfscope_requests_total{${labels},outcome="accepted",code="0"}`)).toBe(SLOTS);
     expect(metricValue(after, 'nfscope_bpf_inflight_evictions_total')).toBe(N - SLOTS);
     expect(done).toContain('nfscope_bpf_map_entries{map="inflight"} 0\n');
+  }, 60000);
+});
+
+/**
+ * Many series at once: 20 SMF and 20 UPF addresses on two hosts, a PFCP
+ * Heartbeat exchange between each pair: 400 latency and outcome series and
+ * 800 traffic series (more than the per-CPU NF-pair cache's 256 entries, so
+ * address pairs push each other out of it and are looked up again). Every
+ * series must count exactly its own packets, and the map fill must say how
+ * many keys there are.
+ */
+describeRoot('many series', () => {
+  let topo: Topology;
+  let ex: RunningExporter;
+  const K = 20;
+  const smfs = Array.from({ length: K }, (_, i) => `198.18.0.${100 + i}`);
+  const upfs = Array.from({ length: K }, (_, i) => `198.18.0.${200 + i}`);
+
+  beforeAll(async () => {
+    topo = Topology.create([
+      { name: 'smf', addr: '198.18.0.3/24' },
+      { name: 'upf', addr: '198.18.0.2/24' },
+    ]);
+    for (const a of smfs) topo.exec('smf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
+    for (const a of upfs) topo.exec('upf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
+    const nfs = [...smfs.map((a, i) => `  - { name: smf-${i}, type: SMF, addresses: ["${a}"] }`), ...upfs.map((a, i) => `  - { name: upf-${i}, type: UPF, addresses: ["${a}"] }`)];
+    ex = await startExporter(`
+node: index-test
+interfaces: ["${topo.vethGlob}"]
+request_timeout: 5m
+nfs:
+${nfs.join('\n')}
+`);
+  });
+  afterAll(async () => {
+    await ex?.stop();
+    topo?.destroy();
+  });
+
+  /** A script that sends, from each of `from` (port 8805), one datagram to each of `to`: the template with sequence number i·K + j at octet 4. */
+  const exchange = (host: string, from: string[], to: string[], template: Buffer, fromIsFirst: boolean) => {
+    const script = `
+const dgram = require('dgram');
+const [from, to, hex, first] = JSON.parse(process.argv[1]);
+(async () => {
+  for (let i = 0; i < from.length; i++) {
+    const s = dgram.createSocket('udp4');
+    await new Promise((r, j) => { s.once('error', j); s.bind(8805, from[i], r); });
+    for (let j = 0; j < to.length; j++) {
+      const b = Buffer.from(hex, 'hex');
+      b.writeUIntBE(first ? i * to.length + j : j * from.length + i, 4, 3);
+      await new Promise((r, e) => s.send(b, 8805, to[j], (err) => (err ? e(err) : r())));
+    }
+    s.close();
+  }
+})().catch((e) => { console.error(e); process.exit(1); });`;
+    topo.exec(host, process.execPath, ['-e', script, JSON.stringify([from, to, template.toString('hex'), fromIsFirst])]);
+  };
+
+  test('count every series exactly', async () => {
+    exchange('smf', smfs, upfs, pfcp(1, 0, [RECOVERY]), true);
+    exchange('upf', upfs, smfs, pfcp(2, 0, [RECOVERY]), false);
+    const m = await waitFor(
+      'every exchange completed',
+      async () => {
+        const t = await ex.getText('/metrics');
+        const n = [...metricSamples(t, 'nfscope_request_duration_seconds_count').values()].reduce((a, b) => a + b, 0);
+        return n >= K * K ? t : undefined;
+      },
+      20000,
+      250,
+    );
+    const durations = metricSamples(m, 'nfscope_request_duration_seconds_count');
+    const accepted = [...metricSamples(m, 'nfscope_requests_total')].filter(([l]) => l.includes('outcome="accepted"'));
+    const packets = metricSamples(m, 'nfscope_packets_total');
+    const pairs = (labels: string[], a: string, b: string) =>
+      new Set(labels.map((l) => `${new RegExp(`${a}="([^"]+)"`).exec(l)?.[1]}>${new RegExp(`${b}="([^"]+)"`).exec(l)?.[1]}`));
+    expect(durations.size).toBe(K * K);
+    expect([...durations.values()].every((v) => v === 1)).toBe(true);
+    expect(pairs([...durations.keys()], 'client_nf', 'server_nf').size).toBe(K * K);
+    expect(accepted.length).toBe(K * K);
+    expect(accepted.every(([, v]) => v === 1)).toBe(true);
+    expect(packets.size).toBe(2 * K * K);
+    expect([...packets.values()].every((v) => v === 1)).toBe(true);
+    const dirs = pairs([...packets.keys()], 'src_nf', 'dst_nf');
+    for (let i = 0; i < K; i++)
+      for (let j = 0; j < K; j++) {
+        expect(dirs.has(`smf-${i}>upf-${j}`)).toBe(true);
+        expect(dirs.has(`upf-${j}>smf-${i}`)).toBe(true);
+      }
+    expect(metricValue(m, 'nfscope_bpf_map_entries{map="hists"}')).toBe(K * K);
+    expect(metricValue(m, 'nfscope_bpf_map_entries{map="outcomes"}')).toBe(K * K);
+    expect(metricValue(m, 'nfscope_bpf_map_entries{map="traffic"}')).toBe(2 * K * K);
   }, 60000);
 });
