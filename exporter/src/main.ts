@@ -111,8 +111,6 @@ export async function main(argv: string[]): Promise<void> {
     process.stderr.write(`${USAGE}\n`);
     process.exit(2);
   }
-  const unset = [...missingStartFlags(), ...missingStartEnv()];
-  if (unset.length > 0) log(`started without ${unset.join(' ')}: the exporter works, with more memory (see exporter/src/v8-flags.ts)`);
 
   let config;
   try {
@@ -225,6 +223,8 @@ export async function main(argv: string[]): Promise<void> {
   server.on('listening', () => {
     const a = args.listen;
     log(`node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on ${tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${token ? ' (bearer token required)' : ''}`);
+    const unset = [...missingStartFlags(), ...missingStartEnv()];
+    if (unset.length > 0) log(`started without ${unset.join(' ')}: it works, with more memory (exporter/src/v8-flags.ts)`);
   });
   server.on('error', (e) => {
     log(`cannot listen on ${args.listen.host}:${args.listen.port}: ${e.message}`);
