@@ -179,5 +179,28 @@ describeRoot('cluster scope over two exporters', () => {
     const k = 'smf-1→upf-1|SessionEstablishment';
     expect(serverView.rows.get(k)!.requests).toBe(truth.get(k)!.requests);
     expect(serverView.rows.get(k)!.p50).toBeLessThanOrEqual(cluster.get(k)!.p50);
+
+    // Packets between the two nodes' NFs are counted by both; the cluster takes the sender's node's count.
+    const toMs = Date.now();
+    const range = `from=${toMs - 60_000}&to=${toMs}&step=60s&group_by=src_nf,dst_nf`;
+    const traffic = async (ex: RunningExporter, scope: string) => {
+      const body = await ex.getJson<any>(`/api/v1/query?kind=traffic&scope=${scope}&${range}`);
+      return new Map<string, number[]>(body.frames.map((f: any) => [`${f.fields[1].labels.src_nf}→${f.fields[1].labels.dst_nf}`, f.fields[1].values]));
+    };
+    const [tc, ta, tb2] = [await traffic(a, 'cluster'), await traffic(a, 'node'), await traffic(b, 'node')];
+    let crossing = 0;
+    for (const [pairKey, values] of tc) {
+      const [src, dst] = pairKey.split('→');
+      if (!NODE_OF[src] || !NODE_OF[dst]) continue;
+      const sender = NODE_OF[src] === 'node-a' ? ta : tb2;
+      expect({ pairKey, values }).toEqual({ pairKey, values: sender.get(pairKey) });
+      if (NODE_OF[src] !== NODE_OF[dst]) {
+        crossing++;
+        const sum = (v: number[] | undefined) => (v ?? []).reduce((x, y) => x + y, 0);
+        // Seen at both ends: the two node answers together are about twice the cluster's.
+        expect({ pairKey, both: sum(ta.get(pairKey)) + sum(tb2.get(pairKey)) > 1.5 * sum(values) }).toEqual({ pairKey, both: true });
+      }
+    }
+    expect(crossing).toBeGreaterThanOrEqual(3);
   });
 });

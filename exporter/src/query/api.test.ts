@@ -436,6 +436,15 @@ describe('scope=cluster', () => {
       b.feed.histogram(pair('smf-2', 'upf-1'), MS1, 1);
       a.feed.histogram(pair('gnb-1', 'upf-1', 'Echo'), MS1, 1);
       b.feed.histogram(pair('gnb-1', 'upf-1', 'Echo'), MS10, 1);
+      // Packets between a's gNB and b's UPF are seen by both nodes; b's upf-1 → smf-2 (node c,
+      // not running) only by b; an address pair no node hosts (unknown → unknown), by both.
+      a.feed.traffic({ src_nf: 'gnb-1', dst_nf: 'upf-1', interface: 'N3' }, 10, 1000);
+      b.feed.traffic({ src_nf: 'gnb-1', dst_nf: 'upf-1', interface: 'N3' }, 9, 900); // one lost on the way
+      a.feed.traffic({ src_nf: 'upf-1', dst_nf: 'gnb-1', interface: 'N3' }, 7, 700);
+      b.feed.traffic({ src_nf: 'upf-1', dst_nf: 'gnb-1', interface: 'N3' }, 8, 800);
+      b.feed.traffic({ src_nf: 'upf-1', dst_nf: 'smf-2', interface: 'N4' }, 3, 300);
+      a.feed.traffic({ src_nf: 'unknown', dst_nf: 'unknown', interface: 'N3' }, 1, 100);
+      b.feed.traffic({ src_nf: 'unknown', dst_nf: 'unknown', interface: 'N3' }, 2, 200);
       a.feed.commit(t);
       b.feed.commit(t);
     }
@@ -454,6 +463,23 @@ describe('scope=cluster', () => {
     const p = await q('kind=latency_percentiles&step=100s&group_by=client_nf&quantiles=0.5');
     // smf-1's p50 is the client's 10 ms, not a blend with the server's 1 ms
     expect(valuesOf(p.body, { client_nf: 'smf-1' })[0]).toBeGreaterThan(0.0099);
+  });
+
+  test("traffic once per NF pair, from the sender's node (the receiver's when the sender's did not answer)", async () => {
+    const { status, body } = await q('kind=traffic&step=100s&group_by=src_nf,dst_nf');
+    expect(status).toBe(200);
+    // packets per second over the 100 s
+    expect(valuesOf(body, { src_nf: 'gnb-1', dst_nf: 'upf-1' })).toEqual([10]);
+    expect(valuesOf(body, { src_nf: 'upf-1', dst_nf: 'gnb-1' })).toEqual([8]);
+    expect(valuesOf(body, { src_nf: 'upf-1', dst_nf: 'smf-2' })).toEqual([3]);
+    expect(valuesOf(body, { src_nf: 'unknown', dst_nf: 'unknown' })).toEqual([3]);
+    // Grouped by interface, in bytes: N3 has gnb-1 → upf-1 from a, upf-1 → gnb-1 from b and the unknown pair from both.
+    const byIf = await q('kind=traffic&step=100s&group_by=interface&metric=bytes');
+    expect(valuesOf(byIf.body, { interface: 'N3' })).toEqual([1000 + 800 + 300]);
+    expect(valuesOf(byIf.body, { interface: 'N4' })).toEqual([300]);
+    // Each node alone still reports what it saw.
+    const local = await get(`${b.url}/api/v1/query?from=${T0 * 1000}&to=${(T0 + 100) * 1000}&kind=traffic&step=100s&group_by=src_nf,dst_nf`);
+    expect(valuesOf(local.body, { src_nf: 'gnb-1', dst_nf: 'upf-1' })).toEqual([9]);
   });
 
   test('quantiles across nodes come from the union of their buckets', async () => {

@@ -85,7 +85,13 @@ export function planFor(q: Query, grid: Grid): Plan {
   const transactions = families[0] === 'latency' || families[0] === 'outcome';
   // Cluster-wide, "auto" drops the server's view of a transaction whose client
   // answered too: that needs each group's vantage and client NF until the end.
-  const extra = transactions && q.scope === 'cluster' && q.vantage === 'auto' ? ['vantage', 'client_nf'] : [];
+  // Traffic, cluster-wide, counts from one node per NF pair (see combine): that needs each group's NF pair.
+  const extra =
+    transactions && q.scope === 'cluster' && q.vantage === 'auto'
+      ? ['vantage', 'client_nf']
+      : families[0] === 'traffic' && q.scope === 'cluster'
+        ? ['src_nf', 'dst_nf']
+        : [];
   return {
     families,
     filters,
@@ -124,21 +130,40 @@ export function coarsen(s: Sparse, bpo: number, toBpo: number): Sparse {
 }
 
 /**
+ * Whether node `n`'s count of the packets from src_nf to dst_nf is the one a
+ * cluster-wide answer takes. Packets between NFs on two attached nodes are
+ * counted by both: the sender's node counts them (what was sent, as a
+ * transaction is taken from the client's view), or, when the sender is
+ * hosted on no node that answered, the receiver's; traffic neither end of
+ * which is hosted on an answering node is taken from every node that saw it.
+ */
+export function countsTraffic(n: Pick<NodeData, 'hosted'>, labels: Labels, hosted: ReadonlySet<string>): boolean {
+  const src = labels.src_nf ?? '';
+  const dst = labels.dst_nf ?? '';
+  if (hosted.has(src)) return n.hosted.includes(src);
+  if (hosted.has(dst)) return n.hosted.includes(dst);
+  return true;
+}
+
+/**
  * Merges the nodes' answers: groups with the same labels add up; with
  * vantage auto, a server-side observation counts only when its client NF is
- * hosted on no node that answered (the client's view of it is missing).
- * Latency groups come at the coarsest resolution among them (nodes may keep
- * their tiers at different buckets per octave).
+ * hosted on no node that answered (the client's view of it is missing), and
+ * traffic counts from one node per NF pair (countsTraffic). Latency groups
+ * come at the coarsest resolution among them (nodes may keep their tiers at
+ * different buckets per octave).
  */
 export function combine(q: Query, plan: Plan, nodes: NodeData[]): Group[] {
   const hosted = new Set(nodes.flatMap((n) => n.hosted));
   const dropServerView = q.scope === 'cluster' && q.vantage === 'auto';
+  const onceTraffic = q.scope === 'cluster';
   const out = new Map<string, Group>();
   let bpo = FINE_BPO;
   for (const n of nodes) for (const g of n.groups) if (g.family === 'latency') bpo = Math.min(bpo, bpoOf(g));
   for (const n of nodes) {
     for (const g0 of n.groups) {
       if (dropServerView && g0.labels.vantage === 'server' && hosted.has(g0.labels.client_nf)) continue;
+      if (onceTraffic && g0.family === 'traffic' && !countsTraffic(n, g0.labels, hosted)) continue;
       const g = g0.family === 'latency' && bpoOf(g0) !== bpo ? { ...g0, steps: g0.steps.map((s) => s && coarsen(s, bpoOf(g0), bpo)) } : g0;
       const labels = Object.fromEntries(q.groupBy.map((l) => [l, g.labels[l] ?? '']));
       const key = groupKey(g.family, labels, q.groupBy);
