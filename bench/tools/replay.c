@@ -1,21 +1,23 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Replays a capture of SBI traffic (pcap, Ethernet framing, TCP port 7777)
- * through traffic_ingress of one or more builds of bpf/traffic.bpf.c with
- * BPF_PROG_TEST_RUN, one run per packet, the builds taking turns packet by
- * packet (the order rotating), so that a disturbance of the machine falls on
- * all of them alike. Every build gets fresh maps for each pass; all packets
- * run (the connection state needs the SYNs and ACKs), segments with TCP
- * payload are timed. With THRASH=MiB in the environment, that much memory
- * is written before every run, which leaves the caches about as cold as the
- * network stack leaves them between two packets of real traffic.
+ * Replays a capture (pcap, Ethernet framing, IPv4) through traffic_ingress
+ * of one or more builds of bpf/traffic.bpf.c with BPF_PROG_TEST_RUN, one run
+ * per packet, the builds taking turns packet by packet (the order rotating),
+ * so that a disturbance of the machine falls on all of them alike. Every
+ * build gets fresh maps for each pass, with nfscope's default ports (PFCP
+ * 8805 and GTP-U 2152 on UDP, SBI 7777 on TCP, NGAP 38412 on SCTP) and every
+ * IPv4 address of the capture as an NF of its own. All packets run (TCP
+ * connection state needs the SYNs and ACKs); UDP and SCTP packets and TCP
+ * segments with payload are timed. With THRASH=MiB in the environment, that
+ * much memory is written before every run, which leaves the caches about as
+ * cold as the network stack leaves them between two packets of real traffic.
  *
- *   sbi-replay FILE.pcap PASSES OBJECT...
+ *   replay FILE.pcap PASSES OBJECT...
  *
- * Prints, per object, the mean ns per run over the segments with payload and
- * the transactions completed (stamped/completed requests, from `events`).
- * A test run's packet is linear (no page fragments), unlike real TCP
- * segments: bpf_skb_load_bytes costs less here than on real traffic.
+ * Prints, per object, the mean ns per run over the timed packets and the
+ * transactions (stamped/completed requests, from `events`). A test run's
+ * packet is linear (no page fragments), unlike real TCP segments:
+ * bpf_skb_load_bytes costs less here than on real traffic.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,9 +27,10 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 
-#define SBI_PORT 7777
+#define L4_UDP 0
 #define L4_TCP 1
-#define PROTO_SBI 3
+#define L4_SCTP 2
+#define MAX_ADDRS 64
 #define EV_INFLIGHT_NEW 4
 #define EV_INFLIGHT_DONE 5
 #define EV_SBI_RESYNC 7
@@ -36,16 +39,29 @@
 struct rec {
 	uint8_t *data;
 	uint32_t len;
-	int payload;
+	int timed;
 };
+
+/* The IPv4 addresses of the capture, in the order they first appear: NF i + 1. */
+static uint32_t addrs[MAX_ADDRS];
+static int naddrs;
+
+static void add_addr(uint32_t a)
+{
+	for (int i = 0; i < naddrs; i++)
+		if (addrs[i] == a)
+			return;
+	if (naddrs < MAX_ADDRS)
+		addrs[naddrs++] = a;
+}
 
 static void die(const char *what, const char *where)
 {
-	fprintf(stderr, "sbi-replay: %s: %s\n", what, where);
+	fprintf(stderr, "replay: %s: %s\n", what, where);
 	exit(1);
 }
 
-/* Opens and loads one build with port 7777 as SBI and 127.0.0.1 as NF 1. */
+/* Opens and loads one build with the default ports and the capture's addresses as NFs. */
 static struct bpf_object *load(const char *path, int *prog_fd)
 {
 	struct bpf_object *obj = bpf_object__open_file(path, NULL);
@@ -55,9 +71,8 @@ static struct bpf_object *load(const char *path, int *prog_fd)
 	struct btf *btf;
 	long off = -1;
 	size_t sz;
-	uint8_t *init, key[16] = { [10] = 0xff, [11] = 0xff, [12] = 127, [15] = 1 };
-	uint32_t nf = 1;
-	int id;
+	uint8_t *init, key[16] = { [10] = 0xff, [11] = 0xff };
+	int id, fd;
 
 	if (!obj)
 		die("cannot open", path);
@@ -82,13 +97,22 @@ static struct bpf_object *load(const char *path, int *prog_fd)
 		die("no port_proto in", path);
 	init = malloc(bpf_map__value_size(ro));
 	memcpy(init, bpf_map__initial_value(ro, &sz), sz);
-	init[off + 65536 * L4_TCP + SBI_PORT] = PROTO_SBI;
+	init[off + 65536 * L4_UDP + 8805] = 1;   /* PROTO_PFCP */
+	init[off + 65536 * L4_UDP + 2152] = 2;   /* PROTO_GTPU */
+	init[off + 65536 * L4_TCP + 7777] = 3;   /* PROTO_SBI */
+	init[off + 65536 * L4_SCTP + 38412] = 4; /* PROTO_NGAP */
 	bpf_map__set_initial_value(ro, init, sz);
 	free(init);
 	if (bpf_object__load(obj))
 		die("the verifier or the kernel refused", path);
-	if (bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "nf_addrs"), key, &nf, 0))
-		die("cannot fill nf_addrs of", path);
+	fd = bpf_object__find_map_fd_by_name(obj, "nf_addrs");
+	for (uint32_t i = 0; i < (uint32_t)naddrs; i++) {
+		uint32_t nf = i + 1;
+
+		memcpy(key + 12, &addrs[i], 4);
+		if (bpf_map_update_elem(fd, key, &nf, 0))
+			die("cannot fill nf_addrs of", path);
+	}
 	*prog_fd = bpf_program__fd(bpf_object__find_program_by_name(obj, "traffic_ingress"));
 	if (*prog_fd < 0)
 		die("no traffic_ingress in", path);
@@ -120,7 +144,7 @@ int main(int argc, char **argv)
 	FILE *f;
 
 	if (argc < 4 || argc - 3 > MAX_OBJS) {
-		fprintf(stderr, "usage: sbi-replay FILE.pcap PASSES OBJECT... (at most %d objects)\n", MAX_OBJS);
+		fprintf(stderr, "usage: replay FILE.pcap PASSES OBJECT... (at most %d objects)\n", MAX_OBJS);
 		return 2;
 	}
 	passes = atoi(argv[2]);
@@ -131,8 +155,9 @@ int main(int argc, char **argv)
 	if (!f || fread(gh, 1, 24, f) != 24 || *(uint32_t *)gh != 0xa1b2c3d4 || *(uint32_t *)(gh + 20) != 1)
 		die("not a little-endian pcap of Ethernet frames", argv[1]);
 	for (;;) {
-		uint32_t h[4], ihl, doff, iplen;
+		uint32_t h[4], ihl, iplen, a;
 		uint8_t *d;
+		int timed;
 
 		if (fread(h, 4, 4, f) != 4)
 			break;
@@ -140,19 +165,26 @@ int main(int argc, char **argv)
 		if (fread(d, 1, h[2], f) != h[2])
 			die("truncated packet in", argv[1]);
 		/* A test run takes at most a page less its head and tail room. */
-		if (h[2] > 3500 || h[2] < 54 || d[12] != 0x08 || d[13] != 0x00) {
+		if (h[2] > 3500 || h[2] < 42 || d[12] != 0x08 || d[13] != 0x00) {
 			skipped++;
 			free(d);
 			continue;
 		}
 		ihl = (d[14] & 15) * 4;
 		iplen = (d[16] << 8) | d[17];
-		doff = (d[14 + ihl + 12] >> 4) * 4;
+		if (d[23] == 6 && h[2] >= 14 + ihl + 20)
+			timed = iplen > ihl + (d[14 + ihl + 12] >> 4) * 4; /* TCP: segments with payload */
+		else
+			timed = d[23] == 17 || d[23] == 132; /* UDP, SCTP: every packet */
+		memcpy(&a, d + 26, 4);
+		add_addr(a);
+		memcpy(&a, d + 30, 4);
+		add_addr(a);
 		if (n == cap) {
 			cap = cap ? cap * 2 : 4096;
 			recs = realloc(recs, cap * sizeof(*recs));
 		}
-		recs[n++] = (struct rec){ .data = d, .len = h[2], .payload = iplen > ihl + doff };
+		recs[n++] = (struct rec){ .data = d, .len = h[2], .timed = timed };
 	}
 	if (getenv("THRASH"))
 		thrash = (size_t)(atof(getenv("THRASH")) * (1 << 20));
@@ -173,10 +205,10 @@ int main(int argc, char **argv)
 					tb[t]++;
 				if (bpf_prog_test_run_opts(fds[v], &o))
 					die("BPF_PROG_TEST_RUN failed for", argv[3 + v]);
-				if (recs[i].payload)
+				if (recs[i].timed)
 					sum[v] += o.duration;
 			}
-			timed += recs[i].payload;
+			timed += recs[i].timed;
 		}
 		for (int v = 0; v < nobj; v++) {
 			ev[v][0] += event(objs[v], EV_INFLIGHT_NEW);
@@ -185,10 +217,10 @@ int main(int argc, char **argv)
 			bpf_object__close(objs[v]);
 		}
 	}
-	printf("%d packets (%ld with payload per pass), %d left out (too large for a test run or not IPv4), %d passes, THRASH %.2f MiB\n",
+	printf("%d packets (%ld timed per pass), %d left out (too large for a test run or not IPv4), %d passes, THRASH %.2f MiB\n",
 	       n, timed / passes, skipped, passes, thrash / 1048576.0);
 	for (int v = 0; v < nobj; v++)
-		printf("%-40s %8.1f ns per segment with payload; stamped %lu, completed %lu, lost sync %lu\n", argv[3 + v], sum[v] / timed,
+		printf("%-40s %8.1f ns per timed packet; stamped %lu, completed %lu, SBI lost sync %lu\n", argv[3 + v], sum[v] / timed,
 		       ev[v][0], ev[v][1], ev[v][2]);
 	return 0;
 }
