@@ -98,7 +98,8 @@ static __always_inline __u32 hist_slot(__u64 ns)
 	return 1 + (e - HIST_MIN_EXP) * (1 << HIST_SUB_BITS) + sub;
 }
 
-static __always_inline void record_latency(const struct lat_key *k, __u64 ns)
+/* Adds a latency to its series; returns the series' histogram value, or 0 when the map is full. */
+static __always_inline struct hist *record_latency(const struct lat_key *k, __u64 ns)
 {
 	__u32 zero = 0, slot = hist_slot(ns);
 	struct hist *h = bpf_map_lookup_elem(&hists, k);
@@ -107,18 +108,34 @@ static __always_inline void record_latency(const struct lat_key *k, __u64 ns)
 		struct hist *z = bpf_map_lookup_elem(&zero_hist, &zero);
 
 		if (!z)
-			return;
+			return 0;
 		/* EEXIST: another CPU created it first; either way look it up again. */
 		bpf_map_update_elem(&hists, k, z, BPF_NOEXIST);
 		h = bpf_map_lookup_elem(&hists, k);
 		if (!h) {
 			count_event(EV_HIST_MAP_FULL);
-			return;
+			return 0;
 		}
 	}
 	if (slot < HIST_SLOTS)
 		h->slots[slot] += 1;
 	h->sum_ns += ns;
+	return h;
+}
+
+/* The enum fast_outcome of an outcome and code, or FAST_OUTCOMES when it is none of them. */
+static __always_inline __u32 fast_outcome(__u8 outcome, __u32 code)
+{
+	if (outcome != OUTCOME_ACCEPTED)
+		return FAST_OUTCOMES;
+	switch (code) {
+	case 0: return FAST_ACCEPTED_0;
+	case 1: return FAST_ACCEPTED_1;
+	case 200: return FAST_ACCEPTED_200;
+	case 201: return FAST_ACCEPTED_201;
+	case 204: return FAST_ACCEPTED_204;
+	}
+	return FAST_OUTCOMES;
 }
 
 static __always_inline __u32 fold_addr(const __u8 *a16)
@@ -262,11 +279,12 @@ static __always_inline void release_inflight(const struct flow_seq *f)
 
 /*
  * Takes the in-flight request `req` out of the table if it is there (and,
- * unless `answers` is PROC_ANY, if it is of that type) and records its
- * latency. Only the CPU whose claim succeeds records: a response seen twice
- * counts once.
+ * unless `answers` is PROC_ANY, if it is of that type): its series in `lat`
+ * and its latency in `ns`. Only the CPU whose claim succeeds gets it: a
+ * response seen twice counts once.
  */
-static __always_inline int take_inflight_at(const struct flow_seq *req, __u8 answers, struct lat_key *lat, __u64 now)
+static __always_inline int take_inflight_at(const struct flow_seq *req, __u8 answers, struct lat_key *lat, __u64 now,
+					    __u64 *ns)
 {
 	struct inflight_slot *s = inflight_find(req);
 	__u64 ts;
@@ -285,14 +303,40 @@ static __always_inline int take_inflight_at(const struct flow_seq *req, __u8 ans
 	lat->pad[0] = 0;
 	lat->pad[1] = 0;
 	__sync_lock_test_and_set(&s->state, INFLIGHT_FREE);
-	record_latency(lat, now - ts);
 	count_event(EV_INFLIGHT_DONE);
+	*ns = now - ts;
 	return 1;
 }
 
-static __always_inline int take_inflight(const struct flow_seq *req, __u8 answers, struct lat_key *lat)
+/*
+ * A completed transaction of series `lat`: its latency, and its outcome in
+ * the series' histogram value when it is one of enum fast_outcome, in
+ * `outcomes` otherwise. A global function: the verifier checks it once, on
+ * its own, instead of following its branches through the rest of every
+ * caller (the SBI frame walk would exceed its instruction limit).
+ */
+__noinline int record_transaction(const struct lat_key *lat, __u64 ns, __u32 outcome, __u32 code)
 {
-	return take_inflight_at(req, answers, lat, bpf_ktime_get_ns());
+	struct outcome_key ok = {};
+	struct hist *h;
+	__u32 f;
+
+	if (!lat)
+		return 0;
+	h = record_latency(lat, ns);
+	f = fast_outcome(outcome, code);
+	if (h && f < FAST_OUTCOMES) {
+		h->accepted[f] += 1;
+		return 0;
+	}
+	ok.client_nf = lat->client_nf;
+	ok.server_nf = lat->server_nf;
+	ok.proto = lat->proto;
+	ok.procedure = lat->procedure;
+	ok.outcome = outcome;
+	ok.code = code;
+	count_u64(&outcomes, &ok, EV_OUTCOME_MAP_FULL);
+	return 0;
 }
 
 /*
@@ -302,18 +346,12 @@ static __always_inline int take_inflight(const struct flow_seq *req, __u8 answer
  */
 static __always_inline int complete_response_at(const struct flow_seq *req, __u8 answers, __u8 outcome, __u32 code, __u64 now)
 {
-	struct outcome_key ok = {};
 	struct lat_key lat;
+	__u64 ns;
 
-	if (!take_inflight_at(req, answers, &lat, now))
+	if (!take_inflight_at(req, answers, &lat, now, &ns))
 		return 0;
-	ok.client_nf = lat.client_nf;
-	ok.server_nf = lat.server_nf;
-	ok.proto = lat.proto;
-	ok.procedure = lat.procedure;
-	ok.outcome = outcome;
-	ok.code = code;
-	count_u64(&outcomes, &ok, EV_OUTCOME_MAP_FULL);
+	record_transaction(&lat, ns, outcome, code);
 	return 1;
 }
 
@@ -326,8 +364,12 @@ static __always_inline int complete_response(const struct flow_seq *req, __u8 an
 static __always_inline int complete_rtt(const struct flow_seq *req)
 {
 	struct lat_key lat;
+	__u64 ns;
 
-	return take_inflight(req, PROC_ANY, &lat);
+	if (!take_inflight_at(req, PROC_ANY, &lat, bpf_ktime_get_ns(), &ns))
+		return 0;
+	record_latency(&lat, ns);
+	return 1;
 }
 
 #endif

@@ -83,10 +83,28 @@ struct lat_key {
 	__u8 pad[2];
 };
 
+/*
+ * The outcomes most responses have: accepted, with the code of the index's
+ * name (PFCP cause, HTTP status; 0 when the response carries none). A
+ * response with one of them is counted in its series' histogram value
+ * (struct hist .accepted, in the cache line of sum_ns, which the response
+ * writes anyway); any other outcome in the `outcomes` map, whose bucket,
+ * element and per-CPU value are three more lines to fetch.
+ */
+enum fast_outcome {
+	FAST_ACCEPTED_0 = 0,
+	FAST_ACCEPTED_1 = 1,
+	FAST_ACCEPTED_200 = 2,
+	FAST_ACCEPTED_201 = 3,
+	FAST_ACCEPTED_204 = 4,
+	FAST_OUTCOMES = 5,
+};
+
 /* Value of the per-CPU `hists` map. */
 struct hist {
 	__u64 slots[HIST_SLOTS];
 	__u64 sum_ns;
+	__u64 accepted[FAST_OUTCOMES]; /* transactions with each enum fast_outcome */
 };
 
 enum nf_outcome {

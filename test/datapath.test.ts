@@ -404,7 +404,8 @@ const [from, to, hex, first] = JSON.parse(process.argv[1]);
         expect(dirs.has(`upf-${j}>smf-${i}`)).toBe(true);
       }
     expect(metricValue(m, 'nfscope_bpf_map_entries{map="hists"}')).toBe(K * K);
-    expect(metricValue(m, 'nfscope_bpf_map_entries{map="outcomes"}')).toBe(K * K);
+    // Accepted with no cause, as Heartbeat Responses are: counted in the series' histogram values, not the outcome map.
+    expect(metricValue(m, 'nfscope_bpf_map_entries{map="outcomes"}')).toBe(0);
     expect(metricValue(m, 'nfscope_bpf_map_entries{map="traffic"}')).toBe(2 * K * K);
   }, 60000);
 });

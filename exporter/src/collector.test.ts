@@ -3,7 +3,7 @@ import { Collector, DeltaTracker, dropLabels, VERSION } from './collector';
 import type { Datapath, DropSample, HistSample, MapStatus, OutcomeSample, ProgramStatus, RetransSample, TrafficSample } from './datapath';
 import { readDropReasons } from './datapath';
 import { slotBounds, slotOf } from './histogram';
-import { HIST_SLOTS, type LatKey, NfOutcome, NfProto } from './kernel/layout';
+import { FAST_OUTCOME_CODES, HIST_SLOTS, type LatKey, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 import { HistoryFeed } from './history/feed';
 import { HistoryStore } from './history/store';
@@ -258,6 +258,33 @@ describe('Collector latency', () => {
     expect(await c.registry.metrics()).toContain(`nfscope_request_duration_seconds_count{${labels}} 3\n`);
     expect((await summary(1, 102_500)).latency[0].count).toBe(1);
     expect((await summary(60, 102_500)).latency[0].count).toBe(3);
+  });
+
+  test('accepted outcomes counted in the histogram values and the others in the outcome map make one set of counters', async () => {
+    // Two kernel entries of the series (the histogram's, and the map's for what is not in it):
+    // accepted with cause 1 is FAST_OUTCOME_CODES index 1.
+    const accepted = (n: number) => FAST_OUTCOME_CODES.map((code) => (code === 1 ? n : 0));
+    const state = {
+      hists: [{ ...histOf([1e6, 2e6, 3e6, 4e6, 5e6]), accepted: accepted(3) }],
+      outcomes: [
+        { key: ASSOC, outcome: NfOutcome.Rejected, code: 64, count: 1n },
+        // an accepted one the map took (the histogram map was full when it came)
+        { key: ASSOC, outcome: NfOutcome.Accepted, code: 1, count: 1n },
+      ],
+      retrans: [],
+      timeouts: [],
+    };
+    const { c, summary } = collector(state);
+    c.tick(100_000);
+    const labels = 'client_nf="smf-1",client_type="SMF",server_nf="upf-1",server_type="UPF",interface="N4",procedure="AssociationSetup"';
+    let m = await c.registry.metrics();
+    expect(m).toContain(`nfscope_requests_total{${labels},outcome="accepted",code="1"} 4\n`);
+    expect(m).toContain(`nfscope_requests_total{${labels},outcome="rejected",code="64"} 1\n`);
+    state.hists = [{ ...histOf([1e6, 2e6, 3e6, 4e6, 5e6, 6e6]), accepted: accepted(4) }];
+    c.tick(101_000);
+    m = await c.registry.metrics();
+    expect(m).toContain(`nfscope_requests_total{${labels},outcome="accepted",code="1"} 5\n`);
+    expect((await summary(60, 101_500)).latency[0]).toMatchObject({ count: 6, rejected: 1 });
   });
 
   test('summary quantiles, outcomes, timeouts and retransmissions over a window, from the history', async () => {

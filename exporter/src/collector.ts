@@ -7,7 +7,7 @@ import * as os from 'os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Datapath, DropReasons } from './datapath';
 import { DEFAULT_DURATION_BUCKETS } from './config';
-import { HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
+import { FAST_OUTCOME_CODES, HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 import { codeLabel, OUTCOME_LABELS, procedureName } from './procedures';
 import { BucketHistogram } from './prom-histogram';
@@ -353,8 +353,13 @@ export class Collector {
     // A series is usually one kernel entry: its slots are used as read (and are the very
     // array of the last read when the entry did not change), copied only to sum several.
     const totals = new Map<string, { slots: ArrayLike<number>; sum: number; own?: Float64Array }>();
+    // Outcomes: the common accepted ones are counted in the histogram values, the rest in their own map.
+    const outcomes = new Map<string, number>();
     for (const h of this.dp.readHists()) {
       const s = series(h.key);
+      if (h.accepted)
+        for (let i = 0; i < h.accepted.length; i++)
+          if (h.accepted[i] > 0) addTo(outcomes, `O|${s}|${OUTCOME_LABELS[NfOutcome.Accepted]}|${codeLabel(h.key.proto, FAST_OUTCOME_CODES[i])}`, h.accepted[i]);
       const t = totals.get(s);
       if (!t) {
         totals.set(s, { slots: h.slots, sum: h.sumNs });
@@ -387,7 +392,6 @@ export class Collector {
     }
     this.lastHists = totals;
 
-    const outcomes = new Map<string, number>();
     for (const o of this.dp.readOutcomes()) addTo(outcomes, `O|${series(o.key)}|${OUTCOME_LABELS[o.outcome]}|${codeLabel(o.key.proto, o.code)}`, Number(o.count));
     const outcomeDeltas = this.outcomeDeltas.update(outcomes);
     for (const [k, d] of outcomeDeltas) {

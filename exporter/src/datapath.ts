@@ -12,6 +12,7 @@ import {
   ADDR_KEY,
   addressBytes,
   DROP_KEY,
+  FAST_OUTCOME_CODES,
   FLOW_SEQ,
   H2_CONN,
   HIST,
@@ -57,6 +58,8 @@ export interface HistSample {
    */
   slots: ArrayLike<number>;
   sumNs: number;
+  /** transactions with each accepted outcome of FAST_OUTCOME_CODES, summed over CPUs (the rest are in readOutcomes) */
+  accepted?: readonly number[];
 }
 
 interface HistEntry {
@@ -325,15 +328,18 @@ export class Datapath {
     // every entry, each second, which costs more than the rest of the read.
     const slotsAt = HIST.fields.find((f) => f.name === 'slots')!.offset;
     const sumAt = HIST.fields.find((f) => f.name === 'sum_ns')!.offset;
+    const acceptedAt = HIST.fields.find((f) => f.name === 'accepted')!.offset;
     const u64 = (b: Buffer, at: number) => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 0x1_0000_0000;
     const next = new Map<string, HistEntry>();
     const out = this.hists.entries().map(([k, v]): HistSample => {
       // Every request adds its latency (> 0) to sum_ns: an unchanged sum is an unchanged
-      // histogram, whose slots need not be decoded again.
+      // histogram, whose slots need not be decoded again. Its outcome is counted a moment
+      // later, so a read may see the one without the other: the counts are compared too.
       const sumNs = u64(v, sumAt);
+      const accepted = FAST_OUTCOME_CODES.map((_, i) => u64(v, acceptedAt + 8 * i));
       const id = k.toString('latin1');
       const was = this.lastHists.get(id);
-      if (was && was.sample.sumNs === sumNs) {
+      if (was && was.sample.sumNs === sumNs && was.sample.accepted!.every((c, i) => c === accepted[i])) {
         next.set(id, was);
         return was.sample;
       }
@@ -347,7 +353,7 @@ export class Datapath {
       } else {
         for (let i = 0; i < HIST_SLOTS; i++) slots[i] = u64(v, slotsAt + 8 * i);
       }
-      const sample = { key: was?.sample.key ?? LAT_KEY.decode(k), slots, sumNs };
+      const sample = { key: was?.sample.key ?? LAT_KEY.decode(k), slots, sumNs, accepted };
       next.set(id, { sample, spare: was ? (was.sample.slots as Float64Array) : undefined });
       return sample;
     });

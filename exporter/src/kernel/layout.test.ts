@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addressBytes, defineStruct, DROP_KEY, InflightState, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SHARED_LAYOUTS } from './layout';
+import { addressBytes, defineStruct, DROP_KEY, FAST_OUTCOME_CODES, InflightState, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SHARED_LAYOUTS } from './layout';
 
 describe('defineStruct', () => {
   interface Mixed {
@@ -249,6 +249,14 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
     const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'OUTCOME_'), v]));
     const fromTs = Object.fromEntries(Object.entries(NfOutcome).filter(([, v]) => typeof v === 'number'));
     expect(fromC).toEqual(fromTs);
+  });
+
+  test('enum fast_outcome matches FAST_OUTCOME_CODES', () => {
+    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'fast_outcome');
+    expect(c.get('FAST_OUTCOMES')).toBe(FAST_OUTCOME_CODES.length);
+    c.delete('FAST_OUTCOMES');
+    // FAST_ACCEPTED_<code> = its index
+    expect([...c].map(([k, v]) => [v, Number(/^FAST_ACCEPTED_(\d+)$/.exec(k)?.[1])])).toEqual(FAST_OUTCOME_CODES.map((code, i) => [i, code]));
   });
 
   test('histogram constants match nfscope.h', () => {

@@ -238,13 +238,22 @@ const LAT_KEY_FIELDS: [string, FieldType, number?][] = [
 ];
 export const LAT_KEY = defineStruct<LatKey>('lat_key', LAT_KEY_FIELDS);
 
+/**
+ * enum fast_outcome (nfscope.h): the accepted outcomes a series counts in
+ * its histogram value (struct hist .accepted) instead of the `outcomes` map;
+ * index i is "accepted" with code FAST_OUTCOME_CODES[i].
+ */
+export const FAST_OUTCOME_CODES: readonly number[] = [0, 1, 200, 201, 204];
+
 export interface Hist {
   slots: bigint[];
   sum_ns: bigint;
+  accepted: bigint[];
 }
 export const HIST = defineStruct<Hist>('hist', [
   ['slots', 'u64', HIST_SLOTS],
   ['sum_ns', 'u64'],
+  ['accepted', 'u64', FAST_OUTCOME_CODES.length],
 ]);
 
 export interface OutcomeKey extends LatKey {
