@@ -46,6 +46,23 @@ struct traffic_val {
 	__u64 bytes;
 };
 
+/* Slots per enum nf_proto (PROTO_OTHER included) in struct nf_pair_cached. */
+#define PROTO_SLOTS 5
+
+/*
+ * Value of the per-CPU `nf_pair_cache` array (traffic.bpf.c): an address
+ * pair, the NFs it belongs to, and its packets and bytes on this CPU.
+ */
+struct nf_pair_cached {
+	__u64 lo[2]; /* the two addresses, lo < hi as two native-order u64 words */
+	__u64 hi[2];
+	__u32 nf_lo;
+	__u32 nf_hi;
+	__u32 valid;
+	__u32 pad;
+	struct traffic_val count[2][PROTO_SLOTS]; /* [0]: lo → hi, [1]: hi → lo; by enum nf_proto */
+};
+
 /* Indexes of the per-CPU `events` array: things the programs count about
  * themselves (full maps, in-flight requests added and completed). */
 enum nf_event {

@@ -43,23 +43,17 @@ struct {
 } attached_ifs SEC(".maps");
 
 /*
- * Which NFs the two addresses of a packet belong to, remembered per CPU for
- * recent address pairs (direct-mapped by a hash of the pair, either
- * direction), so that a packet of a pair seen before costs one per-CPU array
- * read instead of two nf_addrs lookups. The exporter fills nf_addrs before it
- * attaches and never changes it while attached; a change would have to clear
- * this cache too.
+ * Which NFs the two addresses of a packet belong to, and the packets and
+ * bytes between them, per CPU for recent address pairs: a direct-mapped
+ * table by a hash of the pair (either direction). The first pair that comes
+ * to an empty slot keeps it, so a packet of that pair costs one per-CPU
+ * array read instead of two nf_addrs lookups and a `traffic` lookup, and its
+ * counts stay in the slot (the exporter adds every CPU's slots to `traffic`).
+ * A pair whose slot another pair holds is looked up and counted in the maps.
+ * The exporter fills nf_addrs before it attaches and never changes it while
+ * attached; a change would have to clear this table too.
  */
 #define NF_CACHE_SLOTS 256
-
-struct nf_pair_cached {
-	__u64 lo[2]; /* the two addresses, lo < hi as two native-order u64 words */
-	__u64 hi[2];
-	__u32 nf_lo;
-	__u32 nf_hi;
-	__u32 valid;
-	__u32 pad;
-};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -67,44 +61,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nf_pair_cached);
 } nf_pair_cache SEC(".maps");
-
-static __noinline void nf_pair_of(struct pkt *p)
-{
-	struct nf_pair_cached *c;
-	__u64 s0, s1, d0, d1, l0, l1, h0, h1;
-	__u32 i, nlo, nhi;
-	int swap;
-
-	__builtin_memcpy(&s0, p->flow.saddr, 8);
-	__builtin_memcpy(&s1, p->flow.saddr + 8, 8);
-	__builtin_memcpy(&d0, p->flow.daddr, 8);
-	__builtin_memcpy(&d1, p->flow.daddr + 8, 8);
-	swap = s0 > d0 || (s0 == d0 && s1 > d1);
-	l0 = swap ? d0 : s0;
-	l1 = swap ? d1 : s1;
-	h0 = swap ? s0 : d0;
-	h1 = swap ? s1 : d1;
-	i = (__u32)(((l0 ^ l1 ^ h0 ^ h1) * 0x9e3779b97f4a7c15ULL) >> 56) & (NF_CACHE_SLOTS - 1);
-	c = bpf_map_lookup_elem(&nf_pair_cache, &i);
-	if (c && c->valid && c->lo[0] == l0 && c->lo[1] == l1 && c->hi[0] == h0 && c->hi[1] == h1) {
-		nlo = c->nf_lo;
-		nhi = c->nf_hi;
-	} else {
-		nlo = nf_of_v6(swap ? p->flow.daddr : p->flow.saddr);
-		nhi = nf_of_v6(swap ? p->flow.saddr : p->flow.daddr);
-		if (c) {
-			c->lo[0] = l0;
-			c->lo[1] = l1;
-			c->hi[0] = h0;
-			c->hi[1] = h1;
-			c->nf_lo = nlo;
-			c->nf_hi = nhi;
-			c->valid = 1;
-		}
-	}
-	p->src_nf = swap ? nhi : nlo;
-	p->dst_nf = swap ? nlo : nhi;
-}
 
 static __always_inline void add_traffic(const struct traffic_key *key, __u32 len)
 {
@@ -127,6 +83,66 @@ static __always_inline void add_traffic(const struct traffic_key *key, __u32 len
 	}
 }
 
+/*
+ * The NFs of the packet's addresses into p->src_nf and p->dst_nf, and the
+ * packet counted (len octets) when either is a known NF.
+ */
+static __noinline void nf_pair_of(struct pkt *p, __u32 len)
+{
+	struct traffic_key key = {};
+	struct nf_pair_cached *c;
+	__u64 s0, s1, d0, d1, l0, l1, h0, h1;
+	__u32 i, nlo, nhi, proto = p->proto;
+	int swap;
+
+	__builtin_memcpy(&s0, p->flow.saddr, 8);
+	__builtin_memcpy(&s1, p->flow.saddr + 8, 8);
+	__builtin_memcpy(&d0, p->flow.daddr, 8);
+	__builtin_memcpy(&d1, p->flow.daddr + 8, 8);
+	swap = s0 > d0 || (s0 == d0 && s1 > d1);
+	l0 = swap ? d0 : s0;
+	l1 = swap ? d1 : s1;
+	h0 = swap ? s0 : d0;
+	h1 = swap ? s1 : d1;
+	i = (__u32)(((l0 ^ l1 ^ h0 ^ h1) * 0x9e3779b97f4a7c15ULL) >> 56) & (NF_CACHE_SLOTS - 1);
+	c = bpf_map_lookup_elem(&nf_pair_cache, &i);
+	if (c && c->valid && c->lo[0] == l0 && c->lo[1] == l1 && c->hi[0] == h0 && c->hi[1] == h1) {
+		p->src_nf = swap ? c->nf_hi : c->nf_lo;
+		p->dst_nf = swap ? c->nf_lo : c->nf_hi;
+		if ((c->nf_lo != NF_UNKNOWN || c->nf_hi != NF_UNKNOWN) && proto < PROTO_SLOTS) {
+			c->count[swap & 1][proto].packets += 1;
+			c->count[swap & 1][proto].bytes += len;
+		}
+		return;
+	}
+	nlo = nf_of_v6(swap ? p->flow.daddr : p->flow.saddr);
+	nhi = nf_of_v6(swap ? p->flow.saddr : p->flow.daddr);
+	p->src_nf = swap ? nhi : nlo;
+	p->dst_nf = swap ? nlo : nhi;
+	if (c && !c->valid) {
+		/* The slot's first pair keeps it; its counters start from zero. */
+		c->lo[0] = l0;
+		c->lo[1] = l1;
+		c->hi[0] = h0;
+		c->hi[1] = h1;
+		c->nf_lo = nlo;
+		c->nf_hi = nhi;
+		asm volatile("" ::: "memory"); /* the pair before the mark: the exporter reads the slot as it is */
+		c->valid = 1;
+		if ((nlo != NF_UNKNOWN || nhi != NF_UNKNOWN) && proto < PROTO_SLOTS) {
+			c->count[swap & 1][proto].packets += 1;
+			c->count[swap & 1][proto].bytes += len;
+		}
+		return;
+	}
+	if (nlo == NF_UNKNOWN && nhi == NF_UNKNOWN)
+		return;
+	key.src_nf = p->src_nf;
+	key.dst_nf = p->dst_nf;
+	key.proto = p->proto;
+	add_traffic(&key, len);
+}
+
 static __always_inline void set_v4(__u8 *a, __u32 addr_be)
 {
 	__builtin_memset(a, 0, 10);
@@ -140,7 +156,6 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	void *start = data;
-	struct traffic_key key = {};
 	struct ethhdr *eth = data;
 	struct pkt p = {};
 	__u16 l3proto, sport, dport;
@@ -199,14 +214,9 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	if (p.proto == PROTO_OTHER)
 		return TC_ACT_UNSPEC;
 	/* IPv4 addresses are IPv4-mapped in flow, as in the nf_addrs keys. */
-	nf_pair_of(&p);
+	nf_pair_of(&p, skb->len);
 	if (p.src_nf == NF_UNKNOWN && p.dst_nf == NF_UNKNOWN)
 		return TC_ACT_UNSPEC;
-
-	key.src_nf = p.src_nf;
-	key.dst_nf = p.dst_nf;
-	key.proto = p.proto;
-	add_traffic(&key, skb->len);
 
 	p.flow.sport = sport;
 	p.flow.dport = dport;

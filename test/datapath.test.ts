@@ -319,10 +319,10 @@ nfs:
 /**
  * Many series at once: 20 SMF and 20 UPF addresses on two hosts, a PFCP
  * Heartbeat exchange between each pair: 400 latency and outcome series and
- * 800 traffic series (more than the per-CPU NF-pair cache's 256 entries, so
- * address pairs push each other out of it and are looked up again). Every
- * series must count exactly its own packets, and the map fill must say how
- * many keys there are.
+ * 800 traffic series, from 400 address pairs: more than the 256 slots of the
+ * per-CPU NF-pair table, so some pairs are counted in their slot and the
+ * others in the traffic map. Every series must count exactly its own
+ * packets.
  */
 describeRoot('many series', () => {
   let topo: Topology;
@@ -406,6 +406,10 @@ const [from, to, hex, first] = JSON.parse(process.argv[1]);
     expect(metricValue(m, 'nfscope_bpf_map_entries{map="hists"}')).toBe(K * K);
     // Accepted with no cause, as Heartbeat Responses are: counted in the series' histogram values, not the outcome map.
     expect(metricValue(m, 'nfscope_bpf_map_entries{map="outcomes"}')).toBe(0);
-    expect(metricValue(m, 'nfscope_bpf_map_entries{map="traffic"}')).toBe(2 * K * K);
+    // 400 address pairs, 256 slots per CPU in nf_pair_cache: some pairs are counted in their slot,
+    // the others (their slot held by another pair) in the traffic map; every count above is exact.
+    const inMap = metricValue(m, 'nfscope_bpf_map_entries{map="traffic"}')!;
+    expect(inMap).toBeGreaterThan(0);
+    expect(inMap).toBeLessThan(2 * K * K);
   }, 60000);
 });

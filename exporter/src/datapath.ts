@@ -22,9 +22,11 @@ import {
   LAT_KEY,
   type LatKey,
   NF_EVENT_SLOTS,
+  NF_PAIR_CACHED,
   NfOutcome,
   NfProto,
   OUTCOME_KEY,
+  PROTO_SLOTS,
   TRAFFIC_KEY,
   TRAFFIC_VAL,
 } from './kernel/layout';
@@ -122,6 +124,7 @@ export class Datapath {
   private stats: { close(): void } | undefined;
   private drops!: BpfMap;
   private traffic!: BpfMap;
+  private nfPairCache!: BpfMap;
   private events!: BpfMap;
   private attachedIfs!: BpfMap;
   private hists!: BpfMap;
@@ -197,6 +200,7 @@ export class Datapath {
     for (const shared of ['nf_addrs', 'events']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
     this.trafficObj.load();
     this.traffic = this.trafficObj.map('traffic');
+    this.nfPairCache = this.trafficObj.map('nf_pair_cache');
     this.attachedIfs = this.trafficObj.map('attached_ifs');
     this.hists = this.trafficObj.map('hists');
     this.outcomes = this.trafficObj.map('outcomes');
@@ -303,12 +307,35 @@ export class Datapath {
     });
   }
 
+  /**
+   * Packets and bytes per NF pair and protocol: the address pairs each CPU
+   * keeps in its slots of nf_pair_cache, and the `traffic` map for the
+   * others. A pair's packets on one CPU are always counted in the same one
+   * of the two, so the sum of every sample of a key only grows.
+   */
   readTraffic(): TrafficSample[] {
-    return this.traffic.entries().map(([k, v]) => {
+    const out: TrafficSample[] = this.traffic.entries().map(([k, v]) => {
       const key = TRAFFIC_KEY.decode(k);
       const val = TRAFFIC_VAL.decode(v);
       return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, packets: val.packets, bytes: val.bytes };
     });
+    const at = (name: string) => NF_PAIR_CACHED.fields.find((f) => f.name === name)!.offset;
+    const [nfLoAt, nfHiAt, validAt, countAt] = [at('nf_lo'), at('nf_hi'), at('valid'), at('count')];
+    for (const [, cpus] of this.nfPairCache.entriesPerCpu()) {
+      for (const c of cpus) {
+        if (c.readUInt32LE(validAt) === 0) continue;
+        const nf = [c.readUInt32LE(nfLoAt), c.readUInt32LE(nfHiAt)];
+        for (let dir = 0; dir < 2; dir++) {
+          for (let proto = 1; proto < PROTO_SLOTS; proto++) {
+            const o = countAt + (dir * PROTO_SLOTS + proto) * 16;
+            const packets = c.readBigUInt64LE(o);
+            if (packets === 0n) continue;
+            out.push({ srcNf: nf[dir], dstNf: nf[1 - dir], proto, packets, bytes: c.readBigUInt64LE(o + 8) });
+          }
+        }
+      }
+    }
+    return out;
   }
 
   /** The programs' own event counters, by enum nf_event slot. */

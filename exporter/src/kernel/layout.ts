@@ -222,6 +222,30 @@ export const TRAFFIC_VAL = defineStruct<TrafficVal>('traffic_val', [
   ['bytes', 'u64'],
 ]);
 
+/** Slots per enum nf_proto in struct nf_pair_cached (nfscope.h PROTO_SLOTS). */
+export const PROTO_SLOTS = 5;
+
+/** Value of the per-CPU `nf_pair_cache` array: an address pair, its NFs and its traffic on one CPU. */
+export interface NfPairCached {
+  lo: bigint[];
+  hi: bigint[];
+  nf_lo: number;
+  nf_hi: number;
+  valid: number;
+  pad: number;
+  /** packets and bytes: [direction (0: lo → hi, 1: hi → lo)][enum nf_proto] as 2 × PROTO_SLOTS × (packets, bytes) */
+  count: bigint[];
+}
+export const NF_PAIR_CACHED = defineStruct<NfPairCached>('nf_pair_cached', [
+  ['lo', 'u64', 2],
+  ['hi', 'u64', 2],
+  ['nf_lo', 'u32'],
+  ['nf_hi', 'u32'],
+  ['valid', 'u32'],
+  ['pad', 'u32'],
+  ['count', 'u64', 2 * PROTO_SLOTS * 2],
+]);
+
 export interface LatKey {
   client_nf: number;
   server_nf: number;
@@ -365,6 +389,7 @@ export const SHARED_LAYOUTS: StructLayout<object>[] = [
   LAT_KEY,
   HIST,
   OUTCOME_KEY,
+  NF_PAIR_CACHED,
   FLOW_SEQ,
   INFLIGHT_SLOT,
   H2_DIR,
