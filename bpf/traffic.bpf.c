@@ -254,10 +254,17 @@ static __always_inline int handle_packet(struct __sk_buff *skb)
 	p.end = (__u32)(l4 - start) + bpf_ntohs(((__u16 *)l4)[2]);
 	if (p.end < p.l7 || p.end > skb->len)
 		return TC_ACT_UNSPEC;
-	if (p.proto == PROTO_PFCP)
+	if (p.proto == PROTO_PFCP) {
 		handle_pfcp(skb, &p);
-	else if (p.proto == PROTO_GTPU)
+	} else if (p.proto == PROTO_GTPU) {
+		/* Only Echo messages are parsed further: a G-PDU, the common case, is counted and
+		 * done after one look at its type octet (in the linear part; else handle_gtpu reads it). */
+		__u8 *g = l4 + 8;
+
+		if ((void *)(g + 2) <= data_end && g[1] != GTPU_ECHO_REQUEST && g[1] != GTPU_ECHO_RESPONSE)
+			return TC_ACT_UNSPEC;
 		handle_gtpu(skb, &p);
+	}
 	return TC_ACT_UNSPEC;
 }
 
