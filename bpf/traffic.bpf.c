@@ -106,21 +106,24 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 	h1 = swap ? s1 : d1;
 	i = (__u32)(((l0 ^ l1 ^ h0 ^ h1) * 0x9e3779b97f4a7c15ULL) >> 56) & (NF_CACHE_SLOTS - 1);
 	c = bpf_map_lookup_elem(&nf_pair_cache, &i);
-	if (c && c->valid && c->lo[0] == l0 && c->lo[1] == l1 && c->hi[0] == h0 && c->hi[1] == h1) {
-		p->src_nf = swap ? c->nf_hi : c->nf_lo;
-		p->dst_nf = swap ? c->nf_lo : c->nf_hi;
-		if ((c->nf_lo != NF_UNKNOWN || c->nf_hi != NF_UNKNOWN) && proto < PROTO_SLOTS) {
-			c->count[swap & 1][proto].packets += 1;
-			c->count[swap & 1][proto].bytes += len;
-		}
+	if (!c)
 		return;
-	}
-	nlo = nf_of_v6(swap ? p->flow.daddr : p->flow.saddr);
-	nhi = nf_of_v6(swap ? p->flow.saddr : p->flow.daddr);
-	p->src_nf = swap ? nhi : nlo;
-	p->dst_nf = swap ? nlo : nhi;
-	if (c && !c->valid) {
-		/* The slot's first pair keeps it; its counters start from zero. */
+	if (!c->valid || c->lo[0] != l0 || c->lo[1] != l1 || c->hi[0] != h0 || c->hi[1] != h1) {
+		nlo = nf_of_v6(swap ? p->flow.daddr : p->flow.saddr);
+		nhi = nf_of_v6(swap ? p->flow.saddr : p->flow.daddr);
+		if (c->valid) {
+			/* The slot is another pair's: this one is counted in the maps. */
+			p->src_nf = swap ? nhi : nlo;
+			p->dst_nf = swap ? nlo : nhi;
+			if (nlo == NF_UNKNOWN && nhi == NF_UNKNOWN)
+				return;
+			key.src_nf = p->src_nf;
+			key.dst_nf = p->dst_nf;
+			key.proto = p->proto;
+			add_traffic(&key, len);
+			return;
+		}
+		/* An empty slot: this pair keeps it, its counters start from zero. */
 		c->lo[0] = l0;
 		c->lo[1] = l1;
 		c->hi[0] = h0;
@@ -129,18 +132,13 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 		c->nf_hi = nhi;
 		asm volatile("" ::: "memory"); /* the pair before the mark: the exporter reads the slot as it is */
 		c->valid = 1;
-		if ((nlo != NF_UNKNOWN || nhi != NF_UNKNOWN) && proto < PROTO_SLOTS) {
-			c->count[swap & 1][proto].packets += 1;
-			c->count[swap & 1][proto].bytes += len;
-		}
-		return;
 	}
-	if (nlo == NF_UNKNOWN && nhi == NF_UNKNOWN)
-		return;
-	key.src_nf = p->src_nf;
-	key.dst_nf = p->dst_nf;
-	key.proto = p->proto;
-	add_traffic(&key, len);
+	p->src_nf = swap ? c->nf_hi : c->nf_lo;
+	p->dst_nf = swap ? c->nf_lo : c->nf_hi;
+	if ((c->nf_lo != NF_UNKNOWN || c->nf_hi != NF_UNKNOWN) && proto < PROTO_SLOTS) {
+		c->count[swap & 1][proto].packets += 1;
+		c->count[swap & 1][proto].bytes += len;
+	}
 }
 
 static __always_inline void set_v4(__u8 *a, __u32 addr_be)
