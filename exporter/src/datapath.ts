@@ -308,17 +308,26 @@ export class Datapath {
   }
 
   /**
-   * Packets and bytes per NF pair and protocol: the address pairs each CPU
-   * keeps in its slots of nf_pair_cache, and the `traffic` map for the
-   * others. A pair's packets on one CPU are always counted in the same one
-   * of the two, so the sum of every sample of a key only grows.
+   * Packets and bytes per NF pair and protocol, one sample per key: the
+   * `traffic` map's, plus what the address pairs that hold a slot of
+   * nf_pair_cache counted there on each CPU. A pair's packets on one CPU are
+   * always counted in the same one of the two, so a key's sum only grows.
    */
   readTraffic(): TrafficSample[] {
-    const out: TrafficSample[] = this.traffic.entries().map(([k, v]) => {
+    const byKey = new Map<number, TrafficSample>();
+    const add = (srcNf: number, dstNf: number, proto: NfProto, packets: bigint, bytes: bigint) => {
+      const id = (srcNf * 0x200000 + dstNf) * 8 + proto; // exact for NF ids below 2^21
+      const e = byKey.get(id);
+      if (e) {
+        e.packets += packets;
+        e.bytes += bytes;
+      } else byKey.set(id, { srcNf, dstNf, proto, packets, bytes });
+    };
+    for (const [k, v] of this.traffic.entries()) {
       const key = TRAFFIC_KEY.decode(k);
       const val = TRAFFIC_VAL.decode(v);
-      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, packets: val.packets, bytes: val.bytes };
-    });
+      add(key.src_nf, key.dst_nf, key.proto, val.packets, val.bytes);
+    }
     const at = (name: string) => NF_PAIR_CACHED.fields.find((f) => f.name === name)!.offset;
     const [nfLoAt, nfHiAt, validAt, countAt] = [at('nf_lo'), at('nf_hi'), at('valid'), at('count')];
     for (const [, cpus] of this.nfPairCache.entriesPerCpu()) {
@@ -330,12 +339,12 @@ export class Datapath {
             const o = countAt + (dir * PROTO_SLOTS + proto) * 16;
             const packets = c.readBigUInt64LE(o);
             if (packets === 0n) continue;
-            out.push({ srcNf: nf[dir], dstNf: nf[1 - dir], proto, packets, bytes: c.readBigUInt64LE(o + 8) });
+            add(nf[dir], nf[1 - dir], proto, packets, c.readBigUInt64LE(o + 8));
           }
         }
       }
     }
-    return out;
+    return [...byKey.values()];
   }
 
   /** The programs' own event counters, by enum nf_event slot. */
