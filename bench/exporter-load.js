@@ -202,7 +202,7 @@ async function main() {
     const rss = status(pid, 'VmRSS');
     const hwm = status(pid, 'VmHWM');
     const others = otherLoad();
-    const afterLoad = { rss_min_mib: r2(Math.min(...rssSeries)), rss_max_mib: r2(Math.max(...rssSeries)), memory: await memory(), ...rssSplit(pid) };
+    const afterLoad = { rss_min_mib: r2(Math.min(...rssSeries)), rss_max_mib: r2(Math.max(...rssSeries)), rss_mib_each_second: rssSeries.map(r2), memory: await memory(), ...rssSplit(pid) };
     say(`exporter CPU ${r2(cpu * 100)} % of one core over ${o.seconds} s; RSS ${r2(rss)} MiB (peak ${r2(hwm)})`);
 
     // What crossed the hooks in that window, as the exporter counted it.
