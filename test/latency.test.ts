@@ -7,7 +7,7 @@
  */
 import { Testbed, type RunRecord, type ScenarioInput, type Transaction } from '../sim/src';
 import { describeRoot } from './lib/env';
-import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
+import { metricSamples, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Capture, gtpEchoTimes, pfcpResponseTimes, sampleQuantile } from './lib/tshark';
 
 type Row = SummaryRow;
@@ -45,7 +45,7 @@ describeRoot('latency between NFs on the testbed', () => {
   let capture: Capture | undefined;
 
   /** A fresh exporter, a capture on the bridge, one scenario run; the exporter's rows once its timeouts are swept. */
-  async function measure(scenario: ScenarioInput): Promise<{ record: RunRecord; rows: Map<string, Row>; file: string }> {
+  async function measure(scenario: ScenarioInput): Promise<{ record: RunRecord; rows: Map<string, Row>; file: string; lost: Record<string, number> }> {
     ex = await startExporter(tb.exporterConfigYaml({ requestTimeout: '2s' }));
     capture = await Capture.start(tb.bridge, 'udp port 8805 or udp port 2152');
     // N4 and N3/N9 only: N2 and the SBI have tests of their own (n2, sbi-testbed).
@@ -54,9 +54,12 @@ describeRoot('latency between NFs on the testbed', () => {
     // request_timeout (2 s) plus a sweep and a read.
     await new Promise((r) => setTimeout(r, 3500));
     const s = await ex.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m');
+    // What the programs could not record (a full map, a slot another CPU held that instant): none,
+    // or the counts below cannot match the record; named here, so that a mismatch says why.
+    const lost = Object.fromEntries([...metricSamples(await ex.getText('/metrics'), 'nfscope_bpf_lost_events_total')].filter(([, v]) => v > 0));
     await ex.stop();
     ex = undefined;
-    return { record, rows: new Map(s.latency.map((r) => [seriesKey(r), r])), file };
+    return { record, rows: new Map(s.latency.map((r) => [seriesKey(r), r])), file, lost };
   }
 
   beforeAll(() => {
@@ -75,7 +78,7 @@ describeRoot('latency between NFs on the testbed', () => {
   });
 
   test('every N4 procedure and N3/N9 echo: counts equal the testbed record, p50/p90/p99 within 5 % of tshark', async () => {
-    const { record, rows, file } = await measure({
+    const { record, rows, file, lost } = await measure({
       seed: 7,
       durationMs: 15_000,
       pfcp: {
@@ -90,6 +93,7 @@ describeRoot('latency between NFs on the testbed', () => {
       gtpu: { echoIntervalMs: 50, responder: { delay: { kind: 'uniform', minMs: 2, maxMs: 12 }, noResponseRate: 0, dropFirstCopyRate: 0 }, gpduPerSecond: 200 },
     });
     expect(record.interrupted).toBe(false);
+    expect(lost).toEqual({});
     const expected = truth(record.transactions);
     const ipName = new Map(tb.nfs.flatMap((n) => n.addresses.map((a) => [a, n.name] as [string, string])));
     const nameOf = (ip: string) => ipName.get(ip) ?? ip;
@@ -129,7 +133,7 @@ describeRoot('latency between NFs on the testbed', () => {
   });
 
   test('retransmissions answered on their second copy count once, from the first copy', async () => {
-    const { record, rows } = await measure({
+    const { record, rows, lost } = await measure({
       seed: 11,
       durationMs: 6000,
       pfcp: {
@@ -143,6 +147,7 @@ describeRoot('latency between NFs on the testbed', () => {
       },
       gtpu: { echoIntervalMs: 100, t3Ms: 300, n3: 1, responder: { delay: { kind: 'constant', ms: 1 }, noResponseRate: 0.05, dropFirstCopyRate: 0.2 }, gpduPerSecond: 0 },
     });
+    expect(lost).toEqual({});
     const expected = truth(record.transactions);
     let retrans = 0;
     for (const [k, want] of expected) {
