@@ -49,7 +49,8 @@ struct {
  * to an empty slot keeps it, so a packet of that pair costs one per-CPU
  * array read instead of two nf_addrs lookups and a `traffic` lookup, and its
  * counts stay in the slot (the exporter adds every CPU's slots to `traffic`).
- * A pair whose slot another pair holds is looked up and counted in the maps.
+ * Only pairs with a known NF at one end take a slot. A pair whose slot
+ * another pair holds is looked up and counted in the maps.
  * The exporter fills nf_addrs before it attaches and never changes it while
  * attached; a change would have to clear this table too.
  */
@@ -84,12 +85,12 @@ static __always_inline void add_traffic(const struct traffic_key *key, __u32 len
 }
 
 /*
- * The NFs of the packet's addresses into p->src_nf and p->dst_nf, and the
- * packet counted (len octets) when either is a known NF.
+ * The NFs of the packet's addresses into p->src_nf and p->dst_nf (both
+ * NF_UNKNOWN when neither is an NF), and the packet counted (len octets)
+ * when either is.
  */
 static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 {
-	struct traffic_key key = {};
 	struct nf_pair_cached *c;
 	__u64 s0, s1, d0, d1, l0, l1, h0, h1;
 	__u32 i, nlo, nhi, proto = p->proto;
@@ -111,15 +112,15 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 	if (!c->valid || c->lo[0] != l0 || c->lo[1] != l1 || c->hi[0] != h0 || c->hi[1] != h1) {
 		nlo = nf_of_v6(swap ? p->flow.daddr : p->flow.saddr);
 		nhi = nf_of_v6(swap ? p->flow.saddr : p->flow.daddr);
+		p->src_nf = swap ? nhi : nlo;
+		p->dst_nf = swap ? nlo : nhi;
+		/* Neither address an NF: nothing to count, and no slot for the pair. */
+		if (nlo == NF_UNKNOWN && nhi == NF_UNKNOWN)
+			return;
 		if (c->valid) {
 			/* The slot is another pair's: this one is counted in the maps. */
-			p->src_nf = swap ? nhi : nlo;
-			p->dst_nf = swap ? nlo : nhi;
-			if (nlo == NF_UNKNOWN && nhi == NF_UNKNOWN)
-				return;
-			key.src_nf = p->src_nf;
-			key.dst_nf = p->dst_nf;
-			key.proto = p->proto;
+			struct traffic_key key = { .src_nf = p->src_nf, .dst_nf = p->dst_nf, .proto = p->proto };
+
 			add_traffic(&key, len);
 			return;
 		}
@@ -133,9 +134,10 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 		asm volatile("" ::: "memory"); /* the pair before the mark: the exporter reads the slot as it is */
 		c->valid = 1;
 	}
+	/* A slot's pair has a known NF at one end at least. */
 	p->src_nf = swap ? c->nf_hi : c->nf_lo;
 	p->dst_nf = swap ? c->nf_lo : c->nf_hi;
-	if ((c->nf_lo != NF_UNKNOWN || c->nf_hi != NF_UNKNOWN) && proto < PROTO_SLOTS) {
+	if (proto < PROTO_SLOTS) {
 		c->count[swap & 1][proto].packets += 1;
 		c->count[swap & 1][proto].bytes += len;
 	}
