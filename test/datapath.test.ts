@@ -340,7 +340,7 @@ describeRoot('many series', () => {
     for (const a of upfs) topo.exec('upf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
     const nfs = [...smfs.map((a, i) => `  - { name: smf-${i}, type: SMF, addresses: ["${a}"] }`), ...upfs.map((a, i) => `  - { name: upf-${i}, type: UPF, addresses: ["${a}"] }`)];
     ex = await startExporter(`
-node: index-test
+node: many-series-test
 interfaces: ["${topo.vethGlob}"]
 request_timeout: 5m
 nfs:

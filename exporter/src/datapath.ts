@@ -117,6 +117,12 @@ export function readDropReasons(enumerators: Map<string, number>): DropReasons {
   return { names, notDropped, consumed: enumerators.get('SKB_CONSUMED') ?? 0xffffffff };
 }
 
+/** Offsets of the fields of struct nf_pair_cached that readTraffic reads. */
+const NF_PAIR_AT = (() => {
+  const at = (name: string) => NF_PAIR_CACHED.fields.find((f) => f.name === name)!.offset;
+  return { nfLoAt: at('nf_lo'), nfHiAt: at('nf_hi'), validAt: at('valid'), countAt: at('count') };
+})();
+
 export class Datapath {
   private readonly objects: BpfObject[] = [];
   private readonly tracingLinks: BpfLink[] = [];
@@ -328,8 +334,7 @@ export class Datapath {
       const val = TRAFFIC_VAL.decode(v);
       add(key.src_nf, key.dst_nf, key.proto, val.packets, val.bytes);
     }
-    const at = (name: string) => NF_PAIR_CACHED.fields.find((f) => f.name === name)!.offset;
-    const [nfLoAt, nfHiAt, validAt, countAt] = [at('nf_lo'), at('nf_hi'), at('valid'), at('count')];
+    const { nfLoAt, nfHiAt, validAt, countAt } = NF_PAIR_AT;
     for (const [, cpus] of this.nfPairCache.entriesPerCpu()) {
       for (const c of cpus) {
         if (c.readUInt32LE(validAt) === 0) continue;
@@ -372,13 +377,13 @@ export class Datapath {
       // histogram, whose slots need not be decoded again. Its outcome is counted a moment
       // later, so a read may see the one without the other: the counts are compared too.
       const sumNs = u64(v, sumAt);
-      const accepted = FAST_OUTCOME_CODES.map((_, i) => u64(v, acceptedAt + 8 * i));
       const id = k.toString('latin1');
       const was = this.lastHists.get(id);
-      if (was && was.sample.sumNs === sumNs && was.sample.accepted!.every((c, i) => c === accepted[i])) {
+      if (was && was.sample.sumNs === sumNs && was.sample.accepted!.every((c, i) => c === u64(v, acceptedAt + 8 * i))) {
         next.set(id, was);
         return was.sample;
       }
+      const accepted = FAST_OUTCOME_CODES.map((_, i) => u64(v, acceptedAt + 8 * i));
       // Two arrays per entry, taking turns: the one of the last read stays as it was
       // (the collector takes its deltas against it), the other is written. A read
       // makes no garbage of 434 numbers per entry.
