@@ -1,10 +1,9 @@
 /**
  * Node and V8 settings the exporter is meant to start with (and, below, its
- * environment). They size the
- * heap, which V8 does once, when the process starts: set later (with
- * v8.setFlagsFromString) they change nothing, so they go on node's command
- * line: the bin script's first line, the Dockerfile's ENTRYPOINT, or
- * NODE_OPTIONS.
+ * environment). They size the heap, which V8 does once, when the process
+ * starts: set later (with v8.setFlagsFromString) they change nothing, so they
+ * go on node's command line: the bin script's first line, the Dockerfile's
+ * ENTRYPOINT, or NODE_OPTIONS.
  *
  * The exporter allocates steadily, a little each second (a read of every
  * map, the history's commit), and keeps what it keeps in the history. With
