@@ -16,7 +16,6 @@
  * ends, so the kernel hands the packets to it and sends no ICMP "protocol
  * unreachable" back. Prints "ready", then one JSON line with its counts.
  */
-const fs = require('fs');
 const path = require('path');
 const pk = require(path.join(__dirname, '../lib/packets.js'));
 const { native } = require(path.join(__dirname, '../../exporter/dist/kernel/bpf.js'));
@@ -58,33 +57,25 @@ function* chunks(pkt) {
 const srcOf = (pkt) => `${pkt[12]}.${pkt[13]}.${pkt[14]}.${pkt[15]}`;
 
 /**
- * Reads packets from a blocking raw socket on the libuv thread pool, one read
- * at a time. stop() ends the loop: a read blocked in the kernel would keep the
- * thread pool, and with it process.exit(), waiting for ever, so stop() wakes it
- * with a packet to this namespace's loopback (which crosses no hook) and calls
- * then() once the loop has ended.
+ * Reads packets from the raw socket on the event loop, as dgram reads a UDP
+ * socket: libuv reports it readable, the addon reads until it would block.
+ * stop(then) ends the watch and calls then().
  */
 function readLoop(addon, fd, onPacket) {
-  const buf = Buffer.alloc(65536);
-  let stopping = null;
-  const next = () =>
-    fs.read(fd, buf, 0, buf.length, null, (e, n) => {
-      if (stopping) return stopping();
-      if (e) {
-        process.stderr.write(`sctp-peer: read: ${e.message}\n`);
-        process.exit(1);
-      }
-      onPacket(buf.subarray(0, n));
-      next();
-    });
-  next();
+  const stopWatch = addon.rawWatch(fd, (e, pkt) => {
+    if (e) {
+      process.stderr.write(`sctp-peer: read: ${e.message}\n`);
+      process.exit(1);
+    }
+    onPacket(pkt);
+  });
+  let stopped = false;
   return {
     stop(then) {
-      if (stopping) return;
-      stopping = then;
-      addon.rawSend(fd, Buffer.alloc(4), '127.0.0.1');
-      // Should the wake-up not arrive, do not hang: results are written first.
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2000).unref();
+      if (stopped) return;
+      stopped = true;
+      stopWatch();
+      then();
     },
   };
 }

@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <linux/bpf.h>
 #include <netinet/in.h>
@@ -20,6 +21,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <uv.h>
 
 #include <algorithm>
 #include <string>
@@ -767,6 +769,121 @@ Napi::Value RawSend(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, (double)n);
 }
 
+// rawWatch(fd, onPacket(err, packet)) -> stop(): reads the socket from the
+// event loop (readiness through libuv, then non-blocking reads until it would
+// block), so no thread of the pool sits in a blocking read. The socket is made
+// non-blocking. stop() ends the watch; the fd stays open (closeFd closes it).
+struct RawWatch;
+struct RawWatchSlot {  // held by the stop function
+  RawWatch* w;
+};
+struct RawWatch {
+  uv_poll_t poll;
+  RawWatchSlot* slot;
+  napi_env env;
+  int fd;
+  bool stopped;
+  Napi::FunctionReference onPacket;
+};
+
+void RawWatchClosed(uv_handle_t* h) {
+  auto* w = static_cast<RawWatch*>(h->data);
+  if (w->slot) w->slot->w = nullptr;
+  delete w;
+}
+
+void RawWatchStop(RawWatch* w) {
+  if (w->stopped) return;
+  w->stopped = true;
+  uv_poll_stop(&w->poll);
+  w->onPacket.Reset();
+  uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), RawWatchClosed);
+}
+
+// Calls onPacket; an exception it throws goes to process 'uncaughtException'.
+bool RawWatchDeliver(RawWatch* w, Napi::Env env, napi_value err, napi_value pkt) {
+  w->onPacket.MakeCallback(env.Global(), {err, pkt});
+  if (env.IsExceptionPending()) {
+    Napi::Error e = env.GetAndClearPendingException();
+    napi_fatal_exception(env, e.Value());
+    return false;
+  }
+  return true;
+}
+
+void RawWatchReadable(uv_poll_t* h, int status, int) {
+  auto* w = static_cast<RawWatch*>(h->data);
+  Napi::Env env(w->env);
+  Napi::HandleScope scope(env);
+  if (status < 0) {
+    napi_value e = Napi::Error::New(env, std::string("raw socket poll: ") + uv_strerror(status)).Value();
+    RawWatchDeliver(w, env, e, env.Undefined());
+    RawWatchStop(w);
+    return;
+  }
+  static uint8_t buf[65536];
+  // A bounded batch, so that one busy socket cannot hold the loop.
+  for (int i = 0; i < 64 && !w->stopped; i++) {
+    ssize_t n = recv(w->fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      auto e = Napi::Error::New(env, std::string("read raw socket: ") + strerror(errno));
+      e.Set("errno", Napi::Number::New(env, errno));
+      RawWatchDeliver(w, env, e.Value(), env.Undefined());
+      RawWatchStop(w);
+      return;
+    }
+    if (!RawWatchDeliver(w, env, env.Null(), Napi::Buffer<uint8_t>::Copy(env, buf, (size_t)n))) return;
+  }
+}
+
+Napi::Value RawWatchStopJs(const Napi::CallbackInfo& info) {
+  auto* slot = static_cast<RawWatchSlot*>(info.Data());
+  if (slot->w) RawWatchStop(slot->w);  // freed once libuv has closed it
+  return info.Env().Undefined();
+}
+
+Napi::Value RawWatchJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsFunction())
+    return ThrowType(env, "rawWatch(fd, onPacket: (err, packet) => void)");
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int flags = fcntl(fd, F_GETFL);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return ThrowErr(env, "make raw socket non-blocking", errno);
+  uv_loop_t* loop = nullptr;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return ThrowType(env, "rawWatch: no event loop");
+  auto* w = new RawWatch();
+  w->env = env;
+  w->fd = fd;
+  w->stopped = false;
+  w->poll.data = w;
+  int rc = uv_poll_init_socket(loop, &w->poll, fd);
+  if (rc < 0) {
+    delete w;
+    return ThrowType(env, std::string("rawWatch: ") + uv_strerror(rc));
+  }
+  w->onPacket = Napi::Persistent(info[1].As<Napi::Function>());
+  rc = uv_poll_start(&w->poll, UV_READABLE, RawWatchReadable);
+  if (rc < 0) {
+    w->stopped = true;
+    w->onPacket.Reset();
+    uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), RawWatchClosed);
+    return ThrowType(env, std::string("rawWatch: ") + uv_strerror(rc));
+  }
+  // The stop function and the watch point at each other until either goes.
+  auto* slot = new RawWatchSlot{w};
+  w->slot = slot;
+  Napi::Function stop = Napi::Function::New(env, RawWatchStopJs, "stop", slot);
+  stop.AddFinalizer(
+      [](Napi::Env, RawWatchSlot* s) {
+        if (s->w) s->w->slot = nullptr;
+        delete s;
+      },
+      slot);
+  return stop;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   libbpf_set_print(CaptureLibbpfPrint);
   Link::Init(env);
@@ -787,6 +904,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("releaseFreeMemory", Napi::Function::New(env, ReleaseFreeMemory));
   exports.Set("rawOpen", Napi::Function::New(env, RawOpen));
   exports.Set("rawSend", Napi::Function::New(env, RawSend));
+  exports.Set("rawWatch", Napi::Function::New(env, RawWatchJs));
   return exports;
 }
 

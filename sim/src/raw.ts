@@ -1,18 +1,18 @@
 /**
  * A raw IP socket for one protocol (SCTP on N2: the kernel has no SCTP
  * sockets), through the exporter's native binding, which already owns the
- * project's only native code. Packets are read on the libuv thread pool, one
- * blocking read at a time; close() wakes the last read with a packet to this
- * namespace's loopback (which no nfscope hook sees), so that the process can
- * exit.
+ * project's only native code. Packets are read on the event loop, as dgram
+ * reads a UDP socket: libuv reports the socket readable, the binding reads it
+ * until it would block.
  */
-import * as fs from 'fs';
 import { isIPv6 } from 'net';
 import * as path from 'path';
 
 interface RawBinding {
   rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
   rawSend(fd: number, packet: Buffer, address: string): number;
+  rawWatch(fd: number, onPacket: (err: Error | null, packet: Buffer | undefined) => void): () => void;
+  closeFd(fd: number): void;
 }
 
 /** exporter/dist/kernel/bpf.js, from sim/dist/*.js or (under jest) sim/src/*.ts. */
@@ -33,6 +33,7 @@ export class RawSocket {
   readonly family: 4 | 6;
   private readonly addon: RawBinding;
   private readonly fd: number;
+  private readonly stopWatch: () => void;
   private closing = false;
 
   /**
@@ -44,15 +45,16 @@ export class RawSocket {
     this.family = isIPv6(address) ? 6 : 4;
     this.addon = binding();
     this.fd = this.addon.rawOpen(this.family, protocol, false);
-    const buf = Buffer.alloc(65536);
-    const next = (): void =>
-      fs.read(this.fd, buf, 0, buf.length, null, (e, n) => {
+    try {
+      this.stopWatch = this.addon.rawWatch(this.fd, (e, pkt) => {
         if (this.closing) return;
         if (e) return onError(e);
-        onPacket(Buffer.from(buf.subarray(0, n)));
-        next();
+        if (pkt) onPacket(pkt);
       });
-    next();
+    } catch (e) {
+      this.addon.closeFd(this.fd);
+      throw e;
+    }
   }
 
   /** Sends one packet (the kernel adds the IP header). Throws on failure. */
@@ -60,14 +62,11 @@ export class RawSocket {
     this.addon.rawSend(this.fd, packet, to);
   }
 
-  /** Stops reading: the blocked read is woken through loopback so that it does not hold the thread pool. */
+  /** Stops reading and closes the socket. */
   close(): void {
     if (this.closing) return;
     this.closing = true;
-    try {
-      this.addon.rawSend(this.fd, Buffer.alloc(4), this.family === 6 ? '::1' : '127.0.0.1');
-    } catch {
-      // Loopback is down: the process exit below still ends the read.
-    }
+    this.stopWatch();
+    this.addon.closeFd(this.fd);
   }
 }

@@ -80,6 +80,8 @@ export interface NativeBinding {
   releaseFreeMemory(): boolean;
   rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
   rawSend(fd: number, packet: Buffer, address: string): number;
+  /** Reads a raw socket from the event loop; the function returned stops it (the fd stays open). */
+  rawWatch(fd: number, onPacket: (err: Error | null, packet: Buffer | undefined) => void): () => void;
 }
 
 const ADDON_PATH = path.resolve(__dirname, '../../build/Release/nfscope_bpf.node');
