@@ -5,11 +5,43 @@
  * input: it must produce no transaction, no crash, and count nothing twice.
  */
 import * as crypto from 'crypto';
+import * as fs from 'fs';
 import { describeRoot, REPO, SEND_UDP, waitFor } from './lib/env';
 import { metricSamples, metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 
 const SEND_RAW = `${REPO}/test/tools/send-raw.js`;
+
+/** CPUs the kernel's per-CPU maps have a value for (/sys/devices/system/cpu/possible: "0-3,8"). */
+function possibleCpus(): number {
+  return fs
+    .readFileSync('/sys/devices/system/cpu/possible', 'utf8')
+    .trim()
+    .split(',')
+    .reduce((n, r) => {
+      const [a, b = a] = r.split('-').map(Number);
+      return n + b - a + 1;
+    }, 0);
+}
+
+/**
+ * The nf_pair_cache slot of two IPv4 addresses (bpf/traffic.bpf.c nf_pair_of): their IPv4-mapped
+ * forms as two little-endian 64-bit words each, the lower address first, mixed in turn.
+ */
+function nfPairSlot(a: string, b: string): number {
+  const words = (ip: string) => {
+    const m = Buffer.alloc(16);
+    m.writeUInt16BE(0xffff, 10);
+    ip.split('.').forEach((o, i) => (m[12 + i] = Number(o)));
+    return [m.readBigUInt64LE(0), m.readBigUInt64LE(8)];
+  };
+  const [s, d] = [words(a), words(b)];
+  const swap = s[0] > d[0] || (s[0] === d[0] && s[1] > d[1]);
+  const [lo, hi] = swap ? [d, s] : [s, d];
+  const u64 = (v: bigint) => v & 0xffffffffffffffffn;
+  const x = u64(u64((lo[0] ^ lo[1]) * 0x9e3779b97f4a7c15n) ^ hi[0] ^ hi[1]);
+  return Number((u64(x * 0xc2b2ae3d27d4eb4fn) >> 56n) & 0xffn);
+}
 
 /** PFCP message (TS 29.244 §7.2): S=1 when seid is given; ies already encoded. */
 function pfcp(type: number, seq: number, ies: Buffer[] = [], opts: { seid?: bigint; fo?: boolean } = {}): Buffer {
@@ -411,5 +443,17 @@ const [from, to, hex, first] = JSON.parse(process.argv[1]);
     const inMap = metricValue(m, 'nfscope_bpf_map_entries{map="traffic"}')!;
     expect(inMap).toBeGreaterThan(0);
     expect(inMap).toBeLessThan(2 * K * K);
+    // The table's fill is the slots pairs hold, per CPU: each slot that one of these pairs reaches
+    // is held on one CPU at least (its first pair keeps it) and on every CPU at most.
+    const cpus = possibleCpus();
+    const reached = new Set([...smfs].flatMap((a) => upfs.map((b) => nfPairSlot(a, b)))).size;
+    const held = metricValue(m, 'nfscope_bpf_map_entries{map="nf_pair_cache"}')!;
+    expect(metricValue(m, 'nfscope_bpf_map_capacity{map="nf_pair_cache"}')).toBe(256 * cpus);
+    // Pairs of addresses in one subnet spread over the slots (folding the two addresses together
+    // put these 400 pairs in 32 slots).
+    expect(reached).toBeGreaterThan(150);
+    expect(reached).toBeLessThan(256);
+    expect(held).toBeGreaterThanOrEqual(reached);
+    expect(held).toBeLessThanOrEqual(reached * cpus);
   }, 60000);
 });

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Config } from './config';
 import { matchInterface } from './config';
-import { atomicCas32, BpfLink, BpfMap, BpfObject, enableStats, kernelEnum } from './kernel/bpf';
+import { atomicCas32, BpfLink, BpfMap, BpfObject, enableStats, kernelEnum, possibleCpus } from './kernel/bpf';
 import {
   ADDR_KEY,
   addressBytes,
@@ -143,6 +143,9 @@ export class Datapath {
   private inflightBytes!: Uint8Array;
   /** requests the last timeout sweep left in the table (its fill, without a second pass over it) */
   private inflightHeld = 0;
+  /** slots of nf_pair_cache that address pairs held at the last readTraffic, summed over CPUs, and of how many */
+  private nfPairHeld = 0;
+  private nfPairSlots = 0;
   private h2Conns!: BpfMap;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
@@ -335,9 +338,13 @@ export class Datapath {
       add(key.src_nf, key.dst_nf, key.proto, val.packets, val.bytes);
     }
     const { nfLoAt, nfHiAt, validAt, countAt } = NF_PAIR_AT;
+    let held = 0;
+    let slots = 0;
     for (const [, cpus] of this.nfPairCache.entriesPerCpu()) {
+      slots += cpus.length;
       for (const c of cpus) {
         if (c.readUInt32LE(validAt) === 0) continue;
+        held++;
         const nf = [c.readUInt32LE(nfLoAt), c.readUInt32LE(nfHiAt)];
         for (let dir = 0; dir < 2; dir++) {
           for (let proto = 1; proto < PROTO_SLOTS; proto++) {
@@ -349,6 +356,8 @@ export class Datapath {
         }
       }
     }
+    this.nfPairHeld = held;
+    this.nfPairSlots = slots;
     return [...byKey.values()];
   }
 
@@ -513,7 +522,12 @@ export class Datapath {
     return this.objects
       .flatMap((o) => o.maps())
       .filter((m) => !seen.has(m.name) && seen.add(m.name))
-      .map((m) => (m.name === 'inflight' ? { name: m.name, entries: this.inflightHeld, capacity: m.maxEntries } : { name: m.name, ...m.fill() }));
+      .map((m) => {
+        // Arrays are always full: what matters is how many of their slots are in use.
+        if (m.name === 'inflight') return { name: m.name, entries: this.inflightHeld, capacity: m.maxEntries };
+        if (m.name === 'nf_pair_cache') return { name: m.name, entries: this.nfPairHeld, capacity: this.nfPairSlots || m.maxEntries * possibleCpus() };
+        return { name: m.name, ...m.fill() };
+      });
   }
 
   /** Whether BPF run-time statistics are on: held by this exporter, or by the kernel.bpf_stats_enabled sysctl. */
