@@ -256,7 +256,6 @@ static __always_inline void inflight_put(const struct flow_seq *f, const struct 
 	s->client_nf = lat->client_nf;
 	s->server_nf = lat->server_nf;
 	__sync_lock_test_and_set(&s->state, INFLIGHT_HELD);
-	count_event(EV_INFLIGHT_NEW);
 	if (old == INFLIGHT_HELD)
 		count_event(EV_INFLIGHT_EVICTED);
 }
@@ -271,10 +270,8 @@ static __always_inline void release_inflight(const struct flow_seq *f)
 {
 	struct inflight_slot *s = inflight_find(f);
 
-	if (s && inflight_claim(s, f)) {
+	if (s && inflight_claim(s, f))
 		__sync_lock_test_and_set(&s->state, INFLIGHT_FREE);
-		count_event(EV_INFLIGHT_RELEASED);
-	}
 }
 
 /*
@@ -303,7 +300,6 @@ static __always_inline int take_inflight_at(const struct flow_seq *req, __u8 ans
 	lat->pad[0] = 0;
 	lat->pad[1] = 0;
 	__sync_lock_test_and_set(&s->state, INFLIGHT_FREE);
-	count_event(EV_INFLIGHT_DONE);
 	*ns = now - ts;
 	return 1;
 }

@@ -70,11 +70,11 @@ enum nf_event {
 	EV_TRAFFIC_MAP_FULL = 1,
 	EV_HIST_MAP_FULL = 2,
 	EV_OUTCOME_MAP_FULL = 3,
-	EV_INFLIGHT_NEW = 4,  /* requests stamped */
-	EV_INFLIGHT_DONE = 5, /* requests completed by their response */
+	/* 4 and 5 are free: requests stamped and completed are not counted (no one read them, and
+	 * each cost a counter update per transaction). */
 	EV_INFLIGHT_FULL = 6, /* requests that could not be stamped */
 	EV_SBI_RESYNC = 7,    /* HTTP/2 byte streams that lost their frame boundary and wait to resynchronise */
-	EV_INFLIGHT_RELEASED = 8, /* requests ended without a response by the protocol (HTTP/2 RST_STREAM) */
+	/* 8 is free: requests ended by the protocol (HTTP/2 RST_STREAM) are not counted. */
 	EV_INFLIGHT_EVICTED = 9,  /* requests in flight overwritten by a newer one (no slot free, or the same sequence number reused) */
 	EV_MAX = 16,
 };

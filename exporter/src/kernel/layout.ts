@@ -142,13 +142,10 @@ export enum NfEvent {
   TrafficMapFull = 1,
   HistMapFull = 2,
   OutcomeMapFull = 3,
-  InflightNew = 4,
-  InflightDone = 5,
+  // 4, 5 and 8 are free (nfscope.h)
   InflightFull = 6,
   /** HTTP/2 byte streams that lost their frame boundary */
   SbiResync = 7,
-  /** requests ended without a response by the protocol (HTTP/2 RST_STREAM) */
-  InflightReleased = 8,
   InflightEvicted = 9,
 }
 export const NF_EVENT_SLOTS = 16;
