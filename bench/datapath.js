@@ -56,13 +56,16 @@ const TARGET_5G_NS = 300;
 const SBI_PORT = 7777;
 const TARGET_THROUGHPUT = 0.97;
 
+/** A bad command line: reported as its message alone, exit status 2. */
+class UsageError extends Error {}
+
 function parseArgs(argv) {
   const o = { packets: 20000, reps: 3, rounds: 5, seconds: 7, iperfCpus: null, window: 16, throughput: true, perPacket: true, out: path.join(__dirname, 'results') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const num = () => {
       const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
+      if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${a} needs a positive number`);
       return v;
     };
     if (a === '--packets') o.packets = Math.round(num());
@@ -72,7 +75,7 @@ function parseArgs(argv) {
     else if (a === '--window') o.window = Math.round(num());
     else if (a === '--iperf-cpus') {
       const v = argv[++i];
-      if (!/^\d+,\d+$/.test(v ?? '')) throw new Error('--iperf-cpus needs CLIENT,SERVER (CPU numbers)');
+      if (!/^\d+,\d+$/.test(v ?? '')) throw new UsageError('--iperf-cpus needs CLIENT,SERVER (CPU numbers)');
       o.iperfCpus = v.split(',').map(Number);
     }
     else if (a === '--no-throughput') o.throughput = false;
@@ -81,15 +84,15 @@ function parseArgs(argv) {
     else if (a === '--only') {
       const v = argv[++i] ?? '';
       o.only = v.split(',').filter(Boolean);
-      if (!o.only.length) throw new Error('--only needs a comma-separated list of class ids (see --help)');
+      if (!o.only.length) throw new UsageError('--only needs a comma-separated list of class ids (see --help)');
     }
     else if (a === '-h' || a === '--help') {
       process.stdout.write(fs.readFileSync(__filename, 'utf8').split('*/')[0].replace(/^[^]*?\/\*\*\n/, '').replace(/^ \* ?/gm, ''));
       process.exit(0);
-    } else throw new Error(`unknown argument ${a} (see --help)`);
+    } else throw new UsageError(`unknown argument ${a} (see --help)`);
   }
   const budget = o.rounds * 5 * (o.seconds + 1) + 60;
-  if (o.throughput && budget * 1000 > DEADLINE_MS) throw new Error(`--rounds ${o.rounds} --seconds ${o.seconds} would take about ${budget} s, more than the ${DEADLINE_MS / 1000} s bound`);
+  if (o.throughput && budget * 1000 > DEADLINE_MS) throw new UsageError(`--rounds ${o.rounds} --seconds ${o.seconds} would take about ${budget} s, more than the ${DEADLINE_MS / 1000} s bound`);
   return o;
 }
 
@@ -698,7 +701,7 @@ const METHOD = {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  if (process.getuid() !== 0) throw new Error('needs root (eBPF, tc, network namespaces): sudo bench/datapath.sh');
+  if (process.getuid() !== 0) throw new UsageError('needs root (eBPF, tc, network namespaces): sudo bench/datapath.sh');
   const watchdog = setTimeout(() => {
     process.stderr.write(`[bench] still running after ${DEADLINE_MS / 1000} s: giving up\n`);
     cleanup();
@@ -789,6 +792,10 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (e) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`bench/datapath.sh: ${e.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`[bench] failed: ${e.stack || e.message}\n`);
     cleanup();
     process.exit(1);

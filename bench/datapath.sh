@@ -11,7 +11,8 @@
 # bench/datapath.js. Takes about three minutes with the defaults and never
 # more than five. Prints progress, then a markdown table; writes the results to
 # bench/results/datapath-<date>.json (and .md). Exit status: 0 all targets met,
-# 3 a target missed, 1 the benchmark could not run. Method: bench/README.md.
+# 3 a target missed, 2 a bad command line, 1 the benchmark could not run.
+# Method: bench/README.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
