@@ -357,7 +357,7 @@ async function main(): Promise<void> {
     // An IPv6 raw socket delivers no header, so the sender is not known here: on the testbed only the peer sends SCTP to this namespace.
     if (sock.family === 4) {
       const ip = sctp.ipv4Payload(raw);
-      if (!ip || ip.src !== peer.address) return; // loopback wake-up, or not our peer
+      if (!ip || ip.src !== peer.address) return; // not our peer
       bytes = ip.payload;
     }
     let p: sctp.SctpPacket;
