@@ -46,8 +46,9 @@ struct traffic_val {
 	__u64 bytes;
 };
 
-/* Slots per enum nf_proto (PROTO_OTHER included) in struct nf_pair_cached. */
+/* Slots per enum nf_proto (PROTO_OTHER included) in struct nf_pair_cached: one for each. */
 #define PROTO_SLOTS 5
+_Static_assert(PROTO_NGAP + 1 == PROTO_SLOTS, "struct nf_pair_cached needs a slot for every enum nf_proto");
 
 /*
  * Value of the per-CPU `nf_pair_cache` array (traffic.bpf.c): an address
@@ -64,7 +65,8 @@ struct nf_pair_cached {
 };
 
 /* Indexes of the per-CPU `events` array: things the programs count about
- * themselves (full maps, in-flight requests added and completed). */
+ * themselves (full maps, requests that could not be stamped or were evicted,
+ * HTTP/2 streams out of sync). */
 enum nf_event {
 	EV_DROPS_MAP_FULL = 0,
 	EV_TRAFFIC_MAP_FULL = 1,

@@ -121,7 +121,7 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 			return;
 		if (c->valid) {
 			/* The slot is another pair's: this one is counted in the maps. */
-			struct traffic_key key = { .src_nf = p->src_nf, .dst_nf = p->dst_nf, .proto = p->proto };
+			struct traffic_key key = { .src_nf = p->src_nf, .dst_nf = p->dst_nf, .proto = proto };
 
 			add_traffic(&key, len);
 			return;
@@ -139,7 +139,7 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 	/* A slot's pair has a known NF at one end at least. */
 	p->src_nf = swap ? c->nf_hi : c->nf_lo;
 	p->dst_nf = swap ? c->nf_lo : c->nf_hi;
-	if (proto < PROTO_SLOTS) {
+	if (proto < PROTO_SLOTS) { /* always (nfscope.h asserts it): the bound for the verifier */
 		c->count[swap & 1][proto].packets += 1;
 		c->count[swap & 1][proto].bytes += len;
 	}

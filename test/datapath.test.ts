@@ -5,24 +5,12 @@
  * input: it must produce no transaction, no crash, and count nothing twice.
  */
 import * as crypto from 'crypto';
-import * as fs from 'fs';
+import { possibleCpus } from '../exporter/src/kernel/bpf';
 import { describeRoot, REPO, SEND_UDP, waitFor } from './lib/env';
 import { metricSamples, metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 
 const SEND_RAW = `${REPO}/test/tools/send-raw.js`;
-
-/** CPUs the kernel's per-CPU maps have a value for (/sys/devices/system/cpu/possible: "0-3,8"). */
-function possibleCpus(): number {
-  return fs
-    .readFileSync('/sys/devices/system/cpu/possible', 'utf8')
-    .trim()
-    .split(',')
-    .reduce((n, r) => {
-      const [a, b = a] = r.split('-').map(Number);
-      return n + b - a + 1;
-    }, 0);
-}
 
 /**
  * The nf_pair_cache slot of two IPv4 addresses (bpf/traffic.bpf.c nf_pair_of): their IPv4-mapped

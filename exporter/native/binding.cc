@@ -861,7 +861,7 @@ Napi::Value RawWatchJs(const Napi::CallbackInfo& info) {
   int rc = uv_poll_init_socket(loop, &w->poll, fd);
   if (rc < 0) {
     delete w;
-    return ThrowType(env, std::string("rawWatch: ") + uv_strerror(rc));
+    return ThrowErr(env, "watch raw socket", rc);
   }
   w->onPacket = Napi::Persistent(info[1].As<Napi::Function>());
   rc = uv_poll_start(&w->poll, UV_READABLE, RawWatchReadable);
@@ -869,7 +869,7 @@ Napi::Value RawWatchJs(const Napi::CallbackInfo& info) {
     w->stopped = true;
     w->onPacket.Reset();
     uv_close(reinterpret_cast<uv_handle_t*>(&w->poll), RawWatchClosed);
-    return ThrowType(env, std::string("rawWatch: ") + uv_strerror(rc));
+    return ThrowErr(env, "watch raw socket", rc);
   }
   // The stop function and the watch point at each other until either goes.
   auto* slot = new RawWatchSlot{w};

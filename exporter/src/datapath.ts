@@ -143,9 +143,8 @@ export class Datapath {
   private inflightBytes!: Uint8Array;
   /** requests the last timeout sweep left in the table (its fill, without a second pass over it) */
   private inflightHeld = 0;
-  /** slots of nf_pair_cache that address pairs held at the last readTraffic, summed over CPUs, and of how many */
+  /** slots of nf_pair_cache that address pairs held at the last readTraffic, summed over CPUs */
   private nfPairHeld = 0;
-  private nfPairSlots = 0;
   private h2Conns!: BpfMap;
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
@@ -339,25 +338,23 @@ export class Datapath {
     }
     const { nfLoAt, nfHiAt, validAt, countAt } = NF_PAIR_AT;
     let held = 0;
-    let slots = 0;
     for (const [, cpus] of this.nfPairCache.entriesPerCpu()) {
-      slots += cpus.length;
       for (const c of cpus) {
         if (c.readUInt32LE(validAt) === 0) continue;
         held++;
-        const nf = [c.readUInt32LE(nfLoAt), c.readUInt32LE(nfHiAt)];
+        const lo = c.readUInt32LE(nfLoAt);
+        const hi = c.readUInt32LE(nfHiAt);
         for (let dir = 0; dir < 2; dir++) {
           for (let proto = 1; proto < PROTO_SLOTS; proto++) {
             const o = countAt + (dir * PROTO_SLOTS + proto) * 16;
             const packets = c.readBigUInt64LE(o);
             if (packets === 0n) continue;
-            add(nf[dir], nf[1 - dir], proto, packets, c.readBigUInt64LE(o + 8));
+            add(dir ? hi : lo, dir ? lo : hi, proto, packets, c.readBigUInt64LE(o + 8));
           }
         }
       }
     }
     this.nfPairHeld = held;
-    this.nfPairSlots = slots;
     return [...byKey.values()];
   }
 
@@ -380,6 +377,10 @@ export class Datapath {
     const sumAt = HIST.fields.find((f) => f.name === 'sum_ns')!.offset;
     const acceptedAt = HIST.fields.find((f) => f.name === 'accepted')!.offset;
     const u64 = (b: Buffer, at: number) => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 0x1_0000_0000;
+    const sameAccepted = (was: readonly number[], v: Buffer) => {
+      for (let i = 0; i < was.length; i++) if (was[i] !== u64(v, acceptedAt + 8 * i)) return false;
+      return true;
+    };
     const next = new Map<string, HistEntry>();
     const out = this.hists.entries().map(([k, v]): HistSample => {
       // Every request adds its latency (> 0) to sum_ns: an unchanged sum is an unchanged
@@ -388,7 +389,7 @@ export class Datapath {
       const sumNs = u64(v, sumAt);
       const id = k.toString('latin1');
       const was = this.lastHists.get(id);
-      if (was && was.sample.sumNs === sumNs && was.sample.accepted!.every((c, i) => c === u64(v, acceptedAt + 8 * i))) {
+      if (was && was.sample.sumNs === sumNs && sameAccepted(was.sample.accepted!, v)) {
         next.set(id, was);
         return was.sample;
       }
@@ -525,7 +526,7 @@ export class Datapath {
       .map((m) => {
         // Arrays are always full: what matters is how many of their slots are in use.
         if (m.name === 'inflight') return { name: m.name, entries: this.inflightHeld, capacity: m.maxEntries };
-        if (m.name === 'nf_pair_cache') return { name: m.name, entries: this.nfPairHeld, capacity: this.nfPairSlots || m.maxEntries * possibleCpus() };
+        if (m.name === 'nf_pair_cache') return { name: m.name, entries: this.nfPairHeld, capacity: m.maxEntries * possibleCpus() };
         return { name: m.name, ...m.fill() };
       });
   }
