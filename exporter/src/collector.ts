@@ -236,8 +236,29 @@ export class Collector {
     return ch;
   }
 
+  /**
+   * The first read of a datapath an earlier exporter left running returns
+   * everything its maps counted since they were made: /metrics carries it on
+   * (the counters go on from where they were), the history does not take it
+   * as one second's worth.
+   */
+  private firstRead = true;
+
   /** One read of every kernel counter. */
   tick(nowMs = Date.now()): void {
+    const baseline = this.firstRead && (this.dp as { origin?: string }).origin === 'adopted';
+    this.firstRead = false;
+    if (!baseline) return this.read(nowMs);
+    const history = this.history;
+    this.history = undefined;
+    try {
+      this.read(nowMs);
+    } finally {
+      this.history = history;
+    }
+  }
+
+  private read(nowMs: number): void {
     const nfs = this.dp.nfTable;
     const now = Math.floor(nowMs / 1000);
 

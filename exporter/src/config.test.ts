@@ -76,6 +76,7 @@ describe('parseConfig: valid files', () => {
       requestTimeoutSeconds: 10,
       durationBuckets: DEFAULT_DURATION_BUCKETS,
       programStats: false,
+      datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
     });
   });
 
@@ -90,6 +91,7 @@ describe('parseConfig: valid files', () => {
       requestTimeoutSeconds: 10,
       durationBuckets: DEFAULT_DURATION_BUCKETS,
       programStats: false,
+      datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
     });
     expect(config.nfs[0]).not.toHaveProperty('node');
   });
@@ -227,7 +229,7 @@ describe('parseConfig: YAML and document problems', () => {
     expectProblem(
       text,
       '',
-      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api)`,
+      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath)`,
     );
   });
 });
@@ -237,7 +239,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('nsf: []\n'),
       'nsf',
-      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api); did you mean "nfs"?',
+      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath); did you mean "nfs"?',
     );
   });
 
@@ -245,7 +247,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('metrics_port: 9400\n'),
       'metrics_port',
-      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api)',
+      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath)',
     );
   });
 
@@ -943,5 +945,21 @@ describe('program_stats', () => {
   });
   test('anything but a boolean is an error', () => {
     expect(() => parseConfig(`${base}program_stats: "yes please"\n`, 'c.yaml')).toThrow('c.yaml: program_stats: "yes please" is not true or false');
+  });
+});
+
+describe('parseConfig: datapath', () => {
+  const base = minimal('');
+  test('pin_dir and on_exit, normalised', () => {
+    expect(parseConfig(`${base}datapath: { pin_dir: /sys/fs/bpf/nfscope-a/, on_exit: detach }\n`, 'c.yaml').datapath).toEqual({ pinDir: '/sys/fs/bpf/nfscope-a', onExit: 'detach' });
+  });
+  test.each([
+    ['datapath: { pin_dir: relative/dir }', 'c.yaml: datapath.pin_dir: "relative/dir" is not an absolute path without ".." (example: /sys/fs/bpf/nfscope)'],
+    ['datapath: { pin_dir: /sys/fs/bpf/../etc }', 'c.yaml: datapath.pin_dir: "/sys/fs/bpf/../etc" is not an absolute path without ".."'],
+    ['datapath: { on_exit: stay }', 'c.yaml: datapath.on_exit: "stay" is neither "keep" nor "detach"'],
+    ['datapath: { pin: /x }', 'c.yaml: datapath.pin: unknown key "pin" (expected one of: pin_dir, on_exit)'],
+    ['datapath: /sys/fs/bpf', 'c.yaml: datapath: "/sys/fs/bpf" is not a mapping'],
+  ])('%s is an error naming it', (yaml, message) => {
+    expect(() => parseConfig(`${base}${yaml}\n`, 'c.yaml')).toThrow(message);
   });
 });
