@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * PFCP peers in lockstep, run inside a test host's namespace: every address
+ * sends a Heartbeat Request from port 8805 to port 8805 of one SMF, all with
+ * the same sequence number, in rounds that start at fixed instants of
+ * CLOCK_MONOTONIC (the clock of process.hrtime, the same in every process),
+ * so that two such processes pinned to two CPUs send their bursts at the
+ * same moment:
+ *   pfcp-lockstep.js --to ADDR --from ADDR[,ADDR…] --first SEQ --rounds N --period-ms MS
+ * Once its sockets are bound it writes "ready" and reads the start instant
+ * START (CLOCK_MONOTONIC, ns) as one line on stdin. Round r sends sequence
+ * number FIRST + r from each address, in the order given, at START + r·PERIOD
+ * ns. Prints the number of datagrams sent.
+ */
+const dgram = require('dgram');
+const net = require('net');
+
+function parse(argv) {
+  const o = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === '--to') o.to = v();
+    else if (a === '--from') o.from = v().split(',');
+    else if (a === '--first') o.first = Number(v());
+    else if (a === '--rounds') o.rounds = Number(v());
+    else if (a === '--period-ms') o.periodMs = Number(v());
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (!net.isIPv4(o.to ?? '')) throw new Error('--to needs an IPv4 address');
+  const bad = (o.from ?? []).find((a) => !net.isIPv4(a));
+  if (!o.from || bad !== undefined) throw new Error(`--from needs IPv4 addresses${bad !== undefined ? `, not "${bad}"` : ''}`);
+  if (!Number.isInteger(o.first) || o.first < 0 || o.first >= 2 ** 24) throw new Error('--first needs a 24-bit sequence number');
+  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.first + o.rounds > 2 ** 24) throw new Error('--rounds needs a count that keeps the sequence numbers within 24 bits');
+  if (!(o.periodMs > 0)) throw new Error('--period-ms needs a positive number');
+  return o;
+}
+
+/** PFCP Heartbeat Request (TS 29.244 §7.4.2.1): header with sequence number, Recovery Time Stamp IE. */
+function heartbeat(seq) {
+  const b = Buffer.from([0x20, 1, 0, 12, 0, 0, 0, 0, 0, 96, 0, 4, 0xe9, 0, 0, 0]);
+  b.writeUIntBE(seq, 4, 3);
+  return b;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits until CLOCK_MONOTONIC reaches `at` (ns): a timer for most of it, a spin for the last 2 ms. */
+async function until(at) {
+  const left = Number(at - process.hrtime.bigint()) / 1e6;
+  if (left > 3) await sleep(left - 2);
+  while (process.hrtime.bigint() < at);
+}
+
+async function main() {
+  const o = parse(process.argv.slice(2));
+  const socks = [];
+  for (const a of o.from) {
+    const s = dgram.createSocket('udp4');
+    await new Promise((resolve, reject) => {
+      s.once('error', reject);
+      s.bind(8805, a, resolve);
+    });
+    socks.push(s);
+  }
+  process.stdout.write('ready\n');
+  const line = await new Promise((resolve, reject) => {
+    let buf = '';
+    process.stdin.on('data', (d) => {
+      buf += d;
+      if (buf.includes('\n')) resolve(buf.split('\n')[0].trim());
+    });
+    process.stdin.on('end', () => reject(new Error('stdin ended before the start instant came')));
+  });
+  if (!/^\d+$/.test(line)) throw new Error(`stdin: "${line}" is not a CLOCK_MONOTONIC instant in ns`);
+  const start = BigInt(line);
+  if (process.hrtime.bigint() > start) throw new Error(`the start instant ${start} had passed when it came`);
+  process.stdin.destroy();
+  const period = BigInt(Math.round(o.periodMs * 1e6));
+  let sent = 0;
+  for (let r = 0; r < o.rounds; r++) {
+    await until(start + BigInt(r) * period);
+    const msg = heartbeat(o.first + r);
+    // Each send goes through the stack (and the tc programs) in the call, on this CPU.
+    await Promise.all(socks.map((s) => new Promise((resolve, reject) => s.send(msg, 8805, o.to, (e) => (e ? reject(e) : resolve())))));
+    sent += socks.length;
+  }
+  for (const s of socks) s.close();
+  return sent;
+}
+
+main().then(
+  (n) => process.stdout.write(`${n}\n`),
+  (e) => {
+    process.stderr.write(`pfcp-lockstep: ${e.message}\n`);
+    process.exit(1);
+  },
+);
