@@ -1,13 +1,18 @@
 /**
  * The in-flight table under contention: many PFCP peers in one subnet, all
- * sending from port 8805 to port 8805 of one SMF with the same sequence
- * number at the same instant, from two processes pinned to the two CPUs, so
- * that the programs on both CPUs stamp requests of the same flows' shapes at
- * once. Every request must be counted, with the latency tshark measures on
- * the same bridge, and nothing lost.
+ * sending from port 8805 to port 8805 of one SMF with sequence numbers in
+ * lockstep, bursts from two processes pinned to the two CPUs at the same
+ * instant, so that the programs on both CPUs stamp requests at once. Every
+ * request must be counted, with the latency tshark measures on the same
+ * bridge, and nothing lost. Also: the TypeScript mirror of the slot index
+ * against the slots the kernel really used.
  */
 import { spawn } from 'child_process';
+import { parseConfig } from '../exporter/src/config';
+import { Datapath } from '../exporter/src/datapath';
 import { possibleCpus } from '../exporter/src/kernel/bpf';
+import { inflightIndex, INFLIGHT_SLOTS } from '../exporter/src/kernel/inflight-index';
+import { addressBytes, NfProto } from '../exporter/src/kernel/layout';
 import { describeRoot, REPO, waitFor } from './lib/env';
 import { metricSamples, metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
@@ -34,47 +39,74 @@ function spawnIn(topo: Topology, host: string, cmd: string[]): Proc {
   return { done, stdout: () => stdout, write: (line) => p.stdin.write(`${line}\n`), kill: () => p.exitCode === null && p.kill('SIGKILL') };
 }
 
+const PEERS = 64;
+const SMF = '198.18.1.200';
+const peers = Array.from({ length: PEERS }, (_, i) => `198.18.1.${i + 1}`);
+const nfsYaml = [`  - { name: smf-1, type: SMF, addresses: ["${SMF}"] }`, ...peers.map((a, i) => `  - { name: upf-${i + 1}, type: UPF, addresses: ["${a}"] }`)].join('\n');
+
+/** The two candidate slots of a Heartbeat Request from peer `a` with sequence number `seq`. */
+const slotsOf = (a: string, seq: number) => inflightIndex({ saddr: addressBytes(a), daddr: addressBytes(SMF), sport: 8805, dport: 8805, seq, proto: NfProto.Pfcp });
+
+/**
+ * First sequence numbers that give every peer the same first slot, `target`, in every round (a
+ * flow's slots move by one with its sequence number): the collision the old index gave a whole
+ * subnet with equal sequence numbers, made on purpose with the mirror of the index.
+ */
+const sharedFirstSlot = (target: number) => peers.map((a) => 65536 + ((target - slotsOf(a, 0)[0] + INFLIGHT_SLOTS) % INFLIGHT_SLOTS));
+
+/** A test host for the SMF and one with the 64 peers' addresses, in one /24. */
+function peersTopology(): Topology {
+  const topo = Topology.create([
+    { name: 'smf', addr: `${SMF}/24` },
+    { name: 'upf', addr: `${peers[0]}/24` },
+  ]);
+  for (const a of peers.slice(1)) topo.exec('upf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
+  return topo;
+}
+
 describeRoot('the in-flight table under contention', () => {
-  const PEERS = 64;
   const ROUNDS = 24;
   const PERIOD_MS = 30;
   const BASE_MS = 4;
   const SPREAD = 8;
-  const FIRST = 5000;
-  const SMF = '198.18.1.200';
-  const peers = Array.from({ length: PEERS }, (_, i) => `198.18.1.${i + 1}`);
   let topo: Topology;
   let ex: RunningExporter | undefined;
   let capture: Capture | undefined;
   const procs: Proc[] = [];
 
-  beforeAll(async () => {
-    topo = Topology.create([
-      { name: 'smf', addr: `${SMF}/24` },
-      { name: 'upf', addr: `${peers[0]}/24` },
-    ]);
-    for (const a of peers.slice(1)) topo.exec('upf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
-    const nfs = [`  - { name: smf-1, type: SMF, addresses: ["${SMF}"] }`, ...peers.map((a, i) => `  - { name: upf-${i + 1}, type: UPF, addresses: ["${a}"] }`)];
+  beforeAll(() => {
+    topo = peersTopology();
+  });
+  afterEach(async () => {
+    for (const p of procs.splice(0)) {
+      p.kill();
+      await p.done;
+    }
+    await ex?.stop();
+    ex = undefined;
+    await capture?.stop();
+    capture?.remove();
+    capture = undefined;
+  });
+  afterAll(() => {
+    topo?.destroy();
+    expect(topo.leftovers()).toEqual([]);
+  });
+
+  /**
+   * ROUNDS rounds of one Heartbeat Request from every peer (sequence numbers first[i] + r), half
+   * the peers on each CPU, answered after 4–11 ms by the peer's last octet; checks every request
+   * against the responder and tshark.
+   */
+  async function lockstep(first: number[]): Promise<void> {
+    expect(possibleCpus()).toBeGreaterThanOrEqual(2);
     ex = await startExporter(`
 node: inflight-contention-test
 interfaces: ["${topo.vethGlob}"]
 request_timeout: 30s
 nfs:
-${nfs.join('\n')}
+${nfsYaml}
 `);
-  });
-  afterAll(async () => {
-    for (const p of procs) p.kill();
-    await Promise.all(procs.map((p) => p.done));
-    await ex?.stop();
-    await capture?.stop();
-    capture?.remove();
-    topo?.destroy();
-    expect(topo.leftovers()).toEqual([]);
-  });
-
-  test(`${PEERS} peers in lockstep on both CPUs: every request counted once, with tshark's latency, none lost`, async () => {
-    expect(possibleCpus()).toBeGreaterThanOrEqual(2);
     const sent = PEERS * ROUNDS;
     capture = await Capture.start(topo.bridge, 'udp port 8805');
     const responder = spawnIn(topo, 'smf', [process.execPath, RESPONDER, '--on', SMF, '--count', `${sent}`, '--base-ms', `${BASE_MS}`, '--spread', `${SPREAD}`]);
@@ -82,9 +114,9 @@ ${nfs.join('\n')}
     await waitFor('the responder bound', () => (responder.stdout().includes('ready') ? true : undefined), 10000);
 
     // Half the peers on each CPU, both halves starting at the same CLOCK_MONOTONIC instant.
-    const halves = [peers.slice(0, PEERS / 2), peers.slice(PEERS / 2)];
-    const senders = halves.map((from, cpu) =>
-      spawnIn(topo, 'upf', ['taskset', '-c', `${cpu}`, process.execPath, LOCKSTEP, '--to', SMF, '--from', from.join(','), '--first', `${FIRST}`, '--rounds', `${ROUNDS}`, '--period-ms', `${PERIOD_MS}`]),
+    const halves = [0, 1].map((h) => ({ from: peers.slice((h * PEERS) / 2, ((h + 1) * PEERS) / 2), first: first.slice((h * PEERS) / 2, ((h + 1) * PEERS) / 2) }));
+    const senders = halves.map((half, cpu) =>
+      spawnIn(topo, 'upf', ['taskset', '-c', `${cpu}`, process.execPath, LOCKSTEP, '--to', SMF, '--from', half.from.join(','), '--first', half.first.join(','), '--rounds', `${ROUNDS}`, '--period-ms', `${PERIOD_MS}`]),
     );
     procs.push(...senders);
     await waitFor('both senders bound', () => (senders.every((s) => s.stdout().includes('ready')) ? true : undefined), 10000);
@@ -109,7 +141,7 @@ ${nfs.join('\n')}
       20000,
       250,
     );
-    const file = await capture.stop();
+    const file = await capture!.stop();
     const oracle = pfcpResponseTimes(file, (ip) => (ip === SMF ? 'smf-1' : `upf-${peers.indexOf(ip) + 1}`), (t) => (t === 1 ? 'Heartbeat' : `type_${t}`));
     const rows = new Map((await ex!.getJson<{ latency: SummaryRow[] }>('/api/v1/summary?window=10m')).latency.map((r) => [r.client, r]));
 
@@ -149,5 +181,75 @@ ${nfs.join('\n')}
     expect(lost).toEqual({});
     expect(evicted).toBe(0);
     expect(counted).toBe(sent);
+  }
+
+  test(`${PEERS} peers with equal sequence numbers on both CPUs: every request counted once, with tshark's latency, none lost`, async () => {
+    await lockstep(peers.map(() => 5000));
   }, 60000);
+
+  test(`${PEERS} peers whose requests all have the same first slot, on both CPUs: the claims that lose take their second slot`, async () => {
+    const first = sharedFirstSlot(777);
+    // What makes this case: one first slot for all, and second slots apart from it and each other.
+    const rounds0 = peers.map((a, i) => slotsOf(a, first[i]));
+    expect(new Set(rounds0.map(([s]) => s))).toEqual(new Set([777]));
+    expect(new Set(rounds0.map(([, s]) => s)).size).toBe(PEERS);
+    expect(rounds0.some(([, s]) => s >= 777 && s < 777 + ROUNDS)).toBe(false);
+    await lockstep(first);
+  }, 60000);
+});
+
+/**
+ * The mirror of the index against the kernel: requests sent one after another
+ * with no response, then the in-flight table read through the binding. The
+ * peers' sequence numbers give all of them one first slot, so the first
+ * request of each round is there and every other one at its second slot:
+ * both fields of the mirror are checked, slot by slot.
+ */
+describeRoot('in-flight slots as the kernel places them', () => {
+  let topo: Topology;
+  let dp: Datapath | undefined;
+
+  beforeAll(() => {
+    topo = peersTopology();
+  });
+  afterAll(() => {
+    dp?.close();
+    topo?.destroy();
+    expect(topo.leftovers()).toEqual([]);
+  });
+
+  test('every request is at the slot the mirror of the index predicts', async () => {
+    const ROUNDS = 3;
+    const first = sharedFirstSlot(40000);
+    const config = parseConfig(`
+node: inflight-slots-test
+interfaces: ["${topo.vethGlob}"]
+request_timeout: 5m
+nfs:
+${nfsYaml}
+`, 'inflight-slots-test');
+    const logged: string[] = [];
+    dp = Datapath.start(config, (msg) => logged.push(msg));
+    // One process, so the requests arrive in the order sent: for each round, every peer in turn.
+    const expected = new Map<number, { peer: string; seq: number }>();
+    for (let r = 0; r < ROUNDS; r++)
+      peers.forEach((a, i) => {
+        const [s1, s2] = slotsOf(a, first[i] + r);
+        expected.set(i === 0 ? s1 : s2, { peer: a, seq: first[i] + r });
+      });
+    expect(expected.size).toBe(PEERS * ROUNDS);
+    const sender = spawnIn(topo, 'upf', [process.execPath, LOCKSTEP, '--to', SMF, '--from', peers.join(','), '--first', first.join(','), '--rounds', `${ROUNDS}`, '--period-ms', '20']);
+    await waitFor('the sender bound', () => (sender.stdout().includes('ready') ? true : undefined), 10000);
+    sender.write(`${process.hrtime.bigint() + 50_000_000n}`);
+    const r = await sender.done;
+    expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    const held = await waitFor('every request in flight', () => {
+      const h = dp!.inflightSlots();
+      return h.length >= PEERS * ROUNDS ? h : undefined;
+    });
+    const got = new Map(held.map(({ index, slot }) => [index, { peer: [...slot.saddr.subarray(12)].join('.'), seq: slot.seq }]));
+    expect(got).toEqual(expected);
+    expect(held.every(({ slot }) => slot.dport === 8805 && slot.sport === 8805 && slot.proto === NfProto.Pfcp && slot.daddr.equals(addressBytes(SMF)))).toBe(true);
+    expect(dp.readEvents().every((v) => v === 0n)).toBe(true);
+  });
 });

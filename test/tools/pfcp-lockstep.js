@@ -7,11 +7,12 @@
  * CLOCK_MONOTONIC (the clock of process.hrtime, the same in every process),
  * so that two such processes pinned to two CPUs send their bursts at the
  * same moment:
- *   pfcp-lockstep.js --to ADDR --from ADDR[,ADDR…] --first SEQ --rounds N --period-ms MS
+ *   pfcp-lockstep.js --to ADDR --from ADDR[,ADDR…] --first SEQ[,SEQ…] --rounds N --period-ms MS
  * Once its sockets are bound it writes "ready" and reads the start instant
  * START (CLOCK_MONOTONIC, ns) as one line on stdin. Round r sends sequence
  * number FIRST + r from each address, in the order given, at START + r·PERIOD
- * ns. Prints the number of datagrams sent.
+ * ns; FIRST is one for all addresses or one per address. Prints the number of
+ * datagrams sent.
  */
 const dgram = require('dgram');
 const net = require('net');
@@ -26,7 +27,7 @@ function parse(argv) {
     };
     if (a === '--to') o.to = v();
     else if (a === '--from') o.from = v().split(',');
-    else if (a === '--first') o.first = Number(v());
+    else if (a === '--first') o.first = v().split(',').map(Number);
     else if (a === '--rounds') o.rounds = Number(v());
     else if (a === '--period-ms') o.periodMs = Number(v());
     else throw new Error(`unknown argument ${a}`);
@@ -34,8 +35,10 @@ function parse(argv) {
   if (!net.isIPv4(o.to ?? '')) throw new Error('--to needs an IPv4 address');
   const bad = (o.from ?? []).find((a) => !net.isIPv4(a));
   if (!o.from || bad !== undefined) throw new Error(`--from needs IPv4 addresses${bad !== undefined ? `, not "${bad}"` : ''}`);
-  if (!Number.isInteger(o.first) || o.first < 0 || o.first >= 2 ** 24) throw new Error('--first needs a 24-bit sequence number');
-  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.first + o.rounds > 2 ** 24) throw new Error('--rounds needs a count that keeps the sequence numbers within 24 bits');
+  if (!o.first || o.first.some((f) => !Number.isInteger(f) || f < 0 || f >= 2 ** 24)) throw new Error('--first needs 24-bit sequence numbers');
+  if (o.first.length === 1) o.first = o.from.map(() => o.first[0]);
+  if (o.first.length !== o.from.length) throw new Error(`--first has ${o.first.length} sequence numbers for ${o.from.length} addresses`);
+  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.first.some((f) => f + o.rounds > 2 ** 24)) throw new Error('--rounds needs a count that keeps the sequence numbers within 24 bits');
   if (!(o.periodMs > 0)) throw new Error('--period-ms needs a positive number');
   return o;
 }
@@ -84,9 +87,8 @@ async function main() {
   let sent = 0;
   for (let r = 0; r < o.rounds; r++) {
     await until(start + BigInt(r) * period);
-    const msg = heartbeat(o.first + r);
     // Each send goes through the stack (and the tc programs) in the call, on this CPU.
-    await Promise.all(socks.map((s) => new Promise((resolve, reject) => s.send(msg, 8805, o.to, (e) => (e ? reject(e) : resolve())))));
+    await Promise.all(socks.map((s, i) => new Promise((resolve, reject) => s.send(heartbeat(o.first[i] + r), 8805, o.to, (e) => (e ? reject(e) : resolve())))));
     sent += socks.length;
   }
   for (const s of socks) s.close();
