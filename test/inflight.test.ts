@@ -60,7 +60,12 @@ function peersTopology(): Topology {
     { name: 'smf', addr: `${SMF}/24` },
     { name: 'upf', addr: `${peers[0]}/24` },
   ]);
-  for (const a of peers.slice(1)) topo.exec('upf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
+  try {
+    for (const a of peers.slice(1)) topo.exec('upf', 'ip', ['addr', 'add', `${a}/24`, 'dev', 'eth0']);
+  } catch (e) {
+    topo.destroy();
+    throw e;
+  }
   return topo;
 }
 

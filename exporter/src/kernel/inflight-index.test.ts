@@ -3,6 +3,8 @@ import { addressBytes, NfProto } from './layout';
 
 /** A PFCP request from `from` to `to`, port 8805 to 8805, as the kernel keys it. */
 const pfcp = (from: Buffer, to: Buffer, seq: number) => ({ saddr: from, daddr: to, sport: 8805, dport: 8805, seq, proto: NfProto.Pfcp });
+/** A GTP-U Echo Request, port 2152 to 2152. */
+const gtpu = (from: Buffer, to: Buffer, seq: number) => ({ saddr: from, daddr: to, sport: 2152, dport: 2152, seq, proto: NfProto.Gtpu });
 
 /** The 16 octets of 198.18.x.y (IPv4-mapped). */
 const peer = (i: number) => addressBytes(`198.18.${i >> 8}.${i & 0xff}`);
@@ -25,7 +27,10 @@ describe('in-flight slot index (mirror of bpf/latency.bpf.h inflight_index)', ()
   const N = 65536; // every address of 198.18.0.0/16
   const slots = Array.from({ length: N }, (_, i) => inflightIndex(pfcp(peer(i), SMF, 4711)));
 
-  test('a /16 of peers with the same ports and sequence number spreads over the table as a random hash would', () => {
+  test.each([
+    ['PFCP, 8805 → 8805', slots],
+    ['GTP-U, 2152 → 2152', Array.from({ length: N }, (_, i) => inflightIndex(gtpu(peer(i), SMF, 4711)))],
+  ])('a /16 of peers with the same ports and sequence number spreads over the table as a random hash would (%s)', (what, slots) => {
     // N requests into N slots: a uniform hash leaves a fraction e^-1 of the slots empty, with a
     // standard deviation of sqrt(N (e^-1 - 2 e^-2)) ≈ 80 slots; a slot's load is Poisson(1), whose
     // maximum over 65 536 slots exceeds 11 with probability 6e-5.
@@ -55,7 +60,7 @@ describe('in-flight slot index (mirror of bpf/latency.bpf.h inflight_index)', ()
       pairs.set(k, (pairs.get(k) ?? 0) + 1);
     }
     expect([...pairs.values()].reduce((a, c) => a + (c * (c - 1)) / 2, 0)).toBeLessThanOrEqual(8);
-    process.stdout.write(`198.18.0.0/16 → 198.19.0.1, 8805 → 8805, one sequence number:\n  ${report.join('\n  ')}\n`);
+    process.stdout.write(`198.18.0.0/16 → 198.19.0.1, ${what}, one sequence number:\n  ${report.join('\n  ')}\n`);
   });
 
   test('the peers of one /24 in lockstep have unrelated slots', () => {
