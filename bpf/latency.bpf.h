@@ -257,9 +257,10 @@ static __always_inline void inflight_fill(struct inflight_slot *s, const struct 
  * expecting FREE; a claim lost to another CPU looks at both candidates again.
  * When both hold other requests, the older goes (EV_INFLIGHT_EVICTED), once
  * this CPU holds it and has seen that it still holds the request it compared,
- * and that this is older than the new one (EV_INFLIGHT_FULL when both are
- * newer). After INFLIGHT_PUT_TRIES looks that all found a candidate another
- * CPU held that instant, the request is EV_INFLIGHT_CONTENDED.
+ * which is older than the new one (when both are newer, the new one is not
+ * kept: EV_INFLIGHT_FULL). After INFLIGHT_PUT_TRIES looks that all found a
+ * candidate another CPU held that instant, the request is
+ * EV_INFLIGHT_CONTENDED.
  *
  * Two CPUs that see two copies of one request at the same moment may store
  * them in its two candidates, neither having seen the other's: each looks at
