@@ -7,12 +7,14 @@
  * CLOCK_MONOTONIC (the clock of process.hrtime, the same in every process),
  * so that two such processes pinned to two CPUs send their bursts at the
  * same moment:
- *   pfcp-lockstep.js --to ADDR --from ADDR[,ADDR…] --first SEQ[,SEQ…] --rounds N --period-ms MS
+ *   pfcp-lockstep.js --to ADDR --from ADDR[,ADDR…] --first SEQ[,SEQ…] --rounds N --period-ms MS [--reuse]
  * Once its sockets are bound it writes "ready" and reads the start instant
  * START (CLOCK_MONOTONIC, ns) as one line on stdin. Round r sends sequence
  * number FIRST + r from each address, in the order given, at START + r·PERIOD
  * ns; FIRST is one for all addresses or one per address. Prints the number of
- * datagrams sent.
+ * datagrams sent. With --reuse the sockets are bound with SO_REUSEADDR, so
+ * that two such processes can send from the same addresses and port (copies
+ * of the same requests).
  */
 const dgram = require('dgram');
 const net = require('net');
@@ -30,6 +32,7 @@ function parse(argv) {
     else if (a === '--first') o.first = v().split(',').map(Number);
     else if (a === '--rounds') o.rounds = Number(v());
     else if (a === '--period-ms') o.periodMs = Number(v());
+    else if (a === '--reuse') o.reuse = true;
     else throw new Error(`unknown argument ${a}`);
   }
   if (!net.isIPv4(o.to ?? '')) throw new Error('--to needs an IPv4 address');
@@ -63,7 +66,7 @@ async function main() {
   const o = parse(process.argv.slice(2));
   const socks = [];
   for (const a of o.from) {
-    const s = dgram.createSocket('udp4');
+    const s = dgram.createSocket({ type: 'udp4', reuseAddr: !!o.reuse });
     await new Promise((resolve, reject) => {
       s.once('error', reject);
       s.bind(8805, a, resolve);

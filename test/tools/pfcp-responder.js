@@ -5,15 +5,17 @@
  * Heartbeat Request on ADDR:8805 with a Heartbeat Response (same sequence
  * number) after a delay of BASE + (last octet of the sender's address mod
  * SPREAD) ms, and exits once it has answered COUNT requests:
- *   pfcp-responder.js --on ADDR --count N --base-ms MS --spread N [--timeout-ms MS]
- * Writes "ready" on stdout once bound, and at the end one JSON line: requests
- * answered per sender address.
+ *   pfcp-responder.js --on ADDR --count N --base-ms MS --spread N [--timeout-ms MS] [--copies N]
+ * With --copies N, a request (sender and sequence number) is answered once,
+ * after its N-th copy has come, so that no copy comes after the response.
+ * Writes "ready" on stdout once bound, and at the end one JSON line:
+ * requests answered per sender address.
  */
 const dgram = require('dgram');
 const net = require('net');
 
 function parse(argv) {
-  const o = { timeoutMs: 30000, spread: 1 };
+  const o = { timeoutMs: 30000, spread: 1, copies: 1 };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => {
@@ -25,18 +27,21 @@ function parse(argv) {
     else if (a === '--base-ms') o.baseMs = Number(v());
     else if (a === '--spread') o.spread = Number(v());
     else if (a === '--timeout-ms') o.timeoutMs = Number(v());
+    else if (a === '--copies') o.copies = Number(v());
     else throw new Error(`unknown argument ${a}`);
   }
   if (!net.isIPv4(o.on ?? '')) throw new Error('--on needs an IPv4 address');
   if (!Number.isInteger(o.count) || o.count < 1) throw new Error('--count needs a positive integer');
   if (!(o.baseMs >= 0)) throw new Error('--base-ms needs a delay in ms');
   if (!Number.isInteger(o.spread) || o.spread < 1) throw new Error('--spread needs a positive integer');
+  if (!Number.isInteger(o.copies) || o.copies < 1) throw new Error('--copies needs a positive integer');
   return o;
 }
 
 const o = parse(process.argv.slice(2));
 const s = dgram.createSocket('udp4');
 const answered = {};
+const copies = new Map();
 let done = 0;
 const timer = setTimeout(() => {
   process.stderr.write(`pfcp-responder: answered ${done} of ${o.count} requests in ${o.timeoutMs} ms\n`);
@@ -45,6 +50,9 @@ const timer = setTimeout(() => {
 }, o.timeoutMs);
 s.on('message', (m, from) => {
   if (m.length < 8 || m[1] !== 1) return; // Heartbeat Requests only
+  const key = `${from.address}/${m.readUIntBE(4, 3)}`;
+  copies.set(key, (copies.get(key) ?? 0) + 1);
+  if (copies.get(key) !== o.copies) return;
   const resp = Buffer.from(m);
   resp[1] = 2;
   const delay = o.baseMs + (Number(from.address.split('.')[3]) % o.spread);
