@@ -4,8 +4,9 @@
  * lockstep, bursts from two processes pinned to the two CPUs at the same
  * instant, so that the programs on both CPUs stamp requests at once. Every
  * request must be counted, with the latency tshark measures on the same
- * bridge, and nothing lost. Also: the TypeScript mirror of the slot index
- * against the slots the kernel really used.
+ * bridge, and nothing lost; two copies of one request sent from both CPUs at
+ * once are one transaction and one retransmission. Also: the TypeScript
+ * mirror of the slot index against the slots the kernel really used.
  */
 import { spawn } from 'child_process';
 import { parseConfig } from '../exporter/src/config';
