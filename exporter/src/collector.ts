@@ -207,7 +207,7 @@ export class Collector {
     });
     this.lostEvents = new Counter({
       name: 'nfscope_bpf_lost_events_total',
-      help: 'Events the eBPF programs could not record, by cause (a full map).',
+      help: 'Events the eBPF programs could not record, by cause: a full map; requests in flight not kept (inflight_map_full, inflight_contended) or overwritten (inflight_evicted).',
       labelNames: ['cause'],
       registers,
     });
@@ -317,6 +317,8 @@ export class Collector {
       ['histogram_map_full', Number(ev(NfEvent.HistMapFull))],
       ['outcome_map_full', Number(ev(NfEvent.OutcomeMapFull))],
       ['inflight_map_full', Number(ev(NfEvent.InflightFull))],
+      ['inflight_contended', Number(ev(NfEvent.InflightContended))],
+      ['inflight_evicted', Number(ev(NfEvent.InflightEvicted))],
       ['sbi_out_of_sync', Number(ev(NfEvent.SbiResync))],
     ]);
     for (const [cause, d] of this.eventDeltas.update(lost)) this.lostEvents.inc({ cause }, d);

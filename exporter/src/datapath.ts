@@ -19,6 +19,7 @@ import {
   HIST,
   HIST_SLOTS,
   INFLIGHT_SLOT,
+  type InflightSlot,
   InflightState,
   LAT_KEY,
   type LatKey,
@@ -602,6 +603,14 @@ export class Datapath {
     }
     // The requests this pass saw held and did not take out: the table's fill, without a second pass.
     this.inflightHeld = held - out.length;
+    return out;
+  }
+
+  /** The requests in flight and their slots, read the way the sweep reads them (for tests and diagnostics). */
+  inflightSlots(): { index: number; slot: InflightSlot }[] {
+    const stride = INFLIGHT_SLOT.size / 4;
+    const out: { index: number; slot: InflightSlot }[] = [];
+    for (let o = 0; o < this.inflightWords.length; o += stride) if (this.inflightWords[o] === InflightState.Held) out.push({ index: o / stride, slot: this.slotAt(o) });
     return out;
   }
 
