@@ -118,7 +118,7 @@ describe('quantileBand', () => {
     expect(((got - b.ref) / b.ref) * 100).toBeCloseTo(-5.03, 2);
     expect(b.ranks).toEqual([17, 24]);
     expect(b.ok).toBe(true);
-    expect(b.text).toBe('nfscope 11.272 ms, tshark 11.869 ms (-5.03 %), accepted 8.913–15.729 ms (ranks 17–24 of 24)');
+    expect(b.text).toBe('nfscope 11.272 ms, tshark 11.869 ms (-5.03 %), accepted 8.913–14.680 ms (ranks 17–24 of 24)');
     // … and an answer past the band's ends is not.
     expect(quantileBand(b.low * 0.99, truth, 0.9).ok).toBe(false);
     expect(quantileBand(b.high * 1.01, truth, 0.9).ok).toBe(false);
@@ -145,8 +145,8 @@ describe('quantileBand', () => {
     expect(quantileBand(exporterQuantile(small, 0.5), small, 0.9).ok).toBe(false);
   });
 
-  test('past the ends of the sample the band reaches one spacing of the outermost two further, and no more', () => {
-    const truth = Array.from({ length: 24 }, (_, i) => 10 + i); // p99 of 24: the interval runs past x_(24) = 33
+  test('where the nearest rank is an end of the sample the band reaches one spacing further, and no more', () => {
+    const truth = Array.from({ length: 24 }, (_, i) => 10 + i); // p99 of 24: x_(24) = 33
     const b = quantileBand(33, truth, 0.99);
     expect(b.ranks).toEqual([22, 24]);
     expect(b.high).toBeGreaterThanOrEqual(34); // 33 + (33 − 32), to its slot's end
@@ -156,6 +156,9 @@ describe('quantileBand', () => {
     const low = quantileBand(10, truth, 0.01); // p1 of 24: below x_(1) = 10
     expect(low.low).toBeLessThanOrEqual(9);
     expect(low.low).toBeGreaterThan(9 / 1.0625);
+    // The p90 of 24 is the 22nd: the band ends with the largest value's slot.
+    expect(quantileBand(33, truth, 0.9).high).toBeLessThan(33 * 1.0625);
+    expect(quantileBand(34, truth, 0.9).ok).toBe(false);
   });
 
   test('slackMs widens the band by that much on each side', () => {

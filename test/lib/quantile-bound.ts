@@ -17,10 +17,11 @@
  * Binomial(n, q)). A value inside [x_(l), x_(u)] is as good an answer as the
  * sample can check; one outside is wrong at that confidence. For 24 values
  * and q = 0.9 that is x_(17)..x_(24); for 1000 and q = 0.5, x_(459)..x_(542).
- * Where the interval runs past an end of the sample (the p99 of fewer than
- * about 530 values lies above all of them more often than 0.5 %), the band
- * reaches one spacing of the two outermost values beyond it, as far as one
- * more value would be expected.
+ * The interval is clamped to the sample; where the nearest rank itself is
+ * an end of it (the p99 of fewer than 100 values is their largest), the
+ * band reaches one spacing of the two outermost values beyond it, as far as
+ * one more value would be expected: the exporter's largest value may be a
+ * little larger than the oracle's, and the sample has nothing above it.
  *
  * The exporter does not answer its k-th value itself but a point inside the
  * histogram slot holding it (exporter/src/histogram.ts: log-linear, 16 slots
@@ -78,7 +79,7 @@ export interface QuantileBand {
   /** the ranks of the band's ends in the sorted sample */
   ranks: [number, number];
   ok: boolean;
-  /** "nfscope 11.272 ms, tshark 11.869 ms (-5.03 %), accepted 8.913–15.729 ms (ranks 17–24 of 24)" */
+  /** "nfscope 11.272 ms, tshark 11.869 ms (-5.03 %), accepted 8.913–14.680 ms (ranks 17–24 of 24)" */
   text: string;
 }
 
@@ -92,15 +93,15 @@ export function quantileBand(got: number, sample: number[], q: number, opts: { c
   const s = [...sample].sort((a, b) => a - b);
   const n = s.length;
   const ranks = quantileRanks(n, q, opts.confidence);
-  const [l, u] = openRanks(n, q, opts.confidence ?? 0.99);
-  // Past an end of the sample there is no order statistic: one more value would be about one
-  // spacing of the last two further out.
-  const lowEnd = l < 1 && n > 1 ? Math.max(0, 2 * s[0] - s[1]) : s[ranks[0] - 1];
-  const highEnd = u > n && n > 1 ? 2 * s[n - 1] - s[n - 2] : s[ranks[1] - 1];
+  const k = Math.max(1, Math.ceil(q * n));
+  // The nearest rank at an end of the sample: one more value would be about one spacing of the
+  // last two further out.
+  const lowEnd = k === 1 && n > 1 ? Math.max(0, 2 * s[0] - s[1]) : s[ranks[0] - 1];
+  const highEnd = k === n && n > 1 ? 2 * s[n - 1] - s[n - 2] : s[ranks[1] - 1];
   const slack = opts.slackMs ?? 0;
   const low = slotBounds(slotOf(lowEnd * 1e6))[0] / 1e6 - slack;
   const high = slotBounds(slotOf(highEnd * 1e6))[1] / 1e6 + slack;
-  const ref = s[Math.max(1, Math.ceil(q * s.length)) - 1];
+  const ref = s[k - 1];
   const ok = Number.isFinite(got) && got >= low && got <= high;
   const pct = ref > 0 ? ` (${((100 * (got - ref)) / ref).toFixed(2)} %)` : '';
   const text = `nfscope ${got.toFixed(3)} ms, ${opts.oracle ?? 'tshark'} ${ref.toFixed(3)} ms${pct}, accepted ${low.toFixed(3)}–${high.toFixed(3)} ms (ranks ${ranks[0]}–${ranks[1]} of ${s.length})`;
