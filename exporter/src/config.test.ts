@@ -12,7 +12,7 @@ import {
   parseConfig,
 } from './config';
 
-/** The example from ARCHITECTURE.md, "Configuration file (YAML)". */
+/** A full configuration file, in the shape docs/configuration.md shows. */
 const EXAMPLE = `
 node: worker-1                 # optional; default: hostname
 interfaces: ["nfs-*", "eth0"]  # glob patterns; tc ingress+egress on each match,
@@ -63,7 +63,7 @@ function expectProblem(text: string, path: string, message: string | RegExp): vo
 }
 
 describe('parseConfig: valid files', () => {
-  test('the ARCHITECTURE.md example', () => {
+  test('a full configuration file (docs/configuration.md)', () => {
     expect(parseConfig(EXAMPLE, 'config.yaml', { hostname: 'ignored' })).toEqual({
       node: 'worker-1',
       interfaces: ['nfs-*', 'eth0'],

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EXPORTER_BIN, waitFor } from './env';
 
-/** One latency row of /api/v1/summary (ARCHITECTURE.md), as the tests read it. */
+/** One latency row of /api/v1/summary (docs/query-api.md), as the tests read it. */
 export interface SummaryRow {
   client: string;
   client_type: string;
