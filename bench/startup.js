@@ -22,7 +22,7 @@
  * removed at the end, also on failure and Ctrl-C. Exit 0 when every run got
  * ready, 1 otherwise, 2 for a bad command line.
  */
-const { execFileSync, execSync } = require('child_process');
+const { execFileSync, execSync, spawnSync } = require('child_process');
 const crypto = require('crypto');
 const fs = require('fs');
 const os = require('os');
@@ -101,8 +101,11 @@ async function main() {
     { name: 'upf', addr: '198.18.6.2/24' },
   ]);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-startup-'));
+  // The datapath the exporters pin and adopt from one run to the next, removed at the end.
+  const pins = `/sys/fs/bpf/nfscope-bench-${id}`;
   const cleanup = () => {
     killAll();
+    if (fs.existsSync(pins)) spawnSync(process.execPath, [EXPORTER_BIN, '--remove-datapath', '--pin-dir', pins], { stdio: 'ignore' });
     topo.destroy();
     fs.rmSync(tmp, { recursive: true, force: true });
   };
@@ -117,7 +120,7 @@ async function main() {
     const config = path.join(tmp, 'nfscope.yaml');
     fs.writeFileSync(
       config,
-      `node: bench\ninterfaces: ["${topo.vethGlob}"]\nnfs:\n  - { name: smf-1, type: SMF, addresses: ["198.18.6.1"] }\n  - { name: upf-1, type: UPF, addresses: ["198.18.6.2"] }\n`,
+      `node: bench\ninterfaces: ["${topo.vethGlob}"]\nnfs:\n  - { name: smf-1, type: SMF, addresses: ["198.18.6.1"] }\n  - { name: upf-1, type: UPF, addresses: ["198.18.6.2"] }\ndatapath: { pin_dir: "${pins}" }\n`,
     );
     const env = Object.entries(START_ENV).map(([k, v]) => `${k}=${v}`);
     const argv = (extra) => [...(env.length > 0 ? ['env', ...env] : []), process.execPath, ...START_FLAGS, EXPORTER_BIN, '--config', config, ...extra];

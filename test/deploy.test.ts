@@ -77,13 +77,16 @@ describeWithTools('docker-compose.yml', ['docker-compose'], () => {
     }
   });
 
-  test('the exporter: host network, bpffs and BTF mounted read-only, built from the Dockerfile', () => {
+  test('the exporter: host network, BTF read-only and bpffs writable (the pinned datapath), built from the Dockerfile; SIGTERM removes the datapath', () => {
     const ex = c.services.exporter;
     expect(ex.network_mode).toBe('host');
     const vols = volumeTargets(ex);
     expect(vols.get('/sys/fs/bpf')).toBe('/sys/fs/bpf');
     expect(vols.get('/sys/kernel/btf')).toBe('/sys/kernel/btf');
-    for (const v of ex.volumes.filter((x: Any) => String(x).startsWith('/sys/'))) expect(String(v)).toMatch(/:ro$/);
+    for (const v of ex.volumes.filter((x: Any) => String(x).startsWith('/sys/kernel/'))) expect(String(v)).toMatch(/:ro$/);
+    expect(ex.volumes).toContain('/sys/fs/bpf:/sys/fs/bpf');
+    // A demo stack: stop or down removes what it pinned; a crash or OOM kill leaves it for the restarted container.
+    expect(String(ex.command)).toContain('--detach-on-exit');
     expect(ex.build).toMatchObject({ context: REPO, dockerfile: 'Dockerfile' });
     expect(c.services.simulator.build).toMatchObject({ context: REPO, dockerfile: 'Dockerfile' });
     expect(c.services.simulator.network_mode).toBe('host');
@@ -210,7 +213,9 @@ describeWithTools(
       expect(c.readinessProbe.httpGet.path).toBe('/readyz');
       expect(c.livenessProbe.httpGet.path).toBe('/healthz');
       const mounts = new Map(c.volumeMounts.map((m: Any) => [m.mountPath, m]));
-      for (const p of ['/sys/kernel/btf', '/sys/fs/bpf', '/etc/nfscope']) expect({ p, ro: (mounts.get(p) as Any)?.readOnly }).toEqual({ p, ro: true });
+      for (const p of ['/sys/kernel/btf', '/etc/nfscope']) expect({ p, ro: (mounts.get(p) as Any)?.readOnly }).toEqual({ p, ro: true });
+      // The datapath is pinned in the host's bpffs, to outlive the pod.
+      expect({ ro: (mounts.get('/sys/fs/bpf') as Any)?.readOnly ?? false, host: pod.volumes.find((v: Any) => v.name === (mounts.get('/sys/fs/bpf') as Any)?.name)?.hostPath?.path }).toEqual({ ro: false, host: '/sys/fs/bpf' });
       // The config file the args name is the ConfigMap's key, mounted where the args look.
       const cfgArg = c.args[c.args.indexOf('--config') + 1];
       const cfgVolume = pod.volumes.find((v: Any) => v.name === (mounts.get(path.dirname(cfgArg)) as Any).name);
