@@ -84,7 +84,7 @@ describeWithTools('docker-compose.yml', ['docker-compose'], () => {
     expect(vols.get('/sys/fs/bpf')).toBe('/sys/fs/bpf');
     expect(vols.get('/sys/kernel/btf')).toBe('/sys/kernel/btf');
     for (const v of ex.volumes.filter((x: Any) => String(x).startsWith('/sys/kernel/'))) expect(String(v)).toMatch(/:ro$/);
-    expect(ex.volumes).toContain('/sys/fs/bpf:/sys/fs/bpf');
+    expect(ex.volumes).toContain('/sys/fs/bpf:/sys/fs/bpf:rw');
     // A demo stack: stop or down removes what it pinned; a crash or OOM kill leaves it for the restarted container.
     expect(String(ex.command)).toContain('--detach-on-exit');
     expect(ex.build).toMatchObject({ context: REPO, dockerfile: 'Dockerfile' });
