@@ -52,6 +52,15 @@ export interface Config {
   peersTimeoutSeconds?: number;
   /** `api:` when given */
   api?: ApiConfig;
+  /** `drops:` overrides of the drop-reason classes (drop-class.ts) */
+  drops: DropsConfig;
+}
+
+export interface DropsConfig {
+  /** reason label values counted as benign, on top of (or against) the default table */
+  benignReasons: string[];
+  /** reason label values counted as loss whatever the default table says */
+  lossReasons: string[];
 }
 
 export interface HistoryConfig {
@@ -87,8 +96,9 @@ export class ConfigError extends Error {
 
 const TOP_LEVEL_KEYS = [
   'node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats',
-  'history', 'peers_timeout', 'api',
+  'history', 'peers_timeout', 'api', 'drops',
 ];
+const DROPS_KEYS = ['benign_reasons', 'loss_reasons'];
 const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series', 'state_file'];
 const TIER_KEYS = ['resolution', 'retention', 'buckets_per_octave'];
 const API_KEYS = ['token_file', 'tls'];
@@ -344,8 +354,10 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   const peersTimeoutSeconds =
     top.peers_timeout == null ? null : checkDuration(top.peers_timeout, 'peers_timeout', 0.1, 60, problems);
   const api = top.api == null ? null : checkApi(top.api, problems);
+  const drops = checkDrops(top.drops, problems);
 
   if (
+    drops === undefined ||
     history === undefined ||
     peersTimeoutSeconds === undefined ||
     api === undefined ||
@@ -359,7 +371,7 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   ) {
     return undefined;
   }
-  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats };
+  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats, drops };
   if (history) config.history = history;
   if (peersTimeoutSeconds !== null) config.peersTimeoutSeconds = peersTimeoutSeconds;
   if (api) config.api = api;
@@ -530,6 +542,51 @@ function checkApi(value: unknown, problems: Problems): ApiConfig | undefined {
       if (cert && key && cert.text.includes('-----BEGIN CERTIFICATE-----') && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.text)) out.tls = { cert: cert.file, key: key.file };
       else ok = false;
     }
+  }
+  return ok ? out : undefined;
+}
+
+/**
+ * A drop reason as nfscope labels it: the kernel's name without the
+ * SKB_DROP_REASON_ prefix (OTHERHOST), optionally with the kernel function of
+ * an unspecified drop (NOT_SPECIFIED@udp_destruct_common).
+ */
+export const DROP_REASON_PATTERN = /^[A-Z][A-Z0-9_]*(@[A-Za-z_][A-Za-z0-9_.]*)?$/;
+
+function checkDrops(value: unknown, problems: Problems): DropsConfig | undefined {
+  const out: DropsConfig = { benignReasons: [], lossReasons: [] };
+  if (value == null) return out;
+  const m = checkMapping(value, 'drops', `a mapping with the keys ${DROPS_KEYS.join(', ')}`, DROPS_KEYS, problems);
+  if (m === undefined) return undefined;
+  let ok = true;
+  const where = new Map<string, string>();
+  for (const [key, list] of [['benign_reasons', out.benignReasons], ['loss_reasons', out.lossReasons]] as const) {
+    const path = `drops.${key}`;
+    if (m[key] == null) continue;
+    const items = checkList(m[key], path, 'a list of drop reasons such as OTHERHOST or NOT_SPECIFIED@udp_destruct_common', false, problems);
+    if (items === undefined) {
+      ok = false;
+      continue;
+    }
+    items.forEach((item, i) => {
+      const p = indexPath(path, i);
+      const r = checkString(item, p, 'a drop reason', problems);
+      if (r === undefined) {
+        ok = false;
+      } else if (r.startsWith('SKB_DROP_REASON_')) {
+        problems.add(p, `${show(r)}: write the reason without the SKB_DROP_REASON_ prefix (${show(r.slice('SKB_DROP_REASON_'.length))})`);
+        ok = false;
+      } else if (!DROP_REASON_PATTERN.test(r)) {
+        problems.add(p, `${show(r)} is not a drop reason (expected an upper-case kernel name such as OTHERHOST, or NOT_SPECIFIED@function)`);
+        ok = false;
+      } else if (where.has(r)) {
+        problems.add(p, `${show(r)} is already listed at ${where.get(r)}`);
+        ok = false;
+      } else {
+        where.set(r, p);
+        list.push(r);
+      }
+    });
   }
   return ok ? out : undefined;
 }

@@ -30,6 +30,7 @@ import {
   TRAFFIC_KEY,
   TRAFFIC_VAL,
 } from './kernel/layout';
+import { LocationNames } from './kernel/kallsyms';
 import { NfTable, portTable } from './nfs';
 
 export const DEFAULT_BPF_DIR = path.resolve(__dirname, '../../bpf/build');
@@ -40,6 +41,8 @@ export interface DropSample {
   dstNf: number;
   proto: NfProto;
   reason: number;
+  /** where the kernel freed the packet, for SKB_DROP_REASON_NOT_SPECIFIED only (else 0n) */
+  location: bigint;
   count: bigint;
 }
 
@@ -106,6 +109,10 @@ export interface DropReasons {
   names: Map<number, string>;
   notDropped: number;
   consumed: number;
+  /** SKB_DROP_REASON_NOT_SPECIFIED (~0 where absent) */
+  notSpecified: number;
+  /** every enumerator's full name (SKB_DROP_REASON_NO_SOCKET …) */
+  enumerators: string[];
 }
 
 export function readDropReasons(enumerators: Map<string, number>): DropReasons {
@@ -114,7 +121,13 @@ export function readDropReasons(enumerators: Map<string, number>): DropReasons {
   const notDropped = enumerators.get('SKB_NOT_DROPPED_YET');
   if (notDropped === undefined) throw new Error('kernel BTF: enum skb_drop_reason has no SKB_NOT_DROPPED_YET');
   // SKB_CONSUMED appeared in Linux 6.2; ~0 never matches a reason.
-  return { names, notDropped, consumed: enumerators.get('SKB_CONSUMED') ?? 0xffffffff };
+  return {
+    names,
+    notDropped,
+    consumed: enumerators.get('SKB_CONSUMED') ?? 0xffffffff,
+    notSpecified: enumerators.get('SKB_DROP_REASON_NOT_SPECIFIED') ?? 0xffffffff,
+    enumerators: [...enumerators.keys()],
+  };
 }
 
 /** Offsets of the fields of struct nf_pair_cached that readTraffic reads. */
@@ -149,6 +162,8 @@ export class Datapath {
   private trafficObj!: BpfObject;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
+  /** function names of the locations of unspecified drops */
+  readonly locations: LocationNames;
 
   private constructor(
     private readonly config: Config,
@@ -156,6 +171,7 @@ export class Datapath {
     bpfDir: string,
   ) {
     this.nfTable = new NfTable(config.nfs);
+    this.locations = new LocationNames(log);
     let enumerators: Map<string, number>;
     try {
       enumerators = kernelEnum('skb_drop_reason');
@@ -198,6 +214,7 @@ export class Datapath {
     dropsObj.setGlobal('port_proto', ports);
     dropsObj.setGlobal('reason_not_dropped', this.reasons.notDropped);
     dropsObj.setGlobal('reason_consumed', this.reasons.consumed);
+    dropsObj.setGlobal('reason_not_specified', this.reasons.notSpecified);
     dropsObj.load();
     this.drops = dropsObj.map('drops');
     this.events = dropsObj.map('events');
@@ -308,11 +325,19 @@ export class Datapath {
     return [...this.interfaces].map(([name, a]) => ({ name, ifindex: a.ifindex, mode: a.links[0]?.kind ?? '' }));
   }
 
+  /** Drop counts by key; the locations of unspecified drops first seen here are looked up (locationName). */
   readDrops(): DropSample[] {
-    return this.drops.entries().map(([k, v]) => {
+    const out = this.drops.entries().map(([k, v]): DropSample => {
       const key = DROP_KEY.decode(k);
-      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, reason: key.reason, count: v.readBigUInt64LE(0) };
+      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, reason: key.reason, location: key.location, count: v.readBigUInt64LE(0) };
     });
+    this.locations.learn(out.map((s) => s.location));
+    return out;
+  }
+
+  /** The kernel function at a drop location, when known (within the cap on distinct names). */
+  locationName(addr: bigint): string | undefined {
+    return this.locations.nameOf(addr);
   }
 
   /**
