@@ -39,9 +39,20 @@ std::string g_libbpf_log;
 
 int CaptureLibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
+  // One message can be the whole verifier log (libbpf prints it in one call):
+  // format it whole, so that its tail, which says why, is kept below.
+  va_list again;
+  va_copy(again, args);
   char buf[4096];
   int n = vsnprintf(buf, sizeof(buf), fmt, args);
-  if (n > 0) g_libbpf_log.append(buf, n < (int)sizeof(buf) ? n : (int)sizeof(buf) - 1);
+  if (n >= (int)sizeof(buf)) {
+    std::string big(n + 1, '\0');
+    vsnprintf(&big[0], big.size(), fmt, again);
+    g_libbpf_log.append(big.data(), n);
+  } else if (n > 0) {
+    g_libbpf_log.append(buf, n);
+  }
+  va_end(again);
   // Keep the log bounded: a verifier log can be megabytes; its tail says why.
   constexpr size_t kMaxLog = 64 * 1024;
   if (g_libbpf_log.size() > kMaxLog) g_libbpf_log.erase(0, g_libbpf_log.size() - kMaxLog);
