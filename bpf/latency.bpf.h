@@ -209,16 +209,18 @@ static __always_inline int inflight_claim(struct inflight_slot *s, const struct 
  * request already in flight is left as it is (HTTP/2 stream ids are never
  * reused on a connection: it is this stream's).
  */
-static __always_inline void inflight_put(const struct flow_seq *f, const struct lat_key *lat, __u64 ts, int copies_count)
+__noinline int inflight_put(const struct flow_seq *f, const struct lat_key *lat, __u64 ts, int copies_count)
 {
 	struct inflight_slot *s, *s1, *s2;
 	__u32 i1, i2, old;
 
+	if (!f || !lat)
+		return 0;
 	inflight_index(f, &i1, &i2);
 	s1 = bpf_map_lookup_elem(&inflight, &i1);
 	s2 = bpf_map_lookup_elem(&inflight, &i2);
 	if (!s1 || !s2)
-		return;
+		return 0;
 	if (s1->state == INFLIGHT_HELD && slot_match(s1, f))
 		s = s1;
 	else if (s2->state == INFLIGHT_HELD && slot_match(s2, f))
@@ -227,10 +229,10 @@ static __always_inline void inflight_put(const struct flow_seq *f, const struct 
 		s = 0;
 	if (s) {
 		if (!copies_count)
-			return;
+			return 0;
 		if (s->procedure == lat->procedure) {
 			count_u64(&retrans, lat, EV_OUTCOME_MAP_FULL);
-			return;
+			return 0;
 		}
 		/* Same sequence number, different message: the old one is abandoned. */
 	} else if (s1->state == INFLIGHT_FREE) {
@@ -243,7 +245,7 @@ static __always_inline void inflight_put(const struct flow_seq *f, const struct 
 	old = s->state;
 	if (old == INFLIGHT_BUSY || __sync_val_compare_and_swap(&s->state, old, INFLIGHT_BUSY) != old) {
 		count_event(EV_INFLIGHT_FULL); /* another CPU holds the slot this instant */
-		return;
+		return 0;
 	}
 	s->seq = f->seq;
 	s->ts_ns = ts;
@@ -258,6 +260,7 @@ static __always_inline void inflight_put(const struct flow_seq *f, const struct 
 	__sync_lock_test_and_set(&s->state, INFLIGHT_HELD);
 	if (old == INFLIGHT_HELD)
 		count_event(EV_INFLIGHT_EVICTED);
+	return 0;
 }
 
 static __always_inline void stamp_request(const struct flow_seq *f, const struct lat_key *lat)
@@ -340,11 +343,13 @@ __noinline int record_transaction(const struct lat_key *lat, __u64 ns, __u32 out
  * swapped back). `answers` is the request type this response answers, or
  * PROC_ANY. Returns 1 when it completed a transaction.
  */
-static __always_inline int complete_response_at(const struct flow_seq *req, __u8 answers, __u8 outcome, __u32 code, __u64 now)
+__noinline int complete_response_at(const struct flow_seq *req, __u32 answers, __u32 outcome, __u32 code, __u64 now)
 {
 	struct lat_key lat;
 	__u64 ns;
 
+	if (!req)
+		return 0;
 	if (!take_inflight_at(req, answers, &lat, now, &ns))
 		return 0;
 	record_transaction(&lat, ns, outcome, code);
