@@ -34,27 +34,38 @@ async function twoMoreReads(e: RunningExporter): Promise<void> {
   const was = await lastRead();
   await waitFor('two more reads of the maps', async () => ((await lastRead()) >= was + 2000 ? true : undefined));
 }
+
+/**
+ * A /24 (and an IPv6 /64) for one describe block's hosts, random per run: drops are counted
+ * system-wide, and other tests' hosts, on this machine at the same time, use 198.18.0.x.
+ */
+function runSubnet(): { v4: (host: number) => string; v6: (host: number) => string } {
+  const net = 1 + Math.floor(Math.random() * 250);
+  return { v4: (h) => `198.19.${net}.${h}`, v6: (h) => `2001:2:0:${net.toString(16)}::${h}` };
+}
+
 const NO_SOCKET_COUNT = 17;
 const BAD_CSUM_COUNT = 11;
 
 describeRoot('kernel drop accounting', () => {
+  const { v4, v6 } = runSubnet();
   let topo: Topology;
   let exporter: RunningExporter | undefined;
 
   beforeAll(async () => {
     topo = Topology.create([
-      { name: 'gnb', addr: '198.18.0.1/24' },
-      { name: 'upf', addr: '198.18.0.2/24', addr6: '2001:2::2/64' },
-      { name: 'smf', addr: '198.18.0.3/24', addr6: '2001:2::3/64' },
+      { name: 'gnb', addr: `${v4(1)}/24` },
+      { name: 'upf', addr: `${v4(2)}/24`, addr6: `${v6(2)}/64` },
+      { name: 'smf', addr: `${v4(3)}/24`, addr6: `${v6(3)}/64` },
     ]);
     exporter = await startExporter(`
 node: test-node
 interfaces: ["${topo.vethGlob}"]
 program_stats: true
 nfs:
-  - { name: gnb-1, type: gNB, addresses: ["198.18.0.1"] }
-  - { name: upf-1, type: UPF, addresses: ["198.18.0.2", "2001:2::2"] }
-  - { name: smf-1, type: SMF, addresses: ["198.18.0.3", "2001:2::3"] }
+  - { name: gnb-1, type: gNB, addresses: ["${v4(1)}"] }
+  - { name: upf-1, type: UPF, addresses: ["${v4(2)}", "${v6(2)}"] }
+  - { name: smf-1, type: SMF, addresses: ["${v4(3)}", "${v6(3)}"] }
 `);
   });
 
@@ -71,8 +82,8 @@ nfs:
   test('counts each drop reason exactly, under the NF the packets were addressed to', async () => {
     expect(await n3Drops()).toEqual([]);
 
-    topo.exec('gnb', process.execPath, [SEND_UDP, '--to', '198.18.0.2', '--port', `${GTPU_PORT}`, '--count', `${NO_SOCKET_COUNT}`]);
-    topo.exec('gnb', process.execPath, [SEND_UDP, '--to', '198.18.0.2', '--port', `${GTPU_PORT}`, '--count', `${BAD_CSUM_COUNT}`, '--bad-checksum']);
+    topo.exec('gnb', process.execPath, [SEND_UDP, '--to', v4(2), '--port', `${GTPU_PORT}`, '--count', `${NO_SOCKET_COUNT}`]);
+    topo.exec('gnb', process.execPath, [SEND_UDP, '--to', v4(2), '--port', `${GTPU_PORT}`, '--count', `${BAD_CSUM_COUNT}`, '--bad-checksum']);
 
     const expected = [
       { nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', class: 'loss', count: NO_SOCKET_COUNT },
@@ -99,7 +110,7 @@ nfs:
 
   test('IPv6 drops are attributed the same way (PFCP port, N4)', async () => {
     const count = 9;
-    topo.exec('smf', process.execPath, [SEND_UDP, '--to', '2001:2::2', '--port', '8805', '--count', `${count}`]);
+    topo.exec('smf', process.execPath, [SEND_UDP, '--to', v6(2), '--port', '8805', '--count', `${count}`]);
     const n4 = async () => (await exporter!.getJson<{ drops: Drop[] }>('/api/v1/summary?window=5m')).drops.filter((d) => d.interface === 'N4');
     await waitFor('IPv6 drops', async () => ((await n4()).length > 0 ? true : undefined));
     await twoMoreReads(exporter!);
@@ -142,11 +153,10 @@ nfs:
  * oracle: every IPv4 frame between the two hosts it holds is one OTHERHOST drop.
  */
 describeRoot('drop classes under a promiscuous capture', () => {
-  // Addresses of this run only (198.19.N.0/24), so that no other test's hosts carry the NFs' addresses.
-  const net = 1 + Math.floor(Math.random() * 250);
-  const GNB = `198.19.${net}.1`;
-  const UPF = `198.19.${net}.2`;
-  const UPF6 = `2001:2:0:${net.toString(16)}::2`;
+  const { v4, v6 } = runSubnet();
+  const GNB = v4(1);
+  const UPF = v4(2);
+  const UPF6 = v6(2);
   const TCP_PORT = 9000;
   const CONNECTIONS = 300;
   const CLOSED_PORT_COUNT = 23;
