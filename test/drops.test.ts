@@ -241,6 +241,10 @@ nfs:
     expect(benign(drops).map((d) => d.reason)).toEqual(benign(drops).map(() => 'OTHERHOST'));
     expect(sum(benign(drops))).toBe(frames);
     expect(benign(drops).find((d) => d.interface === 'N3' && d.nf === 'upf-1')!.count).toBe(CLOSED_PORT_COUNT + BAD_CSUM);
+    console.log(
+      `drops by class under a promiscuous capture (${CONNECTIONS} TCP connections, ${CLOSED_PORT_COUNT + BAD_CSUM} bad datagrams, ${frames} IPv4 frames captured): ` +
+        `benign ${sum(benign(drops))} (${[...new Set(benign(drops).map((d) => d.reason))].join(', ')}), loss ${sum(loss(drops))} (${loss(drops).map((d) => `${d.reason} ${d.count}`).join(', ')})`,
+    );
 
     // The metric and the class filter of the query API agree.
     const metrics = await exporter!.getText('/metrics');
