@@ -14,6 +14,7 @@ function file(name: string, text: string): string {
 
 const KALLSYMS = [
   'ffffffff81000000 T _stext',
+  'ffffffff81a0aff0 t __pfx_udp_destruct_common',
   'ffffffff81a0b000 t udp_destruct_common',
   'ffffffff81a0b400 T udp_destroy_sock',
   'ffffffff81a0b380 d some_data',
@@ -23,15 +24,16 @@ const KALLSYMS = [
 ].join('\n');
 
 describe('lookupSymbols', () => {
-  test('the nearest text symbol at or below each address; data symbols and far addresses name nothing', () => {
+  test('the nearest text symbol at or below each address; data symbols, padding and far addresses name nothing', () => {
     const f = file('a', KALLSYMS);
-    const { names, hidden } = lookupSymbols([0xffffffff81a0b0c0n, 0xffffffff81a0b3f0n, 0xffffffff81b00000n, 0xffffffffc0a01234n, 0xffffffff80000000n, 0xffffffff81b00000n + (2n << 20n)], f);
+    const { names, hidden } = lookupSymbols([0xffffffff81a0b0c0n, 0xffffffff81a0b3f0n, 0xffffffff81b00000n, 0xffffffffc0a01234n, 0xffffffff80000000n, 0xffffffff81b00000n + (2n << 20n), 0xffffffff81a0aff8n], f);
     expect(hidden).toBe(false);
     expect([...names]).toEqual([
       [0xffffffff81a0b0c0n, 'udp_destruct_common'],
       [0xffffffff81a0b3f0n, 'udp_destruct_common'],
       [0xffffffff81b00000n, 'ip6_mc_input'],
       [0xffffffffc0a01234n, 'vxlan_rcv'],
+      // in __pfx_udp_destruct_common: the function below it, _stext, is further than a symbol may span
     ]);
   });
 
@@ -57,7 +59,7 @@ describe('LocationNames', () => {
     expect(names.nameOf(0xffffffff81a0b0c0n)).toBe('udp_destruct_common');
     expect(names.nameOf(0n)).toBeUndefined();
     // The file changes: a known address is not looked up again, a new one is.
-    fs.writeFileSync(f, KALLSYMS.replace('udp_destruct_common', 'renamed'));
+    fs.writeFileSync(f, KALLSYMS.replace(' t udp_destruct_common', ' t renamed'));
     names.learn([0xffffffff81a0b0c0n, 0xffffffff81a0b100n]);
     expect(names.nameOf(0xffffffff81a0b0c0n)).toBe('udp_destruct_common');
     expect(names.nameOf(0xffffffff81a0b100n)).toBe('renamed');

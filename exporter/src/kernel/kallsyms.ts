@@ -35,6 +35,8 @@ export function lookupSymbols(addrs: readonly bigint[], file = '/proc/kallsyms')
         const at = BigInt(`0x${line.slice(0, sp1)}`);
         if (at === 0n) continue;
         hidden = false;
+        // The padding before each function (CONFIG_CALL_PADDING) holds no code a packet is freed from.
+        if (line.startsWith('__pfx_', sp1 + 3)) continue;
         for (const a of addrs) {
           if (at > a || a - at > MAX_SYMBOL_SPAN) continue;
           const b = best.get(a);
