@@ -158,7 +158,7 @@ async function startExporter(topo, programStats) {
   fs.writeFileSync(config, `node: bench\ninterfaces: ["${topo.vethGlob}"]\nprogram_stats: ${programStats}\nnfs:\n${nfs}\n`);
   // On the last CPU: iperf3 runs on CPU 0 (see iperf()).
   const pin = os.cpus().length > 1 ? ['taskset', '-c', `${os.cpus().length - 1}`] : [];
-  const child = start([...pin, process.execPath, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: DEADLINE_MS, label: 'exporter' });
+  const child = start([...pin, process.execPath, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`, '--detach-on-exit'], { timeoutMs: DEADLINE_MS, label: 'exporter' });
   const url = `http://127.0.0.1:${port}`;
   const ex = {
     child,

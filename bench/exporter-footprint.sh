@@ -32,7 +32,7 @@ node sim/bin/nfscope.js testbed --duration "$((SECONDS_RUN + 5))s" "${SCENARIO[@
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$WORK/config.yaml" ] && break; sleep 0.1; done
 PORT=$((20000 + RANDOM % 20000))
-node exporter/bin/nfscope-exporter.js --config "$WORK/config.yaml" --listen "127.0.0.1:$PORT" 2>"$WORK/exporter.log" &
+node exporter/bin/nfscope-exporter.js --config "$WORK/config.yaml" --listen "127.0.0.1:$PORT" --detach-on-exit 2>"$WORK/exporter.log" &
 EX=$!
 PIDS+=($EX)
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && break; sleep 0.2; done

@@ -165,7 +165,7 @@ async function main() {
     const prof = o.cpuProf ? ['-r', path.join(__dirname, 'tools/cpu-profile.js')] : [];
     if (o.cpuProf) Object.assign(process.env, { NFSCOPE_BENCH_PROF_DIR: path.resolve(o.cpuProf), NFSCOPE_BENCH_PROF_DELAY_MS: String((o.warmup + 5) * 1000), NFSCOPE_BENCH_PROF_MS: String(o.seconds * 1000) });
     const env = Object.entries(o.startEnv).map(([k, v]) => `${k}=${v}`);
-    exporter = start([...pin, ...(env.length > 0 ? ['env', ...env] : []), process.execPath, ...o.startFlags, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { timeoutMs: 200_000, label: 'exporter' });
+    exporter = start([...pin, ...(env.length > 0 ? ['env', ...env] : []), process.execPath, ...o.startFlags, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`, '--detach-on-exit'], { timeoutMs: 200_000, label: 'exporter' });
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {

@@ -101,3 +101,20 @@ int BPF_PROG(count_drop, struct sk_buff *skb, void *location, enum skb_drop_reas
 	count_u64(&drops, &key, EV_DROPS_MAP_FULL);
 	return 0;
 }
+
+/*
+ * What the exporter records of the datapath it pinned (datapath.ts): the
+ * build of its maps, the NF ids it gave out, the interfaces it attached. The
+ * programs never touch it; it lives beside the maps in the bpf file system so
+ * that the next exporter knows what it adopts.
+ */
+struct nfscope_meta {
+	char json[8192];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct nfscope_meta);
+} meta SEC(".maps");

@@ -138,25 +138,49 @@ static __always_inline __u32 fast_outcome(__u8 outcome, __u32 code)
 	return FAST_OUTCOMES;
 }
 
-static __always_inline __u32 fold_addr(const __u8 *a16)
-{
-	__u32 w[4];
+/*
+ * Multipliers of the in-flight index: the 64-bit golden ratio and the second
+ * constant of MurmurHash3's finaliser (odd, with well-spread bits).
+ * exporter/src/kernel/inflight-index.ts mirrors the index; a test ties the
+ * two together through the kernel.
+ */
+#define INFLIGHT_MIX_K1 0x9e3779b97f4a7c15ULL
+#define INFLIGHT_MIX_K2 0xc4ceb9fe1a85ec53ULL
 
-	__builtin_memcpy(w, a16, 16);
-	return w[0] ^ w[1] ^ w[2] ^ w[3];
+/* One 64-bit word into the index hash: a multiply carries each bit upwards, the fold brings the high half back down. */
+static __always_inline __u64 inflight_absorb(__u64 h, __u64 w)
+{
+	h = (h ^ w) * INFLIGHT_MIX_K1;
+	return h ^ (h >> 32);
 }
 
-/* The two candidate slots of a request (see `inflight`). */
+/*
+ * The two candidate slots of a request (see `inflight`): a hash of the flow,
+ * that is of all 32 octets of its two addresses (four native-order 64-bit
+ * words, saddr first), both ports and the protocol, plus the request's run
+ * number, so that a flow's consecutive requests take consecutive slots. Each
+ * word goes through a multiply and a fold, and the result through two more
+ * multiplies, so every bit of the flow reaches every bit the slots are taken
+ * from (peers that differ only in the last octet of an address get unrelated
+ * slots); the two slots are the top two 16-bit fields of the last product.
+ */
 static __always_inline void inflight_index(const struct flow_seq *f, __u32 *i1, __u32 *i2)
 {
-	__u64 h = ((__u64)fold_addr(f->saddr) << 32) | fold_addr(f->daddr);
 	/* HTTP/2 client streams are odd: consecutive requests differ by 2. */
 	__u32 run = f->proto == PROTO_SBI ? f->seq >> 1 : f->seq;
+	__u64 w[4], h;
 
-	h ^= (((__u64)f->sport << 24) | ((__u64)f->dport << 8) | f->proto) * 0xff51afd7ed558ccdULL;
-	h *= 0x9e3779b97f4a7c15ULL;
-	*i1 = ((__u32)(h >> 32) + run) & (INFLIGHT_SLOTS - 1);
-	h = (h ^ (h >> 29)) * 0xc4ceb9fe1a85ec53ULL;
+	__builtin_memcpy(&w[0], f->saddr, 16);
+	__builtin_memcpy(&w[2], f->daddr, 16);
+	h = ((__u64)f->sport << 32) | ((__u64)f->dport << 16) | f->proto;
+	h = inflight_absorb(h, w[0]);
+	h = inflight_absorb(h, w[1]);
+	h = inflight_absorb(h, w[2]);
+	h = inflight_absorb(h, w[3]);
+	/* Two more rounds, so that the last word's bits reach every bit of both fields too. */
+	h *= INFLIGHT_MIX_K2;
+	h = (h ^ (h >> 29)) * INFLIGHT_MIX_K1;
+	*i1 = ((__u32)(h >> 48) + run) & (INFLIGHT_SLOTS - 1);
 	*i2 = ((__u32)(h >> 32) + run) & (INFLIGHT_SLOTS - 1);
 }
 
@@ -202,51 +226,9 @@ static __always_inline int inflight_claim(struct inflight_slot *s, const struct 
 	return 0;
 }
 
-/*
- * A request was seen at `ts`. With `copies_count`, a copy of a request that
- * is still in flight is a retransmission (the first timestamp is kept) and a
- * different message with the same sequence number replaces it; without, a
- * request already in flight is left as it is (HTTP/2 stream ids are never
- * reused on a connection: it is this stream's).
- */
-__noinline int inflight_put(const struct flow_seq *f, const struct lat_key *lat, __u64 ts, int copies_count)
+/* Fills a slot this CPU holds BUSY with request `f` and makes it visible (HELD). */
+static __always_inline void inflight_fill(struct inflight_slot *s, const struct flow_seq *f, const struct lat_key *lat, __u64 ts)
 {
-	struct inflight_slot *s, *s1, *s2;
-	__u32 i1, i2, old;
-
-	if (!f || !lat)
-		return 0;
-	inflight_index(f, &i1, &i2);
-	s1 = bpf_map_lookup_elem(&inflight, &i1);
-	s2 = bpf_map_lookup_elem(&inflight, &i2);
-	if (!s1 || !s2)
-		return 0;
-	if (s1->state == INFLIGHT_HELD && slot_match(s1, f))
-		s = s1;
-	else if (s2->state == INFLIGHT_HELD && slot_match(s2, f))
-		s = s2;
-	else
-		s = 0;
-	if (s) {
-		if (!copies_count)
-			return 0;
-		if (s->procedure == lat->procedure) {
-			count_u64(&retrans, lat, EV_OUTCOME_MAP_FULL);
-			return 0;
-		}
-		/* Same sequence number, different message: the old one is abandoned. */
-	} else if (s1->state == INFLIGHT_FREE) {
-		s = s1;
-	} else if (s2->state == INFLIGHT_FREE) {
-		s = s2;
-	} else {
-		s = s1->ts_ns <= s2->ts_ns ? s1 : s2;
-	}
-	old = s->state;
-	if (old == INFLIGHT_BUSY || __sync_val_compare_and_swap(&s->state, old, INFLIGHT_BUSY) != old) {
-		count_event(EV_INFLIGHT_FULL); /* another CPU holds the slot this instant */
-		return 0;
-	}
 	s->seq = f->seq;
 	s->ts_ns = ts;
 	__builtin_memcpy(s->saddr, f->saddr, 16);
@@ -257,9 +239,114 @@ __noinline int inflight_put(const struct flow_seq *f, const struct lat_key *lat,
 	s->procedure = lat->procedure;
 	s->client_nf = lat->client_nf;
 	s->server_nf = lat->server_nf;
+	/* An atomic exchange: a full barrier, so the look at the other candidate that follows comes after it. */
 	__sync_lock_test_and_set(&s->state, INFLIGHT_HELD);
-	if (old == INFLIGHT_HELD)
+}
+
+/* Claim attempts of one request before it counts as contended. */
+#define INFLIGHT_PUT_TRIES 3
+
+/*
+ * A request was seen at `ts`. With `copies_count`, a copy of a request that
+ * is still in flight is a retransmission (the first timestamp is kept) and a
+ * different message with the same sequence number replaces it; without, a
+ * request already in flight is left as it is (HTTP/2 stream ids are never
+ * reused on a connection: it is this stream's).
+ *
+ * Otherwise the request takes a free candidate, claimed by compare-and-swap
+ * expecting FREE; a claim lost to another CPU looks at both candidates again.
+ * When both hold other requests, the older goes (EV_INFLIGHT_EVICTED), once
+ * this CPU holds it and has seen that it still holds the request it compared,
+ * which is older than the new one (when both are newer, the new one is not
+ * kept: EV_INFLIGHT_FULL). After INFLIGHT_PUT_TRIES looks that all found a
+ * candidate another CPU held that instant, the request is
+ * EV_INFLIGHT_CONTENDED.
+ *
+ * Two CPUs that see two copies of one request at the same moment may store
+ * them in its two candidates, neither having seen the other's: each looks at
+ * the other candidate after storing its own, so one of them at least sees
+ * both, and the copy in the second candidate goes.
+ *
+ * A global function: the verifier checks it once, not in every caller.
+ */
+__noinline int inflight_put(const struct flow_seq *f, const struct lat_key *lat, __u64 ts, int copies_count)
+{
+	struct inflight_slot *s = 0, *s1, *s2;
+	__u32 i1, i2, st1, st2, n, evicted = 0;
+	__u64 t;
+
+	if (!f || !lat)
+		return 0;
+	inflight_index(f, &i1, &i2);
+	s1 = bpf_map_lookup_elem(&inflight, &i1);
+	s2 = bpf_map_lookup_elem(&inflight, &i2);
+	if (!s1 || !s2)
+		return 0;
+	for (n = 0; n < INFLIGHT_PUT_TRIES; n++) {
+		st1 = *(volatile __u32 *)&s1->state;
+		st2 = *(volatile __u32 *)&s2->state;
+		if (st1 == INFLIGHT_HELD && slot_match(s1, f))
+			s = s1;
+		else if (st2 == INFLIGHT_HELD && slot_match(s2, f))
+			s = s2;
+		if (s) {
+			if (!copies_count)
+				return 0;
+			if (s->procedure == lat->procedure) {
+				count_u64(&retrans, lat, EV_OUTCOME_MAP_FULL);
+				return 0;
+			}
+			/* Same sequence number, different message: the old one is abandoned. */
+			if (!inflight_claim(s, f)) {
+				s = 0;
+				continue; /* taken out or refilled this instant: look again */
+			}
+			inflight_fill(s, f, lat, ts);
+			count_event(EV_INFLIGHT_EVICTED);
+			return 0;
+		}
+		if (st1 == INFLIGHT_FREE && __sync_val_compare_and_swap(&s1->state, INFLIGHT_FREE, INFLIGHT_BUSY) == INFLIGHT_FREE) {
+			s = s1;
+			break;
+		}
+		if (st2 == INFLIGHT_FREE && __sync_val_compare_and_swap(&s2->state, INFLIGHT_FREE, INFLIGHT_BUSY) == INFLIGHT_FREE) {
+			s = s2;
+			break;
+		}
+		if (st1 != INFLIGHT_HELD || st2 != INFLIGHT_HELD)
+			continue; /* a claim lost, or a candidate being written or taken out: look again */
+		/* Both hold other requests: the older goes, if it is older than this one. */
+		s = s1->ts_ns <= s2->ts_ns ? s1 : s2;
+		t = s->ts_ns;
+		if (t > ts) {
+			count_event(EV_INFLIGHT_FULL);
+			return 0;
+		}
+		if (__sync_val_compare_and_swap(&s->state, INFLIGHT_HELD, INFLIGHT_BUSY) == INFLIGHT_HELD) {
+			if (s->ts_ns == t && !slot_match(s, f)) {
+				evicted = 1;
+				break;
+			}
+			/* Refilled since it was compared, or with a copy of this request: put back, look again. */
+			__sync_lock_test_and_set(&s->state, INFLIGHT_HELD);
+		}
+		s = 0;
+	}
+	if (!s) {
+		count_event(EV_INFLIGHT_CONTENDED);
+		return 0;
+	}
+	inflight_fill(s, f, lat, ts);
+	if (evicted)
 		count_event(EV_INFLIGHT_EVICTED);
+	/* A copy stored in the other candidate at the same moment: the one in the second goes. */
+	if (s1 != s2 && s1->state == INFLIGHT_HELD && slot_match(s1, f) && s2->state == INFLIGHT_HELD && slot_match(s2, f) &&
+	    inflight_claim(s2, f)) {
+		st2 = s2->procedure == s1->procedure;
+		__sync_lock_test_and_set(&s2->state, INFLIGHT_FREE);
+		if (copies_count && st2)
+			count_u64(&retrans, lat, EV_OUTCOME_MAP_FULL);
+	}
 	return 0;
 }
 

@@ -78,10 +78,11 @@ enum nf_event {
 	EV_OUTCOME_MAP_FULL = 3,
 	/* 4 and 5 are free: requests stamped and completed are not counted (no one read them, and
 	 * each cost a counter update per transaction). */
-	EV_INFLIGHT_FULL = 6, /* requests that could not be stamped */
+	EV_INFLIGHT_FULL = 6, /* requests not stamped: both of their slots held requests newer than they */
 	EV_SBI_RESYNC = 7,    /* HTTP/2 byte streams that lost their frame boundary and wait to resynchronise */
 	/* 8 is free: requests ended by the protocol (HTTP/2 RST_STREAM) are not counted. */
 	EV_INFLIGHT_EVICTED = 9,  /* requests in flight overwritten by a newer one (no slot free, or the same sequence number reused) */
+	EV_INFLIGHT_CONTENDED = 10, /* requests not stamped: other CPUs held their slots at every try (latency.bpf.h inflight_put) */
 	EV_MAX = 16,
 };
 

@@ -62,7 +62,7 @@ PIDS+=($!)
 for _ in $(seq 100); do [ -s "$WORK/config.yaml" ] && break; sleep 0.1; done
 [ -s "$WORK/config.yaml" ] || { echo "demo: the testbed did not start" >&2; exit 1; }
 
-exporter/bin/nfscope-exporter.js --config "$WORK/config.yaml" --listen "$LISTEN" 2> "$WORK/exporter.log" &
+exporter/bin/nfscope-exporter.js --config "$WORK/config.yaml" --listen "$LISTEN" --detach-on-exit 2> "$WORK/exporter.log" &
 PIDS+=($!)
 for _ in $(seq 50); do curl -sf "http://$LISTEN/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf "http://$LISTEN/readyz" >/dev/null || { cat "$WORK/exporter.log" >&2; exit 1; }

@@ -38,6 +38,11 @@ if [ "$(id -u)" -eq 0 ] && [ ! -d /sys/kernel/tracing/events ] && [ -d /sys/kern
   say "mounting tracefs on /sys/kernel/tracing"
   mount -t tracefs nodev /sys/kernel/tracing || say "could not mount tracefs (tracepoint attach by name will fail)"
 fi
+# The exporter pins its datapath in a bpf file system (/sys/fs/bpf); systemd mounts it at boot, a bare machine may not.
+if [ "$(id -u)" -eq 0 ] && [ -d /sys/fs/bpf ] && ! grep -q ' /sys/fs/bpf bpf ' /proc/self/mounts; then
+  say "mounting a bpf file system on /sys/fs/bpf"
+  mount -t bpf bpf /sys/fs/bpf || say "could not mount a bpf file system (the exporter cannot pin its datapath)"
+fi
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"

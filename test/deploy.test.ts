@@ -13,7 +13,7 @@ import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Testbed } from '../sim/src';
 import { describeRoot, EXPORTER_BIN, REPO, waitFor } from './lib/env';
-import { freePort, runExporter, writeConfig } from './lib/exporter';
+import { freePort, runExporter, testPinDir, writeConfig } from './lib/exporter';
 import { describeWithTools, run } from './lib/tools';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -268,7 +268,8 @@ describeRoot('least privilege, for real', () => {
     expect([...compose].sort()).toEqual([...daemonset].sort());
     tb = Testbed.create();
     const port = await freePort();
-    const cfg = writeConfig(tb.exporterConfigYaml({ requestTimeout: '2s' }));
+    const pins = testPinDir();
+    const cfg = writeConfig(`${tb.exporterConfigYaml({ requestTimeout: '2s' }).trimEnd()}\ndatapath: { pin_dir: "${pins}", on_exit: detach }\n`);
     // As in the container: uid 0 whose bounding set holds only these capabilities.
     const proc = spawn('setpriv', [`--bounding-set=-all,${setprivCaps(compose)}`, '--inh-caps=-all', '--', process.execPath, EXPORTER_BIN, '--config', cfg, '--listen', `127.0.0.1:${port}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -296,6 +297,8 @@ describeRoot('least privilege, for real', () => {
       proc.kill('SIGTERM');
     }
     expect(await exited).toBe(0);
+    // With on_exit detach, SIGTERM removed the pinned datapath, with these capabilities alone.
+    expect(fs.existsSync(pins)).toBe(false);
   }, 60000);
 
   test('the simulator runs the testbed with only the capabilities docker-compose.yml grants it', () => {

@@ -98,8 +98,9 @@ nfs:
     return p;
   }
   const stop = (p: ReturnType<typeof spawn>) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))));
-  /** A script of chunks (Buffers) and gaps (numbers, ms) as tcp-script.js arguments. */
-  const script = (steps: (Buffer | number)[]) => steps.flatMap((s) => (typeof s === 'number' ? ['--gap-ms', `${s}`] : ['--hex', s.toString('hex')]));
+  /** A script of chunks (Buffers), gaps (numbers, ms) and waits for a line on stdin ('line') as tcp-script.js arguments. */
+  const script = (steps: (Buffer | number | 'line')[]) =>
+    steps.flatMap((s) => (s === 'line' ? ['--wait-line'] : typeof s === 'number' ? ['--gap-ms', `${s}`] : ['--hex', s.toString('hex')]));
   const connect = (host: string, to: string, steps: (Buffer | number)[], holdMs = 0) =>
     topo.exec(host, process.execPath, [TCP_SCRIPT, '--connect', to, '--port', `${PORT}`, ...script(steps), '--hold-ms', `${holdMs}`], 30_000);
 
@@ -176,17 +177,21 @@ nfs:
 
   test('a connection that existed before the exporter started is picked up from its next request', async () => {
     const srv = await startIn('nrf', [H2_SERVER, '--port', `${PORT}`, '--host', '198.18.0.12']);
+    // The second request waits for a line on the client's stdin: it goes out once the late exporter is ready, however
+    // long its start takes, and only then.
     const client = spawn(
       'ip',
       ['netns', 'exec', topo.host('amf').netns, process.execPath, TCP_SCRIPT, '--connect', '198.18.0.12', '--port', `${PORT}`,
-        ...script([Buffer.concat([PREFACE, SETTINGS, headers(1, GET_WITH_AUTHORITY)]), 3000, headers(3, GET_WITH_AUTHORITY)]), '--hold-ms', '500'],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+        ...script([Buffer.concat([PREFACE, SETTINGS, headers(1, GET_WITH_AUTHORITY)]), 'line', headers(3, GET_WITH_AUTHORITY)]), '--hold-ms', '500'],
+      { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     background.push(client);
     const done = new Promise((r) => client.once('exit', r));
-    await new Promise((r) => setTimeout(r, 300));
+    // The first request has been answered (the exporter running all along paired it) before the late one starts.
+    await waitFor('the running exporter to pair the first GET', async () => ((await row('GET', 'amf-1', 'nrf-1'))?.count === 1 ? true : undefined), 10_000);
     const late = await startExporter(config('sbi-late'));
     try {
+      client.stdin!.end('go\n');
       await done;
       expect(client.exitCode).toBe(0);
       await waitFor('the late exporter to see GET', async () => ((await row('GET', 'amf-1', 'nrf-1', late))?.count === 1 ? true : undefined), 5000);

@@ -113,6 +113,8 @@ class Link : public Napi::ObjectWrap<Link> {
   static void Init(Napi::Env env) {
     Napi::Function f = DefineClass(env, "Link",
                                    {InstanceMethod("detach", &Link::Detach),
+                                    InstanceMethod("disown", &Link::Disown),
+                                    InstanceAccessor("fd", &Link::Fd, nullptr),
                                     InstanceAccessor("kind", &Link::Kind, nullptr),
                                     InstanceAccessor("attached", &Link::Attached, nullptr)});
     ctor = Napi::Persistent(f);
@@ -128,10 +130,10 @@ class Link : public Napi::ObjectWrap<Link> {
     self->link_ = l;
     return o;
   }
-  static Napi::Object FromFd(Napi::Env env, int fd) {
+  static Napi::Object FromFd(Napi::Env env, int fd, const char* kind = "tcx") {
     Napi::Object o = ctor.New({});
     Link* self = Unwrap(o);
-    self->kind_ = "tcx";
+    self->kind_ = kind;
     self->fd_ = fd;
     return o;
   }
@@ -172,6 +174,24 @@ class Link : public Napi::ObjectWrap<Link> {
     int err = Release();
     if (err < 0) return ThrowErr(info.Env(), "detach " + kind_ + " link", err);
     return info.Env().Undefined();
+  }
+  // disown(): lets go of the attachment without ending it: a pinned link stays
+  // (its pin holds it), a clsact filter stays on its hook. The fd is closed.
+  Napi::Value Disown(const Napi::CallbackInfo& info) {
+    if (link_) {
+      bpf_link__disconnect(link_);
+      bpf_link__destroy(link_);
+      link_ = nullptr;
+    }
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+    tc_attached_ = false;
+    return info.Env().Undefined();
+  }
+  // fd: the link's file descriptor (to pin it), -1 for a clsact filter or once released.
+  Napi::Value Fd(const Napi::CallbackInfo& info) {
+    int fd = link_ ? bpf_link__fd(link_) : fd_;
+    return Napi::Number::New(info.Env(), fd);
   }
   Napi::Value Kind(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), kind_); }
   Napi::Value Attached(const Napi::CallbackInfo& info) {
@@ -440,6 +460,102 @@ Napi::Value TcAttach(const Napi::CallbackInfo& info) {
   err = bpf_tc_attach(&hook, &opts);
   if (err) return ThrowErr(env, what + " (clsact)", err);
   return Link::FromTc(env, hook, handle, prio);
+}
+
+// objPin(fd, path): pins a program, map or link in a bpf file system.
+Napi::Value ObjPin(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return ThrowType(env, "objPin(fd, path)");
+  std::string path = info[1].As<Napi::String>();
+  BeginCall();
+  if (bpf_obj_pin(info[0].As<Napi::Number>().Int32Value(), path.c_str()) != 0) return ThrowErr(env, "pin " + path, errno);
+  return env.Undefined();
+}
+
+// objGet(path) -> fd of a pinned program, map or link (ENOENT when nothing is pinned there).
+Napi::Value ObjGet(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) return ThrowType(env, "objGet(path)");
+  std::string path = info[0].As<Napi::String>();
+  BeginCall();
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) return ThrowErr(env, "open pinned " + path, errno);
+  return Napi::Number::New(env, fd);
+}
+
+// mapInfo(fd) -> { id, name, type, keySize, valueSize, maxEntries, flags }
+Napi::Value MapInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "mapInfo(fd)");
+  struct bpf_map_info mi = {};
+  __u32 len = sizeof(mi);
+  BeginCall();
+  if (bpf_obj_get_info_by_fd(info[0].As<Napi::Number>().Int32Value(), &mi, &len) != 0)
+    return ThrowErr(env, "map info", errno);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", mi.id);
+  o.Set("name", std::string(mi.name));
+  const char* type = libbpf_bpf_map_type_str((enum bpf_map_type)mi.type);
+  o.Set("type", type ? type : "unknown");
+  o.Set("keySize", mi.key_size);
+  o.Set("valueSize", mi.value_size);
+  o.Set("maxEntries", mi.max_entries);
+  o.Set("flags", mi.map_flags);
+  return o;
+}
+
+// linkInfo(fd) -> { id, progId, type }: a link's kind and the program it runs.
+Napi::Value LinkInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "linkInfo(fd)");
+  struct bpf_link_info li = {};
+  __u32 len = sizeof(li);
+  BeginCall();
+  if (bpf_obj_get_info_by_fd(info[0].As<Napi::Number>().Int32Value(), &li, &len) != 0)
+    return ThrowErr(env, "link info", errno);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("id", li.id);
+  o.Set("progId", li.prog_id);
+  o.Set("type", li.type);
+  return o;
+}
+
+// linkUpdate(linkFd, progFd): the link runs the new program from now on, with no gap.
+Napi::Value LinkUpdate(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return ThrowType(env, "linkUpdate(linkFd, progFd)");
+  BeginCall();
+  int err = bpf_link_update(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(), nullptr);
+  if (err) return ThrowErr(env, "update link", err < 0 ? -err : errno);
+  return env.Undefined();
+}
+
+// linkFromFd(fd, kind) -> Link owning that fd (a pinned link opened with objGet).
+Napi::Value LinkFromFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return ThrowType(env, "linkFromFd(fd, kind)");
+  std::string kind = info[1].As<Napi::String>();
+  static const char* kinds[] = {"tcx", "libbpf", "pinned"};
+  for (const char* k : kinds)
+    if (kind == k) return Link::FromFd(env, info[0].As<Napi::Number>().Int32Value(), k);
+  return ThrowType(env, "linkFromFd: kind must be tcx, libbpf or pinned");
+}
+
+// tcDetach(ifindex, 'ingress'|'egress', handle, priority): removes nfscope's clsact filter
+// from a hook (ENOENT when it is not there).
+Napi::Value TcDetach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsString() || !info[2].IsNumber() || !info[3].IsNumber())
+    return ThrowType(env, "tcDetach(ifindex, 'ingress'|'egress', handle, priority)");
+  std::string dir = info[1].As<Napi::String>();
+  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = info[0].As<Napi::Number>().Int32Value(),
+                      .attach_point = dir == "ingress" ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+  DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = info[2].As<Napi::Number>().Uint32Value(),
+                      .priority = info[3].As<Napi::Number>().Uint32Value());
+  BeginCall();
+  int err = bpf_tc_detach(&hook, &opts);
+  if (err) return ThrowErr(env, "detach clsact filter " + dir, err);
+  return env.Undefined();
 }
 
 // tcxQuery(ifindex, 'ingress'|'egress') -> ids of the programs attached through
@@ -901,6 +1017,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("BpfObject", BpfObject::Init(env));
   exports.Set("tcAttach", Napi::Function::New(env, TcAttach));
   exports.Set("tcxQuery", Napi::Function::New(env, TcQuery));
+  exports.Set("tcDetach", Napi::Function::New(env, TcDetach));
+  exports.Set("objPin", Napi::Function::New(env, ObjPin));
+  exports.Set("objGet", Napi::Function::New(env, ObjGet));
+  exports.Set("mapInfo", Napi::Function::New(env, MapInfo));
+  exports.Set("linkInfo", Napi::Function::New(env, LinkInfo));
+  exports.Set("linkUpdate", Napi::Function::New(env, LinkUpdate));
+  exports.Set("linkFromFd", Napi::Function::New(env, LinkFromFd));
   exports.Set("mapLookup", Napi::Function::New(env, MapLookup));
   exports.Set("mapUpdate", Napi::Function::New(env, MapUpdate));
   exports.Set("mapDelete", Napi::Function::New(env, MapDelete));

@@ -4,7 +4,7 @@ import type { Datapath, DropSample, HistSample, MapStatus, OutcomeSample, Progra
 import { readDropReasons } from './datapath';
 import { DropClassifier } from './drop-class';
 import { slotBounds, slotOf } from './histogram';
-import { FAST_OUTCOME_CODES, HIST_SLOTS, type LatKey, NfOutcome, NfProto } from './kernel/layout';
+import { FAST_OUTCOME_CODES, HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
 import { HistoryFeed } from './history/feed';
 import { HistoryStore } from './history/store';
@@ -199,6 +199,31 @@ describe('Collector', () => {
     for (const line of expected) expect(lines).toContain(line);
     expect(lines.filter((l) => l.startsWith('nfscope_packet_drops_total{'))).toHaveLength(3);
     expect(text).not.toContain('traffic_map_full"} ');
+  });
+
+  test('requests the in-flight table could not keep are lost events by what happened; evictions also on their own', async () => {
+    const events = (full: bigint, evicted: bigint, contended: bigint) => {
+      const e = new Array<bigint>(16).fill(0n);
+      e[NfEvent.InflightFull] = full;
+      e[NfEvent.InflightEvicted] = evicted;
+      e[NfEvent.InflightContended] = contended;
+      return e;
+    };
+    const state: FakeState = { drops: [], traffic: [], errors: events(0n, 0n, 0n), programs: [], maps: [] };
+    const c = new Collector(fakeDatapath(state), 'worker-1');
+    c.tick(100_000);
+    state.errors = events(2n, 5n, 1n);
+    c.tick(101_000);
+    state.errors = events(3n, 5n, 4n);
+    c.tick(102_000);
+    const lines = (await c.registry.metrics()).split('\n');
+    for (const line of [
+      'nfscope_bpf_lost_events_total{cause="inflight_map_full"} 3',
+      'nfscope_bpf_lost_events_total{cause="inflight_evicted"} 5',
+      'nfscope_bpf_lost_events_total{cause="inflight_contended"} 4',
+      'nfscope_bpf_inflight_evictions_total 5',
+    ])
+      expect(lines).toContain(line);
   });
 
   test('the drops of the summary count the reads inside the window, largest first', async () => {

@@ -226,7 +226,7 @@ export class Collector {
     });
     this.lostEvents = new Counter({
       name: 'nfscope_bpf_lost_events_total',
-      help: 'Events the eBPF programs could not record, by cause (a full map).',
+      help: 'Events the eBPF programs could not record, by cause: a full map; requests in flight not kept (inflight_map_full, inflight_contended) or overwritten (inflight_evicted).',
       labelNames: ['cause'],
       registers,
     });
@@ -255,8 +255,29 @@ export class Collector {
     return ch;
   }
 
+  /**
+   * The first read of a datapath an earlier exporter left running returns
+   * everything its maps counted since they were made: /metrics carries it on
+   * (the counters go on from where they were), the history does not take it
+   * as one second's worth.
+   */
+  private firstRead = true;
+
   /** One read of every kernel counter. */
   tick(nowMs = Date.now()): void {
+    const baseline = this.firstRead && (this.dp as { origin?: string }).origin === 'adopted';
+    this.firstRead = false;
+    if (!baseline) return this.read(nowMs);
+    const history = this.history;
+    this.history = undefined;
+    try {
+      this.read(nowMs);
+    } finally {
+      this.history = history;
+    }
+  }
+
+  private read(nowMs: number): void {
     const nfs = this.dp.nfTable;
     const now = Math.floor(nowMs / 1000);
 
@@ -316,6 +337,8 @@ export class Collector {
       ['histogram_map_full', Number(ev(NfEvent.HistMapFull))],
       ['outcome_map_full', Number(ev(NfEvent.OutcomeMapFull))],
       ['inflight_map_full', Number(ev(NfEvent.InflightFull))],
+      ['inflight_contended', Number(ev(NfEvent.InflightContended))],
+      ['inflight_evicted', Number(ev(NfEvent.InflightEvicted))],
       ['sbi_out_of_sync', Number(ev(NfEvent.SbiResync))],
     ]);
     for (const [cause, d] of this.eventDeltas.update(lost)) this.lostEvents.inc({ cause }, d);

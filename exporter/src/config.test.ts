@@ -12,7 +12,7 @@ import {
   parseConfig,
 } from './config';
 
-/** The example from ARCHITECTURE.md, "Configuration file (YAML)". */
+/** A full configuration file, in the shape docs/configuration.md shows. */
 const EXAMPLE = `
 node: worker-1                 # optional; default: hostname
 interfaces: ["nfs-*", "eth0"]  # glob patterns; tc ingress+egress on each match,
@@ -63,7 +63,7 @@ function expectProblem(text: string, path: string, message: string | RegExp): vo
 }
 
 describe('parseConfig: valid files', () => {
-  test('the ARCHITECTURE.md example', () => {
+  test('a full configuration file (docs/configuration.md)', () => {
     expect(parseConfig(EXAMPLE, 'config.yaml', { hostname: 'ignored' })).toEqual({
       node: 'worker-1',
       interfaces: ['nfs-*', 'eth0'],
@@ -76,6 +76,7 @@ describe('parseConfig: valid files', () => {
       requestTimeoutSeconds: 10,
       durationBuckets: DEFAULT_DURATION_BUCKETS,
       programStats: false,
+      datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
       drops: { benignReasons: [], lossReasons: [] },
     });
   });
@@ -91,6 +92,7 @@ describe('parseConfig: valid files', () => {
       requestTimeoutSeconds: 10,
       durationBuckets: DEFAULT_DURATION_BUCKETS,
       programStats: false,
+      datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
       drops: { benignReasons: [], lossReasons: [] },
     });
     expect(config.nfs[0]).not.toHaveProperty('node');
@@ -229,7 +231,7 @@ describe('parseConfig: YAML and document problems', () => {
     expectProblem(
       text,
       '',
-      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, drops)`,
+      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath, drops)`,
     );
   });
 });
@@ -239,7 +241,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('nsf: []\n'),
       'nsf',
-      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, drops); did you mean "nfs"?',
+      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath, drops); did you mean "nfs"?',
     );
   });
 
@@ -247,7 +249,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('metrics_port: 9400\n'),
       'metrics_port',
-      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, drops)',
+      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath, drops)',
     );
   });
 
@@ -965,5 +967,21 @@ describe('drops', () => {
     ['drops:\n  benign_reasons: [NO_SOCKET]\n  loss_reasons: [NO_SOCKET]\n', 'c.yaml: drops.loss_reasons[0]: "NO_SOCKET" is already listed at drops.benign_reasons[0]'],
   ])('%j is an error naming where', (extra, message) => {
     expect(() => parseConfig(`${base}${extra}`, 'c.yaml')).toThrow(message);
+  });
+});
+
+describe('parseConfig: datapath', () => {
+  const base = minimal('');
+  test('pin_dir and on_exit, normalised', () => {
+    expect(parseConfig(`${base}datapath: { pin_dir: /sys/fs/bpf/nfscope-a/, on_exit: detach }\n`, 'c.yaml').datapath).toEqual({ pinDir: '/sys/fs/bpf/nfscope-a', onExit: 'detach' });
+  });
+  test.each([
+    ['datapath: { pin_dir: relative/dir }', 'c.yaml: datapath.pin_dir: "relative/dir" is not an absolute path without ".." (example: /sys/fs/bpf/nfscope)'],
+    ['datapath: { pin_dir: /sys/fs/bpf/../etc }', 'c.yaml: datapath.pin_dir: "/sys/fs/bpf/../etc" is not an absolute path without ".."'],
+    ['datapath: { on_exit: stay }', 'c.yaml: datapath.on_exit: "stay" is neither "keep" nor "detach"'],
+    ['datapath: { pin: /x }', 'c.yaml: datapath.pin: unknown key "pin" (expected one of: pin_dir, on_exit)'],
+    ['datapath: /sys/fs/bpf', 'c.yaml: datapath: "/sys/fs/bpf" is not a mapping'],
+  ])('%s is an error naming it', (yaml, message) => {
+    expect(() => parseConfig(`${base}${yaml}\n`, 'c.yaml')).toThrow(message);
   });
 });

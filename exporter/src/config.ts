@@ -7,7 +7,7 @@
  * See docs/configuration.md for the file format.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, normalize, resolve } from 'node:path';
 import { hostname as osHostname } from 'node:os';
 import { LineCounter, parseDocument, visit } from 'yaml';
 
@@ -52,6 +52,8 @@ export interface Config {
   peersTimeoutSeconds?: number;
   /** `api:` when given */
   api?: ApiConfig;
+  /** `datapath:`: where the programs, links and maps are kept, and what leaving does with them */
+  datapath: DatapathConfig;
   /** `drops:` overrides of the drop-reason classes (drop-class.ts) */
   drops: DropsConfig;
 }
@@ -62,6 +64,16 @@ export interface DropsConfig {
   /** reason label values counted as loss whatever the default table says */
   lossReasons: string[];
 }
+
+/** Where the running datapath is kept between exporter processes (datapath.ts, docs/configuration.md). */
+export interface DatapathConfig {
+  /** bpffs directory holding the programs, links and maps; they outlive the process there */
+  pinDir: string;
+  /** `keep`: SIGTERM leaves the datapath running for the next exporter; `detach`: SIGTERM removes it */
+  onExit: 'keep' | 'detach';
+}
+
+export const DEFAULT_PIN_DIR = '/sys/fs/bpf/nfscope';
 
 export interface HistoryConfig {
   tiers?: { resolutionS: number; retentionS: number; bucketsPerOctave?: number }[];
@@ -96,8 +108,9 @@ export class ConfigError extends Error {
 
 const TOP_LEVEL_KEYS = [
   'node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats',
-  'history', 'peers_timeout', 'api', 'drops',
+  'history', 'peers_timeout', 'api', 'datapath', 'drops',
 ];
+const DATAPATH_KEYS = ['pin_dir', 'on_exit'];
 const DROPS_KEYS = ['benign_reasons', 'loss_reasons'];
 const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series', 'state_file'];
 const TIER_KEYS = ['resolution', 'retention', 'buckets_per_octave'];
@@ -354,9 +367,11 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   const peersTimeoutSeconds =
     top.peers_timeout == null ? null : checkDuration(top.peers_timeout, 'peers_timeout', 0.1, 60, problems);
   const api = top.api == null ? null : checkApi(top.api, problems);
+  const datapath = checkDatapath(top.datapath, problems);
   const drops = checkDrops(top.drops, problems);
 
   if (
+    datapath === undefined ||
     drops === undefined ||
     history === undefined ||
     peersTimeoutSeconds === undefined ||
@@ -371,7 +386,7 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   ) {
     return undefined;
   }
-  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats, drops };
+  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats, datapath, drops };
   if (history) config.history = history;
   if (peersTimeoutSeconds !== null) config.peersTimeoutSeconds = peersTimeoutSeconds;
   if (api) config.api = api;
@@ -512,6 +527,29 @@ function readable(value: unknown, path: string, what: string, problems: Problems
 }
 
 /** api: token_file (one token, no white space inside) and tls (cert and key, PEM files). */
+function checkDatapath(value: unknown, problems: Problems): DatapathConfig | undefined {
+  const out: DatapathConfig = { pinDir: DEFAULT_PIN_DIR, onExit: 'keep' };
+  if (value == null) return out;
+  const map = checkMapping(value, 'datapath', `a mapping with the keys ${DATAPATH_KEYS.join(', ')}`, DATAPATH_KEYS, problems);
+  if (map === undefined) return undefined;
+  let ok = true;
+  if (map.pin_dir != null) {
+    const dir = checkString(map.pin_dir, 'datapath.pin_dir', 'a directory on a bpf file system', problems);
+    if (dir === undefined) ok = false;
+    else if (!isAbsolute(dir) || dir.split('/').includes('..')) {
+      problems.add('datapath.pin_dir', `${show(dir)} is not an absolute path without ".." (example: ${DEFAULT_PIN_DIR})`);
+      ok = false;
+    } else out.pinDir = normalize(dir).replace(/\/+$/, '') || '/';
+  }
+  if (map.on_exit != null) {
+    if (map.on_exit !== 'keep' && map.on_exit !== 'detach') {
+      problems.add('datapath.on_exit', `${show(map.on_exit)} is neither "keep" nor "detach"`);
+      ok = false;
+    } else out.onExit = map.on_exit;
+  }
+  return ok ? out : undefined;
+}
+
 function checkApi(value: unknown, problems: Problems): ApiConfig | undefined {
   const map = checkMapping(value, 'api', `a mapping with the keys ${API_KEYS.join(', ')}`, API_KEYS, problems);
   if (map === undefined) return undefined;

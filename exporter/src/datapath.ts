@@ -8,6 +8,7 @@ import * as path from 'path';
 import type { Config } from './config';
 import { matchInterface } from './config';
 import { atomicCas32, BpfLink, BpfMap, BpfObject, enableStats, kernelEnum, possibleCpus } from './kernel/bpf';
+import { ensureBpffs, type DatapathRecord, dropsLinkPin, mapPin, mapsAbi, newRecord, readRecord, removeDatapath, tcLinkPin, writeRecord } from './pinned';
 import {
   ADDR_KEY,
   addressBytes,
@@ -18,6 +19,7 @@ import {
   HIST,
   HIST_SLOTS,
   INFLIGHT_SLOT,
+  type InflightSlot,
   InflightState,
   LAT_KEY,
   type LatKey,
@@ -32,6 +34,9 @@ import {
 } from './kernel/layout';
 import { LocationNames } from './kernel/kallsyms';
 import { NfTable, portTable } from './nfs';
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const EXPORTER_VERSION: string = (require('../package.json') as { version: string }).version;
 
 export const DEFAULT_BPF_DIR = path.resolve(__dirname, '../../bpf/build');
 const SYS_NET = '/sys/class/net';
@@ -102,6 +107,15 @@ interface AttachedInterface {
   links: BpfLink[];
 }
 
+/** How this exporter came by its datapath (see pinned.ts). */
+export type DatapathOrigin =
+  /** loaded anew: nothing was pinned */
+  | 'created'
+  /** the maps and links an earlier exporter pinned, with this build's programs swapped in */
+  | 'adopted'
+  /** something was pinned, from a build whose maps differ: removed, then loaded anew */
+  | 'replaced';
+
 export type Logger = (msg: string) => void;
 
 /** Names of enum skb_drop_reason without the SKB_DROP_REASON_ prefix, by value. */
@@ -160,6 +174,12 @@ export class Datapath {
   private nfPairHeld = 0;
   private h2Conns!: BpfMap;
   private trafficObj!: BpfObject;
+  private meta!: BpfMap;
+  private record!: DatapathRecord;
+  /** the record found pinned at start, when it was adopted */
+  private previous: DatapathRecord | undefined;
+  origin: DatapathOrigin;
+  readonly pinDir: string;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
   /** function names of the locations of unspecified drops */
@@ -170,7 +190,11 @@ export class Datapath {
     private readonly log: Logger,
     bpfDir: string,
   ) {
-    this.nfTable = new NfTable(config.nfs);
+    this.pinDir = config.datapath.pinDir;
+    ensureBpffs(this.pinDir, log);
+    const found = readRecord(this.pinDir);
+    this.previous = found;
+    this.origin = found ? 'adopted' : 'created';
     this.locations = new LocationNames(log);
     let enumerators: Map<string, number>;
     try {
@@ -179,7 +203,15 @@ export class Datapath {
       throw new Error(`kernel has no enum skb_drop_reason in its BTF (drop reasons need Linux 5.17 or later): ${(e as Error).message}`);
     }
     this.reasons = readDropReasons(enumerators);
-    this.load(bpfDir);
+    const abi = mapsAbi(this.open(bpfDir));
+    if (this.previous && this.previous.abi !== abi) {
+      this.log(`the datapath pinned in ${this.pinDir} is from a build whose maps differ (${this.previous.createdBy}, ${this.previous.createdAt}): replacing it; SBI connections and requests in flight are followed anew`);
+      removeDatapath(this.pinDir, this.log);
+      this.previous = undefined;
+      this.origin = 'replaced';
+    }
+    this.nfTable = new NfTable(config.nfs, this.previous?.nfs ?? []);
+    this.record = this.previous ? { ...this.previous, lastBy: EXPORTER_VERSION } : newRecord(abi, EXPORTER_VERSION);
   }
 
   /**
@@ -190,40 +222,106 @@ export class Datapath {
     let dp: Datapath | undefined;
     try {
       dp = new Datapath(config, log, bpfDir);
+      dp.load(dp.objects);
       if (config.programStats) dp.stats = enableStats();
       dp.pushTables();
-      dp.tracingLinks.push(dp.objects[0].program('count_drop').attach());
+      dp.attachDrops();
       dp.rescanInterfaces(true);
+      dp.forgetStaleLinks();
+      dp.saveRecord();
       return dp;
     } catch (e) {
-      dp?.close();
+      // A datapath this exporter created goes; one it was adopting stays as it was found, running.
+      if (dp && dp.origin === 'adopted') dp.leave();
+      else if (dp) dp.close();
+      else removeIfEmpty(config.datapath.pinDir);
       throw e;
     }
   }
 
-  private load(bpfDir: string): void {
-    const open = (name: string): BpfObject => {
+  /**
+   * The skb:kfree_skb program's link, pinned. An earlier exporter's link is
+   * let go once this one runs: a drop in between may be counted by both, none
+   * by neither.
+   */
+  private attachDrops(): void {
+    const link = this.objects[0].program('count_drop').attach();
+    this.tracingLinks.push(link);
+    const file = dropsLinkPin(this.pinDir);
+    fs.rmSync(file, { force: true });
+    link.pin(file);
+  }
+
+  /** Pinned links of interfaces that are gone or no longer configured: removed (the kernel has detached those of deleted interfaces already). */
+  private forgetStaleLinks(): void {
+    const mine = new Set<string>();
+    for (const att of this.interfaces.values()) for (const d of ['ingress', 'egress']) mine.add(path.basename(tcLinkPin(this.pinDir, att.ifindex, d)));
+    for (const f of fs.readdirSync(this.pinDir)) {
+      if (f.startsWith('link_tc_') && !mine.has(f)) fs.rmSync(path.join(this.pinDir, f), { force: true });
+    }
+  }
+
+  /** Writes what the next exporter needs to know into the pinned record. */
+  private saveRecord(): void {
+    this.record.nfs = this.nfTable.idEntries();
+    this.record.clsact = [...this.interfaces]
+      .filter(([, a]) => a.links[0]?.kind === 'clsact')
+      .map(([name, a]) => ({ name, ifindex: a.ifindex }));
+    writeRecord(this.meta, this.record);
+  }
+
+  /** Opens both objects (nothing reaches the kernel yet). */
+  private open(bpfDir: string): BpfObject[] {
+    for (const name of ['drops.bpf.o', 'traffic.bpf.o']) {
       const file = path.join(bpfDir, name);
       if (!fs.existsSync(file)) throw new Error(`eBPF object ${file} not found: build it with \`npm run build\``);
-      const obj = BpfObject.open(file);
-      this.objects.push(obj);
-      return obj;
-    };
+      this.objects.push(BpfObject.open(file));
+    }
+    return this.objects;
+  }
+
+  /**
+   * Loads the programs. Their maps are those pinned in pin_dir when a
+   * datapath is adopted (every table as the last exporter left it), new ones
+   * otherwise, pinned there at once.
+   */
+  private load([dropsObj, trafficObj]: BpfObject[]): void {
     const ports = portTable(this.config.protocols);
-    const dropsObj = open('drops.bpf.o');
     dropsObj.setGlobal('port_proto', ports);
     dropsObj.setGlobal('reason_not_dropped', this.reasons.notDropped);
     dropsObj.setGlobal('reason_consumed', this.reasons.consumed);
     dropsObj.setGlobal('reason_not_specified', this.reasons.notSpecified);
-    dropsObj.load();
+    trafficObj.setGlobal('port_proto', ports);
+    fs.mkdirSync(this.pinDir, { recursive: true, mode: 0o700 });
+    if (this.previous) {
+      for (const obj of [dropsObj, trafficObj]) {
+        for (const m of obj.maps()) {
+          const pinned = BpfMap.openPinned(mapPin(this.pinDir, m.name));
+          if (!pinned) throw new Error(`the datapath pinned in ${this.pinDir} has no map ${m.name}; remove it with \`nfscope-exporter --remove-datapath\``);
+          obj.reuseMap(m.name, pinned);
+        }
+      }
+      dropsObj.load();
+      trafficObj.load();
+    } else {
+      dropsObj.load();
+      // The tc object shares the NF table, the event counters and the record of the first.
+      for (const shared of ['nf_addrs', 'events', 'meta']) if (trafficObj.maps().some((m) => m.name === shared)) trafficObj.reuseMap(shared, dropsObj.map(shared));
+      trafficObj.load();
+      const seen = new Set<string>();
+      for (const obj of [dropsObj, trafficObj]) {
+        for (const m of obj.maps()) {
+          if (seen.has(m.name)) continue;
+          seen.add(m.name);
+          fs.rmSync(mapPin(this.pinDir, m.name), { force: true });
+          m.pin(mapPin(this.pinDir, m.name));
+        }
+      }
+    }
+    this.trafficObj = trafficObj;
+    this.meta = dropsObj.map('meta');
     this.drops = dropsObj.map('drops');
     this.events = dropsObj.map('events');
-
-    // The tc object shares the NF table and event counters of the first.
-    this.trafficObj = open('traffic.bpf.o');
-    this.trafficObj.setGlobal('port_proto', ports);
-    for (const shared of ['nf_addrs', 'events']) this.trafficObj.reuseMap(shared, dropsObj.map(shared));
-    this.trafficObj.load();
     this.traffic = this.trafficObj.map('traffic');
     this.nfPairCache = this.trafficObj.map('nf_pair_cache');
     this.attachedIfs = this.trafficObj.map('attached_ifs');
@@ -241,11 +339,16 @@ export class Datapath {
   /** Fills the kernel's NF address table from the config. */
   private pushTables(): void {
     const nfAddrs = this.objects[0].map('nf_addrs');
+    const want = new Set<string>();
     for (const [addr, id] of this.nfTable.addressEntries()) {
       const v = Buffer.alloc(4);
       v.writeUInt32LE(id);
-      nfAddrs.update(ADDR_KEY.encode({ addr: addressBytes(addr) }), v);
+      const k = ADDR_KEY.encode({ addr: addressBytes(addr) });
+      want.add(k.toString('hex'));
+      nfAddrs.update(k, v);
     }
+    // An adopted table may hold addresses the config no longer gives any NF.
+    for (const k of nfAddrs.keys()) if (!want.has(k.toString('hex'))) nfAddrs.delete(k);
   }
 
   /**
@@ -299,8 +402,7 @@ export class Datapath {
       // Mark the interface before its egress hook runs, so packets that came in
       // through another attached interface are not counted twice.
       this.markAttached(name, ifindex, true);
-      links.push(this.trafficObj.program('traffic_ingress').attachTc(ifindex, 'ingress', {}, name));
-      links.push(this.trafficObj.program('traffic_egress').attachTc(ifindex, 'egress', {}, name));
+      for (const dir of ['ingress', 'egress'] as const) links.push(this.attachHook(name, ifindex, dir));
     } catch (e) {
       for (const l of links) l.detach();
       this.markAttached(name, ifindex, false);
@@ -309,7 +411,42 @@ export class Datapath {
     this.interfaces.set(name, { ifindex, links });
   }
 
+  /**
+   * One hook of an interface. A tcx link an earlier exporter pinned there is
+   * kept and runs this exporter's program from now on (swapped in place, not
+   * a packet missed); otherwise a new link is attached and pinned. A clsact
+   * filter (kernels without tcx) is replaced in place and stays on its hook
+   * by itself.
+   */
+  private attachHook(name: string, ifindex: number, dir: 'ingress' | 'egress'): BpfLink {
+    const prog = this.trafficObj.program(`traffic_${dir}`);
+    const file = tcLinkPin(this.pinDir, ifindex, dir);
+    const pinned = BpfLink.openPinned(file, `tc ${dir} ${name}`);
+    if (pinned) {
+      try {
+        pinned.update(prog);
+        return pinned;
+      } catch (e) {
+        // Defunct: its interface was deleted (ENOLINK). A new link takes its place.
+        this.log(`pinned link ${file} cannot be reused (${(e as Error).message}); attaching anew`);
+        pinned.detach();
+        fs.rmSync(file, { force: true });
+      }
+    }
+    const link = prog.attachTc(ifindex, dir, {}, name);
+    if (link.fd >= 0) {
+      try {
+        link.pin(file);
+      } catch (e) {
+        link.detach();
+        throw e;
+      }
+    }
+    return link;
+  }
+
   private detachInterface(name: string, att: AttachedInterface): void {
+    for (const d of ['ingress', 'egress']) fs.rmSync(tcLinkPin(this.pinDir, att.ifindex, d), { force: true });
     for (const l of att.links) {
       try {
         l.detach();
@@ -494,6 +631,14 @@ export class Datapath {
     return out;
   }
 
+  /** The requests in flight and their slots, read the way the sweep reads them (for tests and diagnostics). */
+  inflightSlots(): { index: number; slot: InflightSlot }[] {
+    const stride = INFLIGHT_SLOT.size / 4;
+    const out: { index: number; slot: InflightSlot }[] = [];
+    for (let o = 0; o < this.inflightWords.length; o += stride) if (this.inflightWords[o] === InflightState.Held) out.push({ index: o / stride, slot: this.slotAt(o) });
+    return out;
+  }
+
   private slotAt(wordOffset: number) {
     return INFLIGHT_SLOT.decode(Buffer.from(this.inflightMem, wordOffset * 4, INFLIGHT_SLOT.size));
   }
@@ -570,7 +715,10 @@ export class Datapath {
     return this.tracingLinks.length > 0 && this.tracingLinks.every((l) => l.attached);
   }
 
-  /** Detaches every program and unloads everything; safe to call twice. */
+  /**
+   * Detaches every program, unloads everything and removes the pinned
+   * datapath; safe to call twice.
+   */
   close(): void {
     for (const [name, att] of [...this.interfaces]) this.detachInterface(name, att);
     for (const l of this.tracingLinks.splice(0)) {
@@ -583,6 +731,39 @@ export class Datapath {
     for (const o of this.objects.splice(0)) o.close();
     this.stats?.close();
     this.stats = undefined;
+    try {
+      removeDatapath(this.pinDir);
+    } catch (e) {
+      this.log(`cannot remove the datapath pinned in ${this.pinDir}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Lets go of the datapath without stopping it: the programs go on counting
+   * in the kernel, held by their pins, for the next exporter to adopt. Safe
+   * to call twice.
+   */
+  leave(): void {
+    try {
+      if (this.objects.length > 0 && this.meta) this.saveRecord();
+    } catch (e) {
+      this.log(`cannot update the record of the pinned datapath: ${(e as Error).message}`);
+    }
+    for (const att of this.interfaces.values()) for (const l of att.links) l.disown();
+    this.interfaces.clear();
+    for (const l of this.tracingLinks.splice(0)) l.disown();
+    for (const o of this.objects.splice(0)) o.close();
+    this.stats?.close();
+    this.stats = undefined;
+  }
+}
+
+/** A pin_dir that start() made but left nothing in is removed again. */
+function removeIfEmpty(dir: string): void {
+  try {
+    if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+  } catch {
+    // not there, or not empty: nothing of this start's
   }
 }
 

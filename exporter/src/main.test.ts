@@ -27,6 +27,7 @@ describe('parseArgs', () => {
       config: 'nfscope.yaml',
       listen: { host: '0.0.0.0', port: 9810 },
       checkConfig: false,
+      detachOnExit: false,
     });
   });
 
@@ -35,6 +36,7 @@ describe('parseArgs', () => {
       config: '/etc/nfscope.yaml',
       listen: { host: '127.0.0.1', port: 9900 },
       checkConfig: false,
+      detachOnExit: false,
     });
     expect(parseArgs(['--listen', '[::1]:9810', '--config', 'c.yaml'])).toMatchObject({ listen: { host: '::1', port: 9810 } });
   });
@@ -79,5 +81,21 @@ describe('parseArgs rejects values where none belong', () => {
   });
   test('a flag is not taken as the previous flag\'s value', () => {
     expect(() => parseArgs(['--config', '--check-config'])).toThrow('--config needs a value');
+  });
+});
+
+describe('parseArgs: the datapath', () => {
+  test('--detach-on-exit', () => {
+    expect(parseArgs(['--config', 'c.yaml', '--detach-on-exit'])).toMatchObject({ config: 'c.yaml', detachOnExit: true });
+  });
+  test('--remove-datapath with a config, a pin dir, or neither', () => {
+    expect(parseArgs(['--remove-datapath', '--config', 'c.yaml'])).toEqual({ remove: true, config: 'c.yaml', pinDir: undefined });
+    expect(parseArgs(['--remove-datapath', '--pin-dir', '/sys/fs/bpf/x'])).toEqual({ remove: true, config: undefined, pinDir: '/sys/fs/bpf/x' });
+    expect(parseArgs(['--remove-datapath'])).toEqual({ remove: true, config: undefined, pinDir: undefined });
+  });
+  test('bad combinations are refused by name', () => {
+    expect(() => parseArgs(['--remove-datapath', '--config', 'c.yaml', '--pin-dir', '/sys/fs/bpf/x'])).toThrow('--remove-datapath takes --config FILE or --pin-dir DIR, not both');
+    expect(() => parseArgs(['--config', 'c.yaml', '--pin-dir', '/sys/fs/bpf/x'])).toThrow('--pin-dir goes with --remove-datapath');
+    expect(() => parseArgs(['--remove-datapath', '--pin-dir', 'rel'])).toThrow('--pin-dir: "rel" is not an absolute path');
   });
 });

@@ -2,12 +2,14 @@
  * nfscope-exporter: loads the eBPF programs, attaches them to the configured
  * interfaces, reads their maps every second and serves /metrics and the JSON API.
  */
+import * as fs from 'fs';
 import { readFileSync } from 'fs';
 import type { Server } from 'http';
 import { createServer as createHttpsServer } from 'https';
 import { Collector, VERSION } from './collector';
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, DEFAULT_PIN_DIR, loadConfig } from './config';
 import { Datapath } from './datapath';
+import { checkBpffs, removeDatapath } from './pinned';
 import { releaseFreeMemory } from './kernel/bpf';
 import { FULL_GC_EVERY_S, fullGc } from './heap';
 import { preflight } from './preflight';
@@ -23,7 +25,8 @@ export const DEFAULT_LISTEN = '0.0.0.0:9810';
 /** Seconds between hand-backs of the C heap's free pages. */
 const RELEASE_EVERY_TICKS = 10;
 
-const USAGE = `usage: ${PROG} --config FILE [--listen HOST:PORT] [--check-config]
+const USAGE = `usage: ${PROG} --config FILE [--listen HOST:PORT] [--check-config] [--detach-on-exit]
+       ${PROG} --remove-datapath [--config FILE | --pin-dir DIR]
 
 Measures latency and packet drops between 5G network functions from the
 kernel and serves them as Prometheus metrics and a JSON API.
@@ -31,16 +34,33 @@ kernel and serves them as Prometheus metrics and a JSON API.
   --config FILE        YAML configuration (NFs, their addresses, interfaces)
   --listen HOST:PORT   address of the HTTP server (default ${DEFAULT_LISTEN})
   --check-config       validate the configuration and exit
+  --detach-on-exit     SIGTERM/SIGINT detach and remove the datapath (as
+                       datapath.on_exit: detach); by default it is left
+                       running in datapath.pin_dir for the next exporter
+  --remove-datapath    detach and remove the datapath pinned in pin_dir
+                       (the config's datapath.pin_dir, --pin-dir DIR, or
+                       ${DEFAULT_PIN_DIR}) and exit: what an uninstall runs
+  --pin-dir DIR        with --remove-datapath: the directory to remove
   --version            print the version and exit
   -h, --help           show this help
 
 Needs root (or CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN) and a kernel with BTF.
-SIGTERM or SIGINT detach every program and exit.`;
+The programs, links and maps are pinned in datapath.pin_dir: they keep
+counting while no exporter runs (a restart, an upgrade, SIGKILL, OOM), and
+the next exporter adopts them. SIGTERM or SIGINT leave them there and exit,
+unless datapath.on_exit is detach or --detach-on-exit is given.`;
 
 export interface Args {
   config: string;
   listen: { host: string; port: number };
   checkConfig: boolean;
+  detachOnExit: boolean;
+}
+
+export interface RemoveArgs {
+  remove: true;
+  config?: string;
+  pinDir?: string;
 }
 
 class UsageError extends Error {}
@@ -54,10 +74,13 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-export function parseArgs(argv: string[]): Args | 'help' | 'version' {
+export function parseArgs(argv: string[]): Args | RemoveArgs | 'help' | 'version' {
   let config: string | undefined;
   let listen = DEFAULT_LISTEN;
   let checkConfig = false;
+  let detachOnExit = false;
+  let remove = false;
+  let pinDir: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
@@ -87,16 +110,59 @@ export function parseArgs(argv: string[]): Args | 'help' | 'version' {
         noValue();
         checkConfig = true;
         break;
+      case '--detach-on-exit':
+        noValue();
+        detachOnExit = true;
+        break;
+      case '--remove-datapath':
+        noValue();
+        remove = true;
+        break;
+      case '--pin-dir':
+        pinDir = value();
+        if (!pinDir.startsWith('/')) throw new UsageError(`--pin-dir: ${JSON.stringify(pinDir)} is not an absolute path`);
+        break;
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
     }
   }
+  if (remove) {
+    if (config && pinDir) throw new UsageError('--remove-datapath takes --config FILE or --pin-dir DIR, not both');
+    return { remove: true, config, pinDir };
+  }
+  if (pinDir) throw new UsageError('--pin-dir goes with --remove-datapath (the exporter reads datapath.pin_dir from its config)');
   if (!config) throw new UsageError('--config FILE is required');
-  return { config, listen: parseListen(listen), checkConfig };
+  return { config, listen: parseListen(listen), checkConfig, detachOnExit };
 }
 
 function log(msg: string): void {
   process.stderr.write(`${PROG}: ${msg}\n`);
+}
+
+/** --remove-datapath: what an uninstall runs on each node. */
+function removeCommand(args: RemoveArgs): void {
+  let dir = args.pinDir ?? DEFAULT_PIN_DIR;
+  if (args.config) {
+    try {
+      dir = loadConfig(args.config).datapath.pinDir;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      log(`invalid configuration:\n${e.message}`);
+      process.exit(2);
+    }
+  }
+  try {
+    if (!fs.existsSync(dir)) {
+      process.stdout.write(`no datapath pinned in ${dir}: nothing to remove\n`);
+      return;
+    }
+    checkBpffs(dir);
+    const r = removeDatapath(dir);
+    process.stdout.write(`removed the datapath pinned in ${dir}: ${r.links} links, ${r.filters} tc filters, ${r.maps} maps\n`);
+  } catch (e) {
+    log(`cannot remove the datapath in ${dir}: ${(e as Error).message}`);
+    process.exit(1);
+  }
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -105,6 +171,7 @@ export async function main(argv: string[]): Promise<void> {
     const parsed = parseArgs(argv);
     if (parsed === 'help') return void process.stdout.write(`${USAGE}\n`);
     if (parsed === 'version') return void process.stdout.write(`${VERSION}\n`);
+    if ('remove' in parsed) return removeCommand(parsed);
     args = parsed;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
@@ -154,12 +221,18 @@ export async function main(argv: string[]): Promise<void> {
   }
 
   let datapath: Datapath;
+  const t0 = Date.now();
   try {
     datapath = Datapath.start(config, log);
   } catch (e) {
     log(`cannot start: ${(e as Error).message}`);
     process.exit(1);
   }
+  const detachOnExit = args.detachOnExit || config.datapath.onExit === 'detach';
+  log(
+    `${datapath.origin === 'adopted' ? 'adopted the running datapath' : 'loaded a new datapath'} in ${datapath.pinDir} (${Date.now() - t0} ms); ` +
+      (detachOnExit ? 'SIGTERM detaches and removes it' : 'it stays running when the exporter stops (remove it with --remove-datapath)'),
+  );
   const unclassified = unclassifiedReasons(datapath.reasons.enumerators);
   if (unclassified.length) log(`drop reasons of this kernel that nfscope's table does not know, counted as loss: ${unclassified.join(', ')} (drops.benign_reasons in the config reclassifies them)`);
   const unknownOverrides = classifier.unknownOverrides(datapath.reasons.names.values());
@@ -170,6 +243,7 @@ export async function main(argv: string[]): Promise<void> {
   let server: Server | undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
+  let listening = false;
 
   const stop = (code: number) => {
     if (stopping) return;
@@ -177,7 +251,11 @@ export async function main(argv: string[]): Promise<void> {
     if (timer) clearInterval(timer);
     server?.closeAllConnections();
     server?.close();
-    datapath.close();
+    // A datapath that ran, or that an earlier exporter left, stays for the next one even
+    // after an error here; one this start made and never served is removed.
+    const leaving = !detachOnExit && (code === 0 || listening || datapath.origin === 'adopted');
+    if (leaving) datapath.leave();
+    else datapath.close();
     if (stateFile) {
       const t0 = Date.now();
       try {
@@ -187,7 +265,7 @@ export async function main(argv: string[]): Promise<void> {
         log(`history: cannot save to ${stateFile}: ${(e as Error).message}`);
       }
     }
-    log(code === 0 ? 'detached; bye' : 'detached after an error');
+    log(leaving ? `left the datapath running in ${datapath.pinDir}; bye` : code === 0 ? 'detached; bye' : 'detached after an error');
     process.exit(code);
   };
   process.on('SIGTERM', () => stop(0));
@@ -227,6 +305,7 @@ export async function main(argv: string[]): Promise<void> {
   server = tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, app) : undefined;
   server = server ? server.listen(args.listen.port, args.listen.host) : app.listen(args.listen.port, args.listen.host);
   server.on('listening', () => {
+    listening = true;
     const a = args.listen;
     log(`node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on ${tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${token ? ' (bearer token required)' : ''}`);
     const unset = [...missingStartFlags(), ...missingStartEnv()];

@@ -23,12 +23,39 @@ export interface PortEntry {
   proto: NfProto;
 }
 
+/** An NF id as the datapath's record keeps it (datapath.ts): which id stood for which NF. */
+export interface NfIdEntry {
+  id: number;
+  name: string;
+  type: string;
+}
+
 export class NfTable {
   private readonly byId = new Map<number, NfConfig>();
 
-  constructor(readonly nfs: NfConfig[]) {
-    // Ids start at 1: 0 is NF_UNKNOWN in the kernel.
-    nfs.forEach((nf, i) => this.byId.set(i + 1, nf));
+  /**
+   * Ids start at 1: 0 is NF_UNKNOWN in the kernel. `known` are the ids of a
+   * datapath that outlived an earlier exporter: an NF keeps its id, a new one
+   * gets one never given out, and an NF no longer configured keeps its id and
+   * name (its counts in the kernel's maps stay its own), without addresses.
+   */
+  constructor(
+    readonly nfs: NfConfig[],
+    known: readonly NfIdEntry[] = [],
+  ) {
+    const byName = new Map(known.map((k) => [k.name, k]));
+    let next = known.reduce((m, k) => Math.max(m, k.id), 0) + 1;
+    const configured = new Set<string>();
+    for (const nf of nfs) {
+      configured.add(nf.name);
+      this.byId.set(byName.get(nf.name)?.id ?? next++, nf);
+    }
+    for (const k of known) if (!configured.has(k.name) && !this.byId.has(k.id)) this.byId.set(k.id, { name: k.name, type: k.type, addresses: [] });
+  }
+
+  /** Every id with its NF, configured or kept from an earlier exporter. */
+  idEntries(): NfIdEntry[] {
+    return [...this.byId].map(([id, nf]) => ({ id, name: nf.name, type: nf.type }));
   }
 
   /** (address, NF id) pairs for the kernel's nf_addrs map. */

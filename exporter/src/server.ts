@@ -1,6 +1,6 @@
 /**
  * The exporter's HTTP API: health, Prometheus /metrics and the JSON API
- * (contract in docs/api.md and ARCHITECTURE.md).
+ * (contract in docs/query-api.md and README.md, "API and metrics").
  */
 import * as os from 'os';
 import express, { type Request, type Response } from 'express';

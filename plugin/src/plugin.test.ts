@@ -1,6 +1,6 @@
 /**
  * plugin.json and the prebuilt dashboards against Grafana's JSON Schemas
- * (../shared/schemas, see SOURCES.md there), and the built dist/ as Grafana
+ * (copies in testdata/schemas, sources in its README.md), and the built dist/ as Grafana
  * loads it.
  */
 import * as fs from 'fs';
@@ -44,7 +44,7 @@ describe.each(dashboardFiles)('dashboard %s', (file) => {
   test('is valid against dashboard.jsonschema.json (but for variable queries, stored as Grafana stores them)', () => {
     const validate = validator('dashboard.jsonschema.json');
     // The schema wants an object variable query to be a map of objects; Grafana stores a data
-    // source's variable query as a plain object ({"refId": "A", "kind": "nfs"}). GRAFANA.md.
+    // source's variable query as a plain object ({"refId": "A", "kind": "nfs"}); a custom variable's is its text.
     const asSchemaWants = { ...dash, templating: { list: dash.templating.list.map((v: any) => (v.type === 'query' ? { ...v, query: JSON.stringify(v.query) } : v)) } };
     const ok = validate(asSchemaWants);
     expect(ok ? [] : validate.errors).toEqual([]);

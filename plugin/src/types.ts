@@ -228,7 +228,7 @@ export const FILTER_LABELS: Record<FilterLabel, string> = {
   node: 'Node',
 };
 
-/** The interfaces nfscope measures (ARCHITECTURE.md), offered even before the exporter has seen them. */
+/** The interfaces nfscope measures (README.md, "What is measured"), offered even before the exporter has seen them. */
 export const KNOWN_INTERFACES = ['N2', 'N3', 'N4', 'N9', 'SBI'];
 
 /** The classes of drops (docs/drops.md): loss, or benign (a frame for another host, a queue purged at close, …). */

@@ -1,6 +1,5 @@
 /**
- * The exporter configuration for a testbed (ARCHITECTURE.md, "Configuration
- * file"; docs/configuration.md): the hosts' veths as interfaces, every NF
+ * The exporter configuration for a testbed (docs/configuration.md): the hosts' veths as interfaces, every NF
  * with its addresses. Written as YAML by hand (flow style, JSON-quoted
  * strings), so the simulator needs no YAML library.
  */

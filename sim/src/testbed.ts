@@ -1,7 +1,6 @@
 /**
  * The 5G testbed: one network namespace per NF, each with eth0 joined by a
- * veth pair to a bridge in the root namespace, as containers and pods are
- * (ARCHITECTURE.md, "Test hosts"). Addresses come from the benchmarking range
+ * veth pair to a bridge in the root namespace, as containers and pods are. Addresses come from the benchmarking range
  * 198.18.0.0/24 (and 2001:2::/64 with ipv6). Every name carries the run's id;
  * destroy() removes them all, and so does process exit unless keep() was
  * called (then `Testbed.destroyById(id)` / `nfscope testbed --down ID`).

@@ -1,4 +1,4 @@
-import { fit, parseTopArgs, render, type Summary } from './top';
+import { fit, parseTopArgs, rate, render, type Summary } from './top';
 import { UsageError } from './cli';
 
 const NOW = new Date('2026-12-01T12:34:56Z');
@@ -50,7 +50,36 @@ describe('render at 80 columns', () => {
     expect(lines[3]).toBe('gnb-1 → upf-1          N3  Echo                 20.1    0.31    1.25     0     3');
     expect(lines[4]).toBe('smf-1 → upf-1          N4  SessionEstablish…    10.0    2.10    8.70    12     0');
     // long names are cut, missing percentiles are "-"
-    expect(lines[5]).toBe('a-very-long-client-nf… N4  SessionSetModifi…     0.1    1235       -     0     0');
+    expect(lines[5]).toBe('a-very-long-client-nf… N4  SessionSetModifi… 6.0/min    1235       -     0     0');
+  });
+
+  test('a rate below 1/s reads per minute, below 1/min per hour, never as 0.0', () => {
+    // A PFCP pair at 0.09 requests/s: 54 Heartbeats in a 10-minute window.
+    const slow = (windowS: number, count: number) =>
+      render({ url: 'http://127.0.0.1:9810', scope: 'node', windowS, now: NOW, summary: { node: 'worker-1', window_s: windowS, drops: [], latency: [{ ...summary.latency[0], procedure: 'Heartbeat', count, rejected: 0 }] } }).split('\n')[3];
+    expect(slow(600, 54)).toBe('smf-1 → upf-1          N4  Heartbeat         5.4/min    2.10    8.70     0     0');
+    expect(slow(3600, 3)).toBe('smf-1 → upf-1          N4  Heartbeat           3.0/h    2.10    8.70     0     0');
+  });
+
+  test('rate: fixed width of at most 7 columns, the unit that keeps the digits', () => {
+    const cases: [number, string][] = [
+      [0, '0'],
+      [0.09, '5.4/min'],
+      [1 / 60, '1.0/min'],
+      [0.5, '30/min'],
+      [0.999, '60/min'],
+      [1, '1.0'],
+      [20.05, '20.1'],
+      [9999.9, '9999.9'],
+      [12_345, '12.3k'],
+      [2_500_000, '2.5M'],
+      [1 / 3600, '1.0/h'],
+      [0.9 / 60, '54/h'],
+      [1e-7, '<0.1/h'],
+      [NaN, '-'],
+    ];
+    expect(cases.map(([x]) => [x, rate(x)])).toEqual(cases);
+    for (let x = 1e-5; x < 1e7; x *= 1.01) expect({ x, width: rate(x).length <= 7 }).toEqual({ x, width: true });
   });
 
   test('top loss drop reasons, summed over NFs, with the NF where most happened; benign drops on a line apart', () => {

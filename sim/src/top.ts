@@ -135,6 +135,22 @@ function ms(x: number | null): string {
   return x < 10 ? x.toFixed(2) : x < 1000 ? x.toFixed(1) : x.toFixed(0);
 }
 
+/**
+ * A request rate, given per second, in at most 7 columns: per second from
+ * 1/s ("12.5", "1234.5", "12.3k"), below that per minute ("54/min",
+ * "5.4/min") and below 1/min per hour ("30/h", "5.4/h"), so that a pair
+ * seen a few times in the window does not read as "0.0".
+ */
+export function rate(perS: number): string {
+  if (!Number.isFinite(perS) || perS < 0) return '-';
+  if (perS === 0) return '0';
+  const short = (x: number, unit: string) => (x >= 9.95 ? `${Math.round(x)}${unit}` : `${x.toFixed(1)}${unit}`);
+  if (perS >= 1) return perS < 9999.95 ? perS.toFixed(1) : perS < 999_950 ? `${(perS / 1e3).toFixed(1)}k` : `${(perS / 1e6).toFixed(1)}M`;
+  if (perS * 60 >= 1) return short(perS * 60, '/min');
+  if (perS * 3600 >= 0.05) return short(perS * 3600, '/h');
+  return '<0.1/h';
+}
+
 function count(n: number): string {
   return n < 100_000 ? String(n) : n < 1e7 ? `${(n / 1e3).toFixed(0)}k` : `${(n / 1e6).toFixed(0)}M`;
 }
@@ -192,7 +208,7 @@ export function render(v: View): string {
   const shown = pairs.length > room ? pairs.slice(0, room - 1) : pairs;
   for (const p of shown) {
     const requests = p.count + p.timeouts;
-    lines.push(row(`${p.client} → ${p.server}`, p.interface, p.procedure, num(requests / s.window_s, 1), ms(p.p50_ms), ms(p.p99_ms), count(p.rejected), count(p.timeouts)));
+    lines.push(row(`${p.client} → ${p.server}`, p.interface, p.procedure, rate(requests / s.window_s), ms(p.p50_ms), ms(p.p99_ms), count(p.rejected), count(p.timeouts)));
   }
   if (pairs.length === 0) lines.push(fit('  no transactions in the window', width));
   if (shown.length < pairs.length) lines.push(fit(`  … ${pairs.length - shown.length} more pairs (a taller terminal shows them)`, width));

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { EXPORTER_BIN, waitFor } from './env';
 
-/** One latency row of /api/v1/summary (ARCHITECTURE.md), as the tests read it. */
+/** One latency row of /api/v1/summary (docs/query-api.md), as the tests read it. */
 export interface SummaryRow {
   client: string;
   client_type: string;
@@ -69,9 +69,24 @@ export function runExporter(args: string[], opts: { wrapper?: string[]; timeoutM
   );
 }
 
-/** Starts the exporter with a config and waits until /readyz answers 200. */
+/** A bpffs directory of one test's own, for the exporter's pinned datapath (datapath.pin_dir). */
+export function testPinDir(): string {
+  return `/sys/fs/bpf/nfscope-test-${process.pid}-${Math.random().toString(16).slice(2, 10)}`;
+}
+
+/**
+ * Starts the exporter with a config and waits until /readyz answers 200. A
+ * config without `datapath:` gets a pin_dir of its own with on_exit detach
+ * (what a test that does not look at restarts expects), removed again by
+ * stop() whatever the signal.
+ */
 export async function startExporter(configYaml: string, opts: { port?: number } = {}): Promise<RunningExporter> {
   const port = opts.port ?? (await freePort());
+  let ownPins: string | undefined;
+  if (!/^datapath:/m.test(configYaml)) {
+    ownPins = testPinDir();
+    configYaml = `${configYaml.trimEnd()}\ndatapath: { pin_dir: "${ownPins}", on_exit: detach }\n`;
+  }
   const config = writeConfig(configYaml);
   const proc = spawn(process.execPath, [EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -89,6 +104,7 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
       const t0 = Date.now();
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const { code, at } = await exited;
+      if (ownPins) fs.rmSync(ownPins, { recursive: true, force: true });
       return { code, ms: at - t0 };
     },
     async getJson<T>(p: string): Promise<T> {

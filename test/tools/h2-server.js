@@ -6,8 +6,9 @@
  *   h2-server.js --port N [--host ADDR] [--delay-ms MIN[-MAX]] [--seed N]
  * A request for /…?status=NNN gets NNN (default 200); /…?delay=MS overrides
  * the delay; otherwise each request waits a reproducible uniform draw from
- * [MIN, MAX] ms. Prints "listening" once it accepts connections; exits on
- * SIGTERM.
+ * [MIN, MAX] ms. /…?hold=1 is answered only when the server gets SIGUSR2
+ * (every held request then). Prints "listening" once it accepts connections;
+ * exits on SIGTERM.
  */
 const http2 = require('http2');
 
@@ -49,8 +50,14 @@ server.on('stream', (stream, headers) => {
     stream.respond({ ':status': status, 'content-type': 'application/json' });
     stream.end(JSON.stringify({ status }));
   };
-  if (delay > 0) setTimeout(answer, delay);
+  if (url.searchParams.get('hold') === '1') held.push(answer);
+  else if (delay > 0) setTimeout(answer, delay);
   else setImmediate(answer);
+});
+const held = [];
+process.on('SIGUSR2', () => {
+  for (const answer of held.splice(0)) answer();
+  process.stdout.write('released\n');
 });
 server.on('sessionError', () => {});
 server.listen(o.port, o.host, () => process.stdout.write('listening\n'));

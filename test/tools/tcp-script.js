@@ -3,13 +3,16 @@
 /**
  * A TCP peer that writes exactly the bytes it is given, each chunk in a
  * write of its own (Nagle off), for hand-built HTTP/2 on the wire:
- *   tcp-script.js --connect ADDR --port N [--hex HEX | --gap-ms N]… [--hold-ms N]
- *   tcp-script.js --listen ADDR --port N [--hex HEX | --gap-ms N]… [--hold-ms N]
+ *   tcp-script.js --connect ADDR --port N [--hex HEX | --gap-ms N | --wait-line]… [--hold-ms N]
+ *   tcp-script.js --listen ADDR --port N [--hex HEX | --gap-ms N | --wait-line]… [--hold-ms N]
  * --connect: connects, writes the script, waits --hold-ms, then closes (FIN).
  * --listen: answers every connection with the script once the peer's first
  * octets arrive, holds it open --hold-ms, closes; runs until SIGTERM and
  * prints "listening" once it accepts connections. A --gap-ms between chunks
- * makes each its own TCP segment. Incoming data is read and discarded.
+ * makes each its own TCP segment. --wait-line prints "waiting" and goes on
+ * once a line arrives on stdin (the test decides when, e.g. once an exporter
+ * is ready); stdin closing first is an error. Incoming data is read and
+ * discarded.
  */
 const net = require('net');
 
@@ -24,6 +27,7 @@ for (let i = 0; i < argv.length; i++) {
   } else if (a === '--port') o.port = Number(v());
   else if (a === '--hex') o.steps.push({ hex: v() });
   else if (a === '--gap-ms') o.steps.push({ gapMs: Number(v()) });
+  else if (a === '--wait-line') o.steps.push({ waitLine: true });
   else if (a === '--hold-ms') o.holdMs = Number(v());
   else {
     process.stderr.write(`tcp-script: unknown argument ${a}\n`);
@@ -31,21 +35,52 @@ for (let i = 0; i < argv.length; i++) {
   }
 }
 if (!o.mode || !net.isIP(o.addr) || !(o.port > 0)) {
-  process.stderr.write('usage: tcp-script.js --connect|--listen ADDR --port N [--hex HEX | --gap-ms N]… [--hold-ms N]\n');
+  process.stderr.write('usage: tcp-script.js --connect|--listen ADDR --port N [--hex HEX | --gap-ms N | --wait-line]… [--hold-ms N]\n');
   process.exit(2);
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Lines from stdin, read only once a --wait-line step asks (so that stdin keeps no other script alive). */
+let input;
+function nextLine() {
+  if (!input) {
+    input = { lines: 0, waiting: null, closed: false, rl: require('readline').createInterface({ input: process.stdin }) };
+    input.rl.on('line', () => {
+      input.lines++;
+      input.waiting?.();
+    });
+    input.rl.on('close', () => {
+      input.closed = true;
+      input.waiting?.();
+    });
+  }
+  return new Promise((resolve, reject) => {
+    const check = () => {
+      if (input.lines > 0) {
+        input.lines--;
+        input.waiting = null;
+        resolve();
+      } else if (input.closed) reject(new Error('stdin closed before the line a --wait-line step waits for'));
+      else input.waiting = check;
+    };
+    check();
+  });
+}
 
 async function play(sock) {
   sock.setNoDelay(true);
   for (const s of o.steps) {
     if (sock.destroyed) return;
     if (s.hex !== undefined) sock.write(Buffer.from(s.hex, 'hex'));
-    else await sleep(s.gapMs);
+    else if (s.waitLine) {
+      process.stdout.write('waiting\n');
+      await nextLine();
+    } else await sleep(s.gapMs);
   }
   await sleep(o.holdMs);
   sock.end();
+  input?.rl.close();
 }
 
 if (o.mode === 'connect') {
@@ -55,7 +90,12 @@ if (o.mode === 'connect') {
     process.stderr.write(`tcp-script: ${e.message}\n`);
     process.exitCode = 1;
   });
-  sock.on('connect', () => play(sock).catch((e) => sock.destroy(e)));
+  sock.on('connect', () =>
+    play(sock).catch((e) => {
+      input?.rl.close();
+      sock.destroy(e);
+    }),
+  );
   sock.on('close', () => process.stdout.write('closed\n'));
 } else {
   const server = net.createServer((sock) => {

@@ -1,7 +1,7 @@
 /**
  * What the collector hands the history each second, and the labels the
  * history adds: the exporter's node and, for transactions, the vantage
- * (ARCHITECTURE.md, "Vantage"): `client` when the client NF is hosted on this
+ * (README.md, "Vantage"): `client` when the client NF is hosted on this
  * node, `server` when only the server NF is, `both`, or `none`.
  */
 import type { Config } from '../config';

@@ -28,9 +28,12 @@ interface NativeError extends Error {
 }
 
 interface NativeLink {
-  readonly kind: 'libbpf' | 'tcx' | 'clsact';
+  readonly kind: 'libbpf' | 'tcx' | 'clsact' | 'pinned';
   readonly attached: boolean;
+  /** the link's fd (-1 for a clsact filter) */
+  readonly fd: number;
   detach(): void;
+  disown(): void;
 }
 
 interface NativeProgramInfo {
@@ -66,6 +69,13 @@ export interface NativeBinding {
   BpfObject: new (path: string) => NativeObject;
   tcAttach(progFd: number, ifindex: number, dir: TcDirection, opts?: TcAttachOptions): NativeLink;
   tcxQuery(ifindex: number, dir: TcDirection): number[];
+  tcDetach(ifindex: number, dir: TcDirection, handle: number, priority: number): void;
+  objPin(fd: number, path: string): void;
+  objGet(path: string): number;
+  mapInfo(fd: number): NativeMapInfo & { id: number; flags: number };
+  linkInfo(fd: number): { id: number; progId: number; type: number };
+  linkUpdate(linkFd: number, progFd: number): void;
+  linkFromFd(fd: number, kind: 'tcx' | 'libbpf' | 'pinned'): NativeLink;
   mapLookup(fd: number, key: Buffer, valueBytes: number): Buffer | null;
   mapUpdate(fd: number, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(fd: number, key: Buffer): boolean;
@@ -154,6 +164,68 @@ export class BpfLink {
   detach(): void {
     call(() => this.link.detach());
   }
+
+  /** The link's file descriptor, -1 for a clsact filter (which is not a link). */
+  get fd(): number {
+    return this.link.fd;
+  }
+
+  /** Pins the link at `file` (a bpf file system): it stays attached after this process ends, until the pin is removed. */
+  pin(file: string): void {
+    const fd = this.fd;
+    if (fd < 0) throw new Error(`${this.target}: a ${this.kind} attachment cannot be pinned`);
+    call(() => native().objPin(fd, file));
+  }
+
+  /** From now on the link runs `program` instead, without a moment in between. */
+  update(program: BpfProgram): void {
+    const fd = this.fd;
+    const progFd = program.fd;
+    call(() => native().linkUpdate(fd, progFd));
+  }
+
+  /** The id of the program the link runs. */
+  programId(): number {
+    const fd = this.fd;
+    return call(() => native().linkInfo(fd)).progId;
+  }
+
+  /** Lets go of the attachment without ending it (a pinned link or a clsact filter stays where it is). */
+  disown(): void {
+    this.link.disown();
+  }
+
+  /** A link pinned at `file` by an earlier process, or undefined when nothing is pinned there. */
+  static openPinned(file: string, target: string, kind: 'tcx' | 'libbpf' = 'tcx'): BpfLink | undefined {
+    const fd = openPinnedFd(file);
+    return fd === undefined ? undefined : new BpfLink(native().linkFromFd(fd, kind), target);
+  }
+}
+
+/** The fd of what is pinned at `file`, or undefined when nothing is. */
+export function openPinnedFd(file: string): number | undefined {
+  try {
+    return call(() => native().objGet(file));
+  } catch (e) {
+    if (e instanceof BpfError && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+}
+
+/** Pins a program, map or link (by fd) at `file` on a bpf file system. */
+export function pinFd(fd: number, file: string): void {
+  call(() => native().objPin(fd, file));
+}
+
+/** Removes nfscope's clsact filter (handle, priority) from an interface's hook; false when it was not there. */
+export function tcDetach(ifindex: number, direction: TcDirection, handle: number, priority: number): boolean {
+  try {
+    call(() => native().tcDetach(ifindex, direction, handle, priority));
+    return true;
+  } catch (e) {
+    if (e instanceof BpfError && ['ENOENT', 'ENODEV', 'EINVAL'].includes(e.code)) return false;
+    throw e;
+  }
 }
 
 export class BpfProgram {
@@ -216,6 +288,25 @@ const PER_CPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash',
 
 export class BpfMap {
   readonly perCpu: boolean;
+
+  /** A map pinned at `file` by an earlier process (its fd stays open for as long as this process runs), or undefined. */
+  static openPinned(file: string): BpfMap | undefined {
+    const fd = openPinnedFd(file);
+    if (fd === undefined) return undefined;
+    const info = call(() => native().mapInfo(fd));
+    return new BpfMap({ ...info, internal: false, fd }, () => fd);
+  }
+
+  /** The map's flags as the kernel has them (BPF_F_MMAPABLE …). */
+  flags(): number {
+    const fd = this.fd;
+    return call(() => native().mapInfo(fd)).flags;
+  }
+
+  /** Pins the map at `file` on a bpf file system. */
+  pin(file: string): void {
+    pinFd(this.fd, file);
+  }
 
   constructor(
     private readonly info: NativeMapInfo,

@@ -143,10 +143,14 @@ export enum NfEvent {
   HistMapFull = 2,
   OutcomeMapFull = 3,
   // 4, 5 and 8 are free (nfscope.h)
+  /** requests not stamped: both of their in-flight slots held newer requests */
   InflightFull = 6,
   /** HTTP/2 byte streams that lost their frame boundary */
   SbiResync = 7,
+  /** requests in flight overwritten by a newer one */
   InflightEvicted = 9,
+  /** requests not stamped: other CPUs held their in-flight slots at every try */
+  InflightContended = 10,
 }
 export const NF_EVENT_SLOTS = 16;
 

@@ -1,18 +1,16 @@
-/** Grafana's JSON Schemas (shared/schemas beside the repository; SOURCES.md there) as ajv validators. */
+/** Grafana's JSON Schemas (copies in schemas/, their sources in schemas/README.md) as ajv validators. */
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import * as fs from 'fs';
 import * as path from 'path';
 
-const REPO = path.resolve(__dirname, '../../..');
-// A clone's ../shared; from a worktree under wt/, ../../shared.
-const SCHEMA_DIRS = [path.resolve(REPO, '../shared/schemas'), path.resolve(REPO, '../../shared/schemas')];
+const SCHEMA_DIR = path.join(__dirname, 'schemas');
 
 export function validator(schemaFile: 'plugin.schema.json' | 'dashboard.jsonschema.json') {
-  const dir = SCHEMA_DIRS.find((d) => fs.existsSync(path.join(d, schemaFile)));
-  if (!dir) throw new Error(`${schemaFile} is not in ${SCHEMA_DIRS.join(' or ')}: the shared/ folder must sit beside the repository`);
+  const file = path.join(SCHEMA_DIR, schemaFile);
+  if (!fs.existsSync(file)) throw new Error(`${file} is missing: the plugin's tests read Grafana's schemas from ${SCHEMA_DIR} (see README.md there)`);
   // The upstream patterns escape '-' (\-), which is valid only without the u flag.
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   addFormats(ajv);
-  return ajv.compile(JSON.parse(fs.readFileSync(path.join(dir, schemaFile), 'utf8')));
+  return ajv.compile(JSON.parse(fs.readFileSync(file, 'utf8')));
 }
