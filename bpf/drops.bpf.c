@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
  * Kernel packet drops, counted per (source NF, destination NF, 5G protocol,
- * drop reason) from the skb:kfree_skb tracepoint. The exporter attributes each
- * drop to the NF the packet was addressed to (or its sender) and names the
- * reason from the running kernel's BTF.
+ * drop reason) from the skb:kfree_skb tracepoint; for an unspecified reason,
+ * also per freeing location. The exporter attributes each drop to the NF the
+ * packet was addressed to (or its sender), names the reason from the running
+ * kernel's BTF and classifies it as loss or benign.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -19,6 +20,10 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
  * newer ones; ~0 where absent). */
 const volatile __u32 reason_not_dropped = 0;
 const volatile __u32 reason_consumed = ~0U;
+/* SKB_DROP_REASON_NOT_SPECIFIED of the running kernel (~0 where absent): the
+ * one reason whose key carries the freeing location, since the reason alone
+ * says nothing. Other reasons leave it 0, so they keep one key per NF pair. */
+const volatile __u32 reason_not_specified = ~0U;
 
 #define MAX_DROP_KEYS 16384
 
@@ -91,6 +96,8 @@ int BPF_PROG(count_drop, struct sk_buff *skb, void *location, enum skb_drop_reas
 	}
 
 	key.reason = (__u32)reason;
+	if ((__u32)reason == reason_not_specified)
+		key.location = (__u64)location;
 	count_u64(&drops, &key, EV_DROPS_MAP_FULL);
 	return 0;
 }

@@ -31,6 +31,10 @@ struct drop_key {
 	__u32 reason; /* enum skb_drop_reason of the running kernel */
 	__u8 proto;   /* enum nf_proto */
 	__u8 pad[3];
+	/* Kernel address the packet was freed from (the tracepoint's `location`),
+	 * for SKB_DROP_REASON_NOT_SPECIFIED only, else 0: the exporter names the
+	 * function from /proc/kallsyms. */
+	__u64 location;
 };
 
 /* Key of the `traffic` map; the value is a per-CPU struct traffic_val. */

@@ -16,8 +16,8 @@ async function show() {
     for (const r of s.latency) {
       out.push([r.client, r.server, r.interface, r.procedure, r.count, r.p50_ms, r.p99_ms, r.rejected, r.timeouts, r.retransmissions].map((v, i) => cell(v, [8, 8, 5, 22, 7, 9, 9, 5, 5, 5][i])).join(''));
     }
-    out.push('', ['NF', 'PEER', 'IF', 'DROP REASON', 'COUNT'].map((h, i) => cell(h, [10, 10, 7, 26, 8][i])).join(''));
-    for (const d of s.drops.slice(0, 8)) out.push([d.nf, d.peer_nf, d.interface, d.reason, d.count].map((v, i) => cell(v, [10, 10, 7, 26, 8][i])).join(''));
+    out.push('', ['NF', 'PEER', 'IF', 'DROP REASON', 'CLASS', 'COUNT'].map((h, i) => cell(h, [10, 10, 7, 26, 7, 8][i])).join(''));
+    for (const d of s.drops.slice(0, 8)) out.push([d.nf, d.peer_nf, d.interface, d.reason, d.class, d.count].map((v, i) => cell(v, [10, 10, 7, 26, 7, 8][i])).join(''));
     process.stdout.write(`${out.join('\n')}\n\n`);
   } catch (e) {
     process.stdout.write(`cannot read ${url}: ${e.message}\n`);

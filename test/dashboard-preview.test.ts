@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import { Testbed, type RunRecord } from '../sim/src';
 import { describeRoot, REPO, SEND_UDP } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
@@ -31,7 +31,7 @@ interface Frame {
   name?: string;
   meta?: { type?: string };
   length: number;
-  fields: Array<{ name: string; type: string; values: unknown[] }>;
+  fields: Array<{ name: string; type: string; values: unknown[]; labels?: Record<string, string> }>;
 }
 interface Rendered {
   title: string;
@@ -90,6 +90,9 @@ describeBrowser('dashboard preview: every prebuilt dashboard drawn from live que
     if (problem) throw new Error(problem);
     fs.mkdirSync(SHOTS, { recursive: true });
     tb = Testbed.create();
+    // The bridge promiscuous, as a capture on it makes it: every frame it forwards is also freed as
+    // OTHERHOST, a benign drop the benign-drops panel draws and the panels of loss must leave out.
+    execFileSync('ip', ['link', 'set', 'dev', tb.bridge, 'promisc', 'on']);
     ex = await startExporter(tb.exporterConfigYaml({ requestTimeout: '2s', node: 'testbed-node' }));
     from = Date.now() - 1000;
     // Long enough for lines, not dots; error panels get rejections (5%), lost responses and lost first copies.
@@ -149,6 +152,11 @@ describeBrowser('dashboard preview: every prebuilt dashboard drawn from live que
         const unknownNf = dash.panels[i].targets.some((t: { filters?: { nf?: string[] } }) => t.filters?.nf?.includes('unknown'));
         const excused = (ifaces.length > 0 && !ifaces.some((x) => seen.has(x))) || unknownNf;
         if (!excused) expect({ where, drew }).toEqual({ where, drew: true });
+        // Drop panels: those of loss (the default) show no OTHERHOST however promiscuous the bridge; the benign one does.
+        const classes: string[] = dash.panels[i].targets.flatMap((t: { kind?: string; filters?: { class?: string[] } }) => (t.kind === 'drops' ? (t.filters?.class ?? []) : []));
+        const reasons = p.frames.flatMap((f) => f.fields.map((x) => x.labels?.reason).filter((r): r is string => !!r));
+        if (classes.includes('loss') || classes.includes('$class')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: false });
+        if (classes.includes('benign')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: true });
         summary.push(`${drew ? 'drawn  ' : 'no data'} ${where} ${JSON.stringify(got)}`);
       });
     }

@@ -12,7 +12,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { spawnSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import type { Page } from 'playwright-core';
 import { Testbed, type RunRecord } from '../sim/src';
 import { describeRoot, REPO, SEND_UDP } from './lib/env';
@@ -72,6 +72,9 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
     fs.mkdirSync(SHOTS, { recursive: true });
 
     tb = Testbed.create();
+    // The bridge promiscuous, as a capture on it makes it: the frames it forwards are also benign
+    // OTHERHOST drops, which the drop panels about benign drops query.
+    execFileSync('ip', ['link', 'set', 'dev', tb.bridge, 'promisc', 'on']);
     const tokenFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-token-')), 'token');
     fs.writeFileSync(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     ex = await startExporter(`${tb.exporterConfigYaml({ requestTimeout: '2s', node: 'testbed-node' })}api:\n  token_file: ${JSON.stringify(tokenFile)}\n`);
@@ -268,9 +271,14 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
     const report: Array<{ dashboard: string; panel: string; refId: string; kind: string; data: boolean; frames: number; errors: string[]; why?: string }> = [];
     for (const file of files) {
       const dash = JSON.parse(fs.readFileSync(path.join(PLUGIN, 'src', 'dashboards', file), 'utf8'));
-      // The dashboard's variables as Grafana would set them up: options from the variable queries, All selected.
+      // The dashboard's variables as Grafana would set them up: options from the variable queries, All selected;
+      // a custom variable (the drop class) with its own options and the selection saved with the dashboard.
       const vars = [];
       for (const v of dash.templating.list) {
+        if (v.type === 'custom') {
+          vars.push({ name: v.name, value: v.current.value, options: v.options.map((o: { value: string }) => o.value) });
+          continue;
+        }
         const options = await host<string[]>('variableValues', v.query, from, to);
         vars.push({ name: v.name, value: '$__all', options });
       }

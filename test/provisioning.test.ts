@@ -111,7 +111,8 @@ describe('Prometheus rule unit tests cover every rule', () => {
       timeouts: has(/outcome="timeout".*offset/),
       sbi5xx: has(/interface="SBI", code=~"5\.\."/),
       echo: has(/interface=~"N3\|N9", procedure="Echo", outcome="timeout"/),
-      drops: has(/sum by \(nf, interface, reason\) \(rate\(nfscope_packet_drops_total/),
+      // only drops that are loss (docs/drops.md): benign ones excluded
+      drops: has(/sum by \(nf, interface, reason\) \(rate\(nfscope_packet_drops_total\{class!="benign"\}/),
       down: has(/up\{job="nfscope"\}/),
     }).toEqual({ n4p99: true, timeouts: true, sbi5xx: true, echo: true, drops: true, down: true });
   });

@@ -43,7 +43,7 @@ class FakeKernel {
     for (let i = 0; i < nSmf; i++) this.nfs.push({ name: `smf-${i + 1}`, type: 'SMF', addresses: [`198.18.2.${i + 1}`] });
     for (let i = 0; i < nUpf; i++) this.nfs.push({ name: `upf-${i + 1}`, type: 'UPF', addresses: [`198.18.3.${i + 1}`] });
     this.nfTable = new NfTable(this.nfs);
-    this.reasons = { names: new Map([[2, 'NOT_SPECIFIED']]), notDropped: 0, consumed: 0 };
+    this.reasons = { names: new Map([[2, 'NOT_SPECIFIED']]), notDropped: 0, consumed: 0, notSpecified: 2, enumerators: ['SKB_NOT_DROPPED_YET', 'SKB_DROP_REASON_NOT_SPECIFIED'] };
     this.rand = rng(7);
     this.pairs = [];
     for (let c = 0; c < nSmf && this.pairs.length < pairs; c++) {
@@ -125,6 +125,9 @@ class FakeKernel {
   }
   readDrops() {
     return [];
+  }
+  locationName() {
+    return undefined;
   }
   readRetransmissions() {
     return [];

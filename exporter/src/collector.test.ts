@@ -2,6 +2,7 @@ import * as os from 'os';
 import { Collector, DeltaTracker, dropLabels, VERSION } from './collector';
 import type { Datapath, DropSample, HistSample, MapStatus, OutcomeSample, ProgramStatus, RetransSample, TrafficSample } from './datapath';
 import { readDropReasons } from './datapath';
+import { DropClassifier } from './drop-class';
 import { slotBounds, slotOf } from './histogram';
 import { FAST_OUTCOME_CODES, HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
@@ -16,8 +17,10 @@ const REASONS = readDropReasons(
     ['SKB_DROP_REASON_NOT_SPECIFIED', 2],
     ['SKB_DROP_REASON_NO_SOCKET', 3],
     ['SKB_DROP_REASON_UDP_CSUM', 4],
+    ['SKB_DROP_REASON_OTHERHOST', 5],
   ]),
 );
+const CLASSES = new DropClassifier();
 // ids: smf-1 1, upf-1 2, gnb-1 3
 const NF_LIST = [
   { name: 'smf-1', type: 'SMF', addresses: ['198.18.0.10'] },
@@ -75,22 +78,35 @@ describe('DeltaTracker', () => {
 
 describe('dropLabels', () => {
   test('reason names come from the given map, without the prefix', () => {
-    expect(dropLabels(NFS, REASONS, { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3 })).toEqual({
+    expect(dropLabels(NFS, REASONS, { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3 }, CLASSES)).toEqual({
       nf: 'upf-1',
       nf_type: 'UPF',
       peer_nf: 'gnb-1',
       interface: 'N3',
       reason: 'NO_SOCKET',
+      class: 'loss',
     });
+    expect(dropLabels(NFS, REASONS, { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 5 }, CLASSES).class).toBe('benign');
+  });
+
+  test('an unspecified reason names the function at its location when one is known; the config may reclassify it', () => {
+    const names = new Map([[0xffffffff81a0b0c0n, 'udp_destruct_common']]);
+    const at = (location: bigint, c = CLASSES) => dropLabels(NFS, REASONS, { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 2, location }, c, (a) => names.get(a));
+    expect(at(0xffffffff81a0b0c0n)).toMatchObject({ reason: 'NOT_SPECIFIED@udp_destruct_common', class: 'loss' });
+    expect(at(0xffffffff81ffffffn)).toMatchObject({ reason: 'NOT_SPECIFIED', class: 'loss' });
+    const benignThere = new DropClassifier({ benignReasons: ['NOT_SPECIFIED@udp_destruct_common'], lossReasons: [] });
+    expect(at(0xffffffff81a0b0c0n, benignThere)).toMatchObject({ reason: 'NOT_SPECIFIED@udp_destruct_common', class: 'benign' });
+    expect(at(0xffffffff81ffffffn, benignThere).class).toBe('loss');
   });
 
   test('an unknown destination: the sender owns the drop; unknown reason numbers are reason_<n>', () => {
-    expect(dropLabels(NFS, REASONS, { srcNf: 1, dstNf: 0, proto: NfProto.Pfcp, reason: 77 })).toEqual({
+    expect(dropLabels(NFS, REASONS, { srcNf: 1, dstNf: 0, proto: NfProto.Pfcp, reason: 77 }, CLASSES)).toEqual({
       nf: 'smf-1',
       nf_type: 'SMF',
       peer_nf: 'unknown',
       interface: 'N4',
       reason: 'reason_77',
+      class: 'loss',
     });
   });
 });
@@ -114,6 +130,7 @@ describe('Collector', () => {
       nfTable: NFS,
       reasons: REASONS,
       readDrops: () => state.drops,
+      locationName: () => undefined,
       readTraffic: () => state.traffic,
       readEvents: () => state.errors,
       readHists: () => state.hists ?? [],
@@ -132,8 +149,8 @@ describe('Collector', () => {
   function twoTicks(): { c: Collector; summary: (windowS: number, nowMs: number) => Promise<Summary> } {
     const state: FakeState = {
       drops: [
-        { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, count: 5n },
-        { srcNf: 0, dstNf: 1, proto: NfProto.Pfcp, reason: 4, count: 2n },
+        { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, location: 0n, count: 5n },
+        { srcNf: 0, dstNf: 1, proto: NfProto.Pfcp, reason: 4, location: 0n, count: 2n },
       ],
       traffic: [{ srcNf: 1, dstNf: 2, proto: NfProto.Pfcp, packets: 10n, bytes: 1000n }],
       errors: [0n, 0n, 0n, 0n],
@@ -146,11 +163,11 @@ describe('Collector', () => {
     expect(c.lastReadAt).toBe(100);
 
     state.drops = [
-      { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, count: 8n },
-      { srcNf: 0, dstNf: 1, proto: NfProto.Pfcp, reason: 4, count: 2n },
+      { srcNf: 3, dstNf: 2, proto: NfProto.Gtpu, reason: 3, location: 0n, count: 8n },
+      { srcNf: 0, dstNf: 1, proto: NfProto.Pfcp, reason: 4, location: 0n, count: 2n },
       // two kernel keys with the same labels (both `other`): summed
-      { srcNf: 1, dstNf: 0, proto: NfProto.Other, reason: 99, count: 3n },
-      { srcNf: 1, dstNf: 0, proto: 7 as NfProto, reason: 99, count: 1n },
+      { srcNf: 1, dstNf: 0, proto: NfProto.Other, reason: 99, location: 0n, count: 3n },
+      { srcNf: 1, dstNf: 0, proto: 7 as NfProto, reason: 99, location: 0n, count: 1n },
     ];
     state.traffic = [{ srcNf: 1, dstNf: 2, proto: NfProto.Pfcp, packets: 25n, bytes: 2600n }];
     state.errors = [1n, 0n, 0n, 0n];
@@ -165,9 +182,9 @@ describe('Collector', () => {
     const text = await twoTicks().c.registry.metrics();
     const lines = text.split('\n');
     const expected = [
-      'nfscope_packet_drops_total{nf="upf-1",nf_type="UPF",peer_nf="gnb-1",interface="N3",reason="NO_SOCKET"} 8',
-      'nfscope_packet_drops_total{nf="smf-1",nf_type="SMF",peer_nf="unknown",interface="N4",reason="UDP_CSUM"} 2',
-      'nfscope_packet_drops_total{nf="smf-1",nf_type="SMF",peer_nf="unknown",interface="other",reason="reason_99"} 4',
+      'nfscope_packet_drops_total{nf="upf-1",nf_type="UPF",peer_nf="gnb-1",interface="N3",reason="NO_SOCKET",class="loss"} 8',
+      'nfscope_packet_drops_total{nf="smf-1",nf_type="SMF",peer_nf="unknown",interface="N4",reason="UDP_CSUM",class="loss"} 2',
+      'nfscope_packet_drops_total{nf="smf-1",nf_type="SMF",peer_nf="unknown",interface="other",reason="reason_99",class="loss"} 4',
       'nfscope_packets_total{src_nf="smf-1",dst_nf="upf-1",interface="N4"} 25',
       'nfscope_bytes_total{src_nf="smf-1",dst_nf="upf-1",interface="N4"} 2600',
       'nfscope_bpf_program_runs_total{program="count_drop"} 160',
@@ -217,6 +234,7 @@ describe('Collector', () => {
       peer_nf,
       interface: iface,
       reason,
+      class: 'loss',
       count,
     });
     // both ticks (100 and 130 are inside (70, 130])
@@ -257,6 +275,7 @@ describe('Collector latency', () => {
       nfTable: NFS,
       reasons: REASONS,
       readDrops: () => [],
+      locationName: () => undefined,
       readTraffic: () => [],
       readEvents: () => [0n, 0n, 0n, 0n, 0n, 0n, 0n, 0n],
       readHists: () => state.hists,

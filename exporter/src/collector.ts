@@ -6,6 +6,7 @@
 import * as os from 'os';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Datapath, DropReasons } from './datapath';
+import { DropClassifier, type DropClass } from './drop-class';
 import { DEFAULT_DURATION_BUCKETS } from './config';
 import { FAST_OUTCOME_CODES, HIST_SLOTS, type LatKey, NfEvent, NfOutcome, NfProto } from './kernel/layout';
 import { NfTable } from './nfs';
@@ -21,6 +22,8 @@ export interface DropLabels {
   peer_nf: string;
   interface: string;
   reason: string;
+  /** `loss`, or `benign` for drops of packets nobody was waiting for (drop-reasons.ts) */
+  class: DropClass;
 }
 
 export interface LatencyLabels {
@@ -59,7 +62,7 @@ export class DeltaTracker {
   }
 }
 
-const DROP_LABELS = ['nf', 'nf_type', 'peer_nf', 'interface', 'reason'] as const;
+const DROP_LABELS = ['nf', 'nf_type', 'peer_nf', 'interface', 'reason', 'class'] as const;
 const LATENCY_LABELS = ['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure'] as const;
 const TRAFFIC_LABELS = ['src_nf', 'dst_nf', 'interface'] as const;
 
@@ -78,15 +81,30 @@ function addTo(m: Map<string, number>, k: string, v: number): void {
   m.set(k, (m.get(k) ?? 0) + v);
 }
 
-/** Labels of a drop: reason names come from the kernel's BTF, never from a table of ours. */
-export function dropLabels(nfs: NfTable, reasons: DropReasons, s: { srcNf: number; dstNf: number; proto: number; reason: number }): DropLabels {
+/**
+ * Labels of a drop: reason names come from the kernel's BTF, never from a
+ * table of ours; an unspecified reason names the kernel function that freed
+ * the packet when it is known (`NOT_SPECIFIED@function`). The class comes from
+ * the classifier.
+ */
+export function dropLabels(
+  nfs: NfTable,
+  reasons: DropReasons,
+  s: { srcNf: number; dstNf: number; proto: number; reason: number; location?: bigint },
+  classifier: DropClassifier,
+  locationName: (addr: bigint) => string | undefined = () => undefined,
+): DropLabels {
   const { nf, peer } = nfs.dropOwner(s.srcNf, s.dstNf);
+  let reason = reasons.names.get(s.reason) ?? `reason_${s.reason}`;
+  const fn = s.location ? locationName(s.location) : undefined;
+  if (fn !== undefined) reason = `${reason}@${fn}`;
   return {
     nf: nf.name,
     nf_type: nf.type,
     peer_nf: peer.name,
     interface: nfs.interfaceOf(s.proto, s.srcNf, s.dstNf),
-    reason: reasons.names.get(s.reason) ?? `reason_${s.reason}`,
+    reason,
+    class: classifier.classOf(reason),
   };
 }
 
@@ -143,6 +161,7 @@ export class Collector {
     readonly node: string,
     private readonly requestTimeoutSeconds = 10,
     promBuckets = DEFAULT_DURATION_BUCKETS,
+    private readonly classifier = new DropClassifier(),
   ) {
     const registers = [this.registry];
     this.duration = new BucketHistogram(
@@ -177,7 +196,7 @@ export class Collector {
     });
     this.dropsTotal = new Counter({
       name: 'nfscope_packet_drops_total',
-      help: 'Packets the kernel dropped, by the NF they were addressed to (else their sender), peer NF, 5G interface and kernel drop reason.',
+      help: 'Packets the kernel dropped, by the NF they were addressed to (else their sender), peer NF, 5G interface, kernel drop reason and class (loss, or benign: nobody was waiting for the packet).',
       labelNames: DROP_LABELS,
       registers,
     });
@@ -264,7 +283,8 @@ export class Collector {
 
     // Several kernel keys can share labels (e.g. many unknown senders): sum them.
     const drops = new Map<string, number>();
-    for (const s of this.dp.readDrops()) addTo(drops, keyOf(dropLabels(nfs, this.dp.reasons, s), DROP_LABELS), Number(s.count));
+    const locationName = (a: bigint) => this.dp.locationName(a);
+    for (const s of this.dp.readDrops()) addTo(drops, keyOf(dropLabels(nfs, this.dp.reasons, s, this.classifier, locationName), DROP_LABELS), Number(s.count));
     const dropDeltas = this.dropDeltas.update(drops);
     for (const [k, d] of dropDeltas) {
       const l = labelsFromKey<DropLabels>(k, DROP_LABELS);

@@ -77,6 +77,7 @@ describe('parseConfig: valid files', () => {
       durationBuckets: DEFAULT_DURATION_BUCKETS,
       programStats: false,
       datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
+      drops: { benignReasons: [], lossReasons: [] },
     });
   });
 
@@ -92,6 +93,7 @@ describe('parseConfig: valid files', () => {
       durationBuckets: DEFAULT_DURATION_BUCKETS,
       programStats: false,
       datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
+      drops: { benignReasons: [], lossReasons: [] },
     });
     expect(config.nfs[0]).not.toHaveProperty('node');
   });
@@ -229,7 +231,7 @@ describe('parseConfig: YAML and document problems', () => {
     expectProblem(
       text,
       '',
-      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath)`,
+      `${shown} is not a mapping (expected a mapping with the keys node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath, drops)`,
     );
   });
 });
@@ -239,7 +241,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('nsf: []\n'),
       'nsf',
-      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath); did you mean "nfs"?',
+      'unknown key "nsf" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath, drops); did you mean "nfs"?',
     );
   });
 
@@ -247,7 +249,7 @@ describe('parseConfig: unknown keys', () => {
     expectProblem(
       minimal('metrics_port: 9400\n'),
       'metrics_port',
-      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath)',
+      'unknown key "metrics_port" (expected one of: node, interfaces, nfs, protocols, peers, request_timeout, duration_buckets, program_stats, history, peers_timeout, api, datapath, drops)',
     );
   });
 
@@ -945,6 +947,26 @@ describe('program_stats', () => {
   });
   test('anything but a boolean is an error', () => {
     expect(() => parseConfig(`${base}program_stats: "yes please"\n`, 'c.yaml')).toThrow('c.yaml: program_stats: "yes please" is not true or false');
+  });
+});
+
+describe('drops', () => {
+  const base = 'interfaces: ["eth0"]\nnfs:\n  - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }\n';
+  test('no overrides unless given; both lists, with functions of unspecified drops', () => {
+    expect(parseConfig(base, 'c.yaml').drops).toEqual({ benignReasons: [], lossReasons: [] });
+    const c = parseConfig(`${base}drops:\n  benign_reasons: [NOT_SPECIFIED@udp_destruct_common, IPV6DISABLED]\n  loss_reasons: [QUEUE_PURGE]\n`, 'c.yaml');
+    expect(c.drops).toEqual({ benignReasons: ['NOT_SPECIFIED@udp_destruct_common', 'IPV6DISABLED'], lossReasons: ['QUEUE_PURGE'] });
+  });
+  test.each([
+    ['drops: [OTHERHOST]\n', 'c.yaml: drops: ["OTHERHOST"] is not a mapping (expected a mapping with the keys benign_reasons, loss_reasons)'],
+    ['drops:\n  benign: [OTHERHOST]\n', 'c.yaml: drops.benign: unknown key "benign" (expected one of: benign_reasons, loss_reasons)'],
+    ['drops:\n  benign_reasons: OTHERHOST\n', 'c.yaml: drops.benign_reasons: "OTHERHOST" is not a list'],
+    ['drops:\n  benign_reasons: [otherhost]\n', 'c.yaml: drops.benign_reasons[0]: "otherhost" is not a drop reason (expected an upper-case kernel name'],
+    ['drops:\n  loss_reasons: [1]\n', 'c.yaml: drops.loss_reasons[0]: 1 is not a string'],
+    ['drops:\n  benign_reasons: [SKB_DROP_REASON_OTHERHOST]\n', 'c.yaml: drops.benign_reasons[0]: "SKB_DROP_REASON_OTHERHOST": write the reason without the SKB_DROP_REASON_ prefix ("OTHERHOST")'],
+    ['drops:\n  benign_reasons: [NO_SOCKET]\n  loss_reasons: [NO_SOCKET]\n', 'c.yaml: drops.loss_reasons[0]: "NO_SOCKET" is already listed at drops.benign_reasons[0]'],
+  ])('%j is an error naming where', (extra, message) => {
+    expect(() => parseConfig(`${base}${extra}`, 'c.yaml')).toThrow(message);
   });
 });
 

@@ -54,6 +54,15 @@ export interface Config {
   api?: ApiConfig;
   /** `datapath:`: where the programs, links and maps are kept, and what leaving does with them */
   datapath: DatapathConfig;
+  /** `drops:` overrides of the drop-reason classes (drop-class.ts) */
+  drops: DropsConfig;
+}
+
+export interface DropsConfig {
+  /** reason label values counted as benign, on top of (or against) the default table */
+  benignReasons: string[];
+  /** reason label values counted as loss whatever the default table says */
+  lossReasons: string[];
 }
 
 /** Where the running datapath is kept between exporter processes (datapath.ts, docs/configuration.md). */
@@ -99,9 +108,10 @@ export class ConfigError extends Error {
 
 const TOP_LEVEL_KEYS = [
   'node', 'interfaces', 'nfs', 'protocols', 'peers', 'request_timeout', 'duration_buckets', 'program_stats',
-  'history', 'peers_timeout', 'api', 'datapath',
+  'history', 'peers_timeout', 'api', 'datapath', 'drops',
 ];
 const DATAPATH_KEYS = ['pin_dir', 'on_exit'];
+const DROPS_KEYS = ['benign_reasons', 'loss_reasons'];
 const HISTORY_KEYS = ['tiers', 'memory_limit', 'max_series', 'state_file'];
 const TIER_KEYS = ['resolution', 'retention', 'buckets_per_octave'];
 const API_KEYS = ['token_file', 'tls'];
@@ -358,9 +368,11 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
     top.peers_timeout == null ? null : checkDuration(top.peers_timeout, 'peers_timeout', 0.1, 60, problems);
   const api = top.api == null ? null : checkApi(top.api, problems);
   const datapath = checkDatapath(top.datapath, problems);
+  const drops = checkDrops(top.drops, problems);
 
   if (
     datapath === undefined ||
+    drops === undefined ||
     history === undefined ||
     peersTimeoutSeconds === undefined ||
     api === undefined ||
@@ -374,7 +386,7 @@ function checkConfig(root: unknown, problems: Problems, defaultNode: string): Co
   ) {
     return undefined;
   }
-  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats, datapath };
+  const config: Config = { node, interfaces, nfs, protocols, peers, requestTimeoutSeconds, durationBuckets, programStats, datapath, drops };
   if (history) config.history = history;
   if (peersTimeoutSeconds !== null) config.peersTimeoutSeconds = peersTimeoutSeconds;
   if (api) config.api = api;
@@ -568,6 +580,51 @@ function checkApi(value: unknown, problems: Problems): ApiConfig | undefined {
       if (cert && key && cert.text.includes('-----BEGIN CERTIFICATE-----') && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(key.text)) out.tls = { cert: cert.file, key: key.file };
       else ok = false;
     }
+  }
+  return ok ? out : undefined;
+}
+
+/**
+ * A drop reason as nfscope labels it: the kernel's name without the
+ * SKB_DROP_REASON_ prefix (OTHERHOST), optionally with the kernel function of
+ * an unspecified drop (NOT_SPECIFIED@udp_destruct_common).
+ */
+export const DROP_REASON_PATTERN = /^[A-Z][A-Z0-9_]*(@[A-Za-z_][A-Za-z0-9_.]*)?$/;
+
+function checkDrops(value: unknown, problems: Problems): DropsConfig | undefined {
+  const out: DropsConfig = { benignReasons: [], lossReasons: [] };
+  if (value == null) return out;
+  const m = checkMapping(value, 'drops', `a mapping with the keys ${DROPS_KEYS.join(', ')}`, DROPS_KEYS, problems);
+  if (m === undefined) return undefined;
+  let ok = true;
+  const where = new Map<string, string>();
+  for (const [key, list] of [['benign_reasons', out.benignReasons], ['loss_reasons', out.lossReasons]] as const) {
+    const path = `drops.${key}`;
+    if (m[key] == null) continue;
+    const items = checkList(m[key], path, 'a list of drop reasons such as OTHERHOST or NOT_SPECIFIED@udp_destruct_common', false, problems);
+    if (items === undefined) {
+      ok = false;
+      continue;
+    }
+    items.forEach((item, i) => {
+      const p = indexPath(path, i);
+      const r = checkString(item, p, 'a drop reason', problems);
+      if (r === undefined) {
+        ok = false;
+      } else if (r.startsWith('SKB_DROP_REASON_')) {
+        problems.add(p, `${show(r)}: write the reason without the SKB_DROP_REASON_ prefix (${show(r.slice('SKB_DROP_REASON_'.length))})`);
+        ok = false;
+      } else if (!DROP_REASON_PATTERN.test(r)) {
+        problems.add(p, `${show(r)} is not a drop reason (expected an upper-case kernel name such as OTHERHOST, or NOT_SPECIFIED@function)`);
+        ok = false;
+      } else if (where.has(r)) {
+        problems.add(p, `${show(r)} is already listed at ${where.get(r)}`);
+        ok = false;
+      } else {
+        where.set(r, p);
+        list.push(r);
+      }
+    });
   }
   return ok ? out : undefined;
 }

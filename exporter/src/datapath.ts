@@ -32,6 +32,7 @@ import {
   TRAFFIC_KEY,
   TRAFFIC_VAL,
 } from './kernel/layout';
+import { LocationNames } from './kernel/kallsyms';
 import { NfTable, portTable } from './nfs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -45,6 +46,8 @@ export interface DropSample {
   dstNf: number;
   proto: NfProto;
   reason: number;
+  /** where the kernel freed the packet, for SKB_DROP_REASON_NOT_SPECIFIED only (else 0n) */
+  location: bigint;
   count: bigint;
 }
 
@@ -120,6 +123,10 @@ export interface DropReasons {
   names: Map<number, string>;
   notDropped: number;
   consumed: number;
+  /** SKB_DROP_REASON_NOT_SPECIFIED (~0 where absent) */
+  notSpecified: number;
+  /** every enumerator's full name (SKB_DROP_REASON_NO_SOCKET …) */
+  enumerators: string[];
 }
 
 export function readDropReasons(enumerators: Map<string, number>): DropReasons {
@@ -128,7 +135,13 @@ export function readDropReasons(enumerators: Map<string, number>): DropReasons {
   const notDropped = enumerators.get('SKB_NOT_DROPPED_YET');
   if (notDropped === undefined) throw new Error('kernel BTF: enum skb_drop_reason has no SKB_NOT_DROPPED_YET');
   // SKB_CONSUMED appeared in Linux 6.2; ~0 never matches a reason.
-  return { names, notDropped, consumed: enumerators.get('SKB_CONSUMED') ?? 0xffffffff };
+  return {
+    names,
+    notDropped,
+    consumed: enumerators.get('SKB_CONSUMED') ?? 0xffffffff,
+    notSpecified: enumerators.get('SKB_DROP_REASON_NOT_SPECIFIED') ?? 0xffffffff,
+    enumerators: [...enumerators.keys()],
+  };
 }
 
 /** Offsets of the fields of struct nf_pair_cached that readTraffic reads. */
@@ -169,6 +182,8 @@ export class Datapath {
   readonly pinDir: string;
   readonly reasons: DropReasons;
   readonly nfTable: NfTable;
+  /** function names of the locations of unspecified drops */
+  readonly locations: LocationNames;
 
   private constructor(
     private readonly config: Config,
@@ -180,6 +195,7 @@ export class Datapath {
     const found = readRecord(this.pinDir);
     this.previous = found;
     this.origin = found ? 'adopted' : 'created';
+    this.locations = new LocationNames(log);
     let enumerators: Map<string, number>;
     try {
       enumerators = kernelEnum('skb_drop_reason');
@@ -274,6 +290,7 @@ export class Datapath {
     dropsObj.setGlobal('port_proto', ports);
     dropsObj.setGlobal('reason_not_dropped', this.reasons.notDropped);
     dropsObj.setGlobal('reason_consumed', this.reasons.consumed);
+    dropsObj.setGlobal('reason_not_specified', this.reasons.notSpecified);
     trafficObj.setGlobal('port_proto', ports);
     fs.mkdirSync(this.pinDir, { recursive: true, mode: 0o700 });
     if (this.previous) {
@@ -445,11 +462,19 @@ export class Datapath {
     return [...this.interfaces].map(([name, a]) => ({ name, ifindex: a.ifindex, mode: a.links[0]?.kind ?? '' }));
   }
 
+  /** Drop counts by key; the locations of unspecified drops first seen here are looked up (locationName). */
   readDrops(): DropSample[] {
-    return this.drops.entries().map(([k, v]) => {
+    const out = this.drops.entries().map(([k, v]): DropSample => {
       const key = DROP_KEY.decode(k);
-      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, reason: key.reason, count: v.readBigUInt64LE(0) };
+      return { srcNf: key.src_nf, dstNf: key.dst_nf, proto: key.proto, reason: key.reason, location: key.location, count: v.readBigUInt64LE(0) };
     });
+    this.locations.learn(out.map((s) => s.location));
+    return out;
+  }
+
+  /** The kernel function at a drop location, when known (within the cap on distinct names). */
+  locationName(addr: bigint): string | undefined {
+    return this.locations.nameOf(addr);
   }
 
   /**

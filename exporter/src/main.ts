@@ -18,6 +18,7 @@ import { createApp } from './server';
 import { HistoryFeed } from './history/feed';
 import { HistoryStore } from './history/store';
 import { loadHistory, saveHistory, StateFileError } from './history/state';
+import { DropClassifier, unclassifiedReasons } from './drop-class';
 
 const PROG = 'nfscope-exporter';
 export const DEFAULT_LISTEN = '0.0.0.0:9810';
@@ -200,11 +201,12 @@ export async function main(argv: string[]): Promise<void> {
 
   // The saved history first: a file that cannot be read stops the start before anything is attached.
   const store = new HistoryStore(config.history ?? {});
+  const classifier = new DropClassifier(config.drops);
   const stateFile = config.history?.stateFile;
   if (stateFile) {
     const t0 = Date.now();
     try {
-      const r = loadHistory(store, stateFile);
+      const r = loadHistory(store, stateFile, { dropClass: (reason) => classifier.classOf(reason) });
       if (!r) log(`history: no saved history at ${stateFile} yet; starting empty`);
       else {
         const held = store.stats().tiers.map((t) => `${t.held_s} s at ${t.resolution_s} s`).join(', ');
@@ -231,7 +233,11 @@ export async function main(argv: string[]): Promise<void> {
     `${datapath.origin === 'adopted' ? 'adopted the running datapath' : 'loaded a new datapath'} in ${datapath.pinDir} (${Date.now() - t0} ms); ` +
       (detachOnExit ? 'SIGTERM detaches and removes it' : 'it stays running when the exporter stops (remove it with --remove-datapath)'),
   );
-  const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, config.durationBuckets);
+  const unclassified = unclassifiedReasons(datapath.reasons.enumerators);
+  if (unclassified.length) log(`drop reasons of this kernel that nfscope's table does not know, counted as loss: ${unclassified.join(', ')} (drops.benign_reasons in the config reclassifies them)`);
+  const unknownOverrides = classifier.unknownOverrides(datapath.reasons.names.values());
+  if (unknownOverrides.length) log(`drops: ${unknownOverrides.join(', ')} in the config ${unknownOverrides.length === 1 ? 'is not a drop reason' : 'are not drop reasons'} of this kernel`);
+  const collector = new Collector(datapath, config.node, config.requestTimeoutSeconds, config.durationBuckets, classifier);
   const feed = new HistoryFeed(store, config);
   collector.history = feed;
   let server: Server | undefined;

@@ -67,8 +67,10 @@ describe('createApp', () => {
     requestTimeoutSeconds: 10,
     durationBuckets: [0.001, 0.01],
     programStats: false,
+    datapath: { pinDir: '/sys/fs/bpf/nfscope', onExit: 'keep' },
+    drops: { benignReasons: [], lossReasons: [] },
   };
-  const DROPS = [{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'N3', reason: 'NO_SOCKET', count: 17 }];
+  const DROPS = [{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'N3', reason: 'NO_SOCKET', class: 'loss', count: 17 }];
 
   let server: Server | undefined;
   /** The clock of the history's answers: half a second after its one read. */

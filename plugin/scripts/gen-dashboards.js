@@ -31,13 +31,32 @@ function queryVariable(name, label, query, description) {
   };
 }
 
+/** A fixed list of values, one chosen by default (not All). */
+function customVariable(name, label, values, current, description) {
+  return {
+    type: 'custom',
+    name,
+    label,
+    description,
+    query: values.join(','),
+    multi: true,
+    includeAll: true,
+    current: { text: [current], value: [current] },
+    options: values.map((v) => ({ text: v, value: v, selected: v === current })),
+  };
+}
+
 const VARS = {
   node: queryVariable('node', 'Node', { kind: 'nodes' }, 'Nodes whose exporters measured the data'),
   client_nf: queryVariable('client_nf', 'Client NF', { kind: 'nfs' }, 'NF that sent the request'),
   server_nf: queryVariable('server_nf', 'Server NF', { kind: 'nfs' }, 'NF that answered'),
   nf: queryVariable('nf', 'NF', { kind: 'nfs' }, 'NF on either side'),
   reason: queryVariable('reason', 'Drop reason', { kind: 'reasons' }, 'Kernel drop reason'),
+  class: customVariable('class', 'Drop class', ['loss', 'benign'], 'loss', 'loss: traffic that did not get where it was going; benign: drops nobody was waiting for, such as frames for other hosts under a promiscuous capture (docs/drops.md)'),
 };
+
+/** Drops that are loss: what the dashboards' drop panels show unless a panel is about benign ones. */
+const LOSS = { class: ['loss'] };
 
 // ---- panels -----------------------------------------------------------------
 
@@ -182,7 +201,7 @@ const dashboards = {
       timeseries('Latency p50 / p99 by interface', [q('latency_percentiles', { filters: pairFilters(), quantiles: [0.5, 0.99], groupBy: ['interface'], legendFormat: '{{interface}} p{{quantile}}' })]),
       timeseries('Request rate by interface', [q('request_rate', { filters: pairFilters(), groupBy: ['interface'], legendFormat: '{{interface}}' })]),
       timeseries('Error ratio by interface', [q('error_ratio', { filters: pairFilters(), groupBy: ['interface'], legendFormat: '{{interface}}' })], { fieldConfig: { defaults: { unit: 'percentunit', min: 0, custom: { drawStyle: 'line', fillOpacity: 10 } }, overrides: [] } }),
-      timeseries('Packet drops by reason', [q('drops', { filters: { node: ['$node'] }, groupBy: ['reason'], legendFormat: '{{reason}}' })], { fieldConfig: { defaults: { unit: 'pps', custom: { drawStyle: 'bars', fillOpacity: 60, stacking: { mode: 'normal', group: 'A' } } }, overrides: [] } }),
+      timeseries('Packet drops (loss) by reason', [q('drops', { filters: { node: ['$node'], ...LOSS }, groupBy: ['reason'], legendFormat: '{{reason}}' })], { fieldConfig: { defaults: { unit: 'pps', custom: { drawStyle: 'bars', fillOpacity: 60, stacking: { mode: 'normal', group: 'A' } } }, overrides: [] } }),
       table('NF pairs', q('nf_pairs', { filters: pairFilters() })),
     ],
   ),
@@ -239,13 +258,14 @@ const dashboards = {
     () => {
       const f = (extra) => pairFilters({ interface: ['N3', 'N9'], ...extra });
       const t = { node: ['$node'], nf: ['$nf'], interface: ['N3', 'N9'] };
+      const lost = { ...t, ...LOSS };
       return [
         timeseries('GTP-U echo latency percentiles', [q('latency_percentiles', { filters: f(), groupBy: ['client_nf', 'server_nf', 'interface'], legendFormat: '{{client_nf}} → {{server_nf}} {{interface}} p{{quantile}}' })], { w: 24 }),
         heatmap('GTP-U echo latency heatmap', q('latency_heatmap', { filters: f() })),
         timeseries('Echo timeouts', [q('timeouts', { filters: f(), groupBy: ['client_nf', 'server_nf', 'interface'], legendFormat: '{{client_nf}} → {{server_nf}} {{interface}}' })]),
         timeseries('User-plane packets/s', [q('traffic', { filters: t, metric: 'packets', groupBy: ['src_nf', 'dst_nf', 'interface'], legendFormat: '{{src_nf}} → {{dst_nf}} {{interface}}' })]),
         timeseries('User-plane bytes/s', [q('traffic', { filters: t, metric: 'bytes', groupBy: ['src_nf', 'dst_nf', 'interface'], legendFormat: '{{src_nf}} → {{dst_nf}} {{interface}}' })], { fieldConfig: { defaults: { unit: 'Bps' }, overrides: [] } }),
-        timeseries('User-plane drops by NF and reason', [q('drops', { filters: t, groupBy: ['nf', 'reason'], legendFormat: '{{nf}} {{reason}}' })], { w: 24 }),
+        timeseries('User-plane drops (loss) by NF and reason', [q('drops', { filters: lost, groupBy: ['nf', 'reason'], legendFormat: '{{nf}} {{reason}}' })], { w: 24 }),
       ];
     },
   ),
@@ -270,17 +290,22 @@ const dashboards = {
   'drops.json': dashboard(
     'nfscope-drops',
     'nfscope: packet drops',
-    'Every packet the kernel dropped on the way to or from an NF, with the reason the kernel gives (skb:kfree_skb).',
+    'Every packet the kernel dropped on the way to or from an NF, with the reason the kernel gives (skb:kfree_skb). The class variable starts at loss; benign drops (frames for other hosts under a capture, queues purged at close) have a panel of their own.',
     ['drops'],
-    ['node', 'nf', 'reason'],
+    ['node', 'nf', 'reason', 'class'],
     () => {
-      const f = { node: ['$node'], nf: ['$nf'], reason: ['$reason'] };
+      const f = { node: ['$node'], nf: ['$nf'], reason: ['$reason'], class: ['$class'] };
+      const benign = { node: ['$node'], nf: ['$nf'], reason: ['$reason'], class: ['benign'] };
       return [
         timeseries('Drops by reason', [q('drops', { filters: f, groupBy: ['reason'], legendFormat: '{{reason}}' })], { w: 24, fieldConfig: { defaults: { unit: 'pps', custom: { drawStyle: 'bars', fillOpacity: 60, stacking: { mode: 'normal', group: 'A' } } }, overrides: [] } }),
         timeseries('Drops by NF', [q('drops', { filters: f, groupBy: ['nf', 'nf_type'], legendFormat: '{{nf}} ({{nf_type}})' })]),
         timeseries('Drops by interface', [q('drops', { filters: f, groupBy: ['interface'], legendFormat: '{{interface}}' })]),
         timeseries('Drops by sender (peer NF)', [q('drops', { filters: f, groupBy: ['peer_nf', 'nf'], legendFormat: '{{peer_nf}} → {{nf}}' })]),
         timeseries('Drops by node', [q('drops', { filters: f, groupBy: ['node'], legendFormat: '{{node}}' })]),
+        timeseries('Benign drops by reason (not loss)', [q('drops', { filters: benign, groupBy: ['reason'], legendFormat: '{{reason}}' })], {
+          description: 'Drops nobody was waiting for: frames for other hosts seen in promiscuous mode, duplicates, packets for sockets already closed, queues purged at teardown (docs/drops.md). Shown whatever the class variable says.',
+        }),
+        timeseries('Drops by class', [q('drops', { filters: { node: ['$node'], nf: ['$nf'], reason: ['$reason'] }, groupBy: ['class'], legendFormat: '{{class}}' })]),
       ];
     },
   ),
@@ -301,7 +326,7 @@ const dashboards = {
           description: 'Packets to or from addresses that belong to no configured NF (reported as "unknown"): add those NFs to the exporter configuration.',
         }),
         timeseries('Timeouts per node', [q('timeouts', { filters: n, groupBy: ['node', 'interface'], legendFormat: '{{node}} {{interface}}' })]),
-        timeseries('Kernel drops per node', [q('drops', { filters: n, groupBy: ['node'], legendFormat: '{{node}}' })]),
+        timeseries('Kernel drops per node and class', [q('drops', { filters: n, groupBy: ['node', 'class'], legendFormat: '{{node}} {{class}}' })]),
       ];
     },
   ),

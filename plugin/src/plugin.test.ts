@@ -44,11 +44,11 @@ describe.each(dashboardFiles)('dashboard %s', (file) => {
   test('is valid against dashboard.jsonschema.json (but for variable queries, stored as Grafana stores them)', () => {
     const validate = validator('dashboard.jsonschema.json');
     // The schema wants an object variable query to be a map of objects; Grafana stores a data
-    // source's variable query as a plain object ({"refId": "A", "kind": "nfs"}).
-    const asSchemaWants = { ...dash, templating: { list: dash.templating.list.map((v: any) => ({ ...v, query: JSON.stringify(v.query) })) } };
+    // source's variable query as a plain object ({"refId": "A", "kind": "nfs"}); a custom variable's is its text.
+    const asSchemaWants = { ...dash, templating: { list: dash.templating.list.map((v: any) => (v.type === 'query' ? { ...v, query: JSON.stringify(v.query) } : v)) } };
     const ok = validate(asSchemaWants);
     expect(ok ? [] : validate.errors).toEqual([]);
-    for (const v of dash.templating.list) expect(v.query).toEqual({ refId: 'A', kind: expect.any(String), ...v.query });
+    for (const v of dash.templating.list) if (v.type === 'query') expect(v.query).toEqual({ refId: 'A', kind: expect.any(String), ...v.query });
   });
 
   test('is what scripts/gen-dashboards.js writes', () => {
@@ -59,12 +59,36 @@ describe.each(dashboardFiles)('dashboard %s', (file) => {
     const names = dash.templating.list.map((v: any) => v.name);
     expect(names).toContain('node');
     expect(names.some((n: string) => ['nf', 'client_nf', 'server_nf'].includes(n)) || file === 'exporter-health.json').toBe(true);
-    for (const v of dash.templating.list) expect(v).toMatchObject({ type: 'query', datasource: { type: 'nfscope-ebpf-datasource', uid: 'nfscope' }, multi: true, includeAll: true });
+    for (const v of dash.templating.list) {
+      if (v.type === 'custom') {
+        // a fixed list (the drop class): its values and the one chosen by default
+        expect(v).toMatchObject({ multi: true, includeAll: true, query: v.options.map((o: any) => o.value).join(',') });
+        expect(v.options.filter((o: any) => o.selected).map((o: any) => o.value)).toEqual(v.current.value);
+      } else expect(v).toMatchObject({ type: 'query', datasource: { type: 'nfscope-ebpf-datasource', uid: 'nfscope' }, multi: true, includeAll: true });
+    }
     expect(panels.length).toBeGreaterThan(0);
     for (const p of panels) {
       expect(p.datasource).toEqual({ type: 'nfscope-ebpf-datasource', uid: 'nfscope' });
       expect(p.targets.length).toBeGreaterThan(0);
       for (const t of p.targets) expect(t.datasource).toEqual(p.datasource);
+    }
+  });
+
+  test('drop panels count only loss unless they are about benign drops or the class itself', () => {
+    for (const p of panels) {
+      for (const t of p.targets as NfscopeQuery[]) {
+        if (t.kind !== 'drops') continue;
+        const byClass = (t.groupBy ?? []).includes('class');
+        const cls = t.filters?.class;
+        if (byClass) expect(cls).toBeUndefined();
+        else if (/benign/i.test(p.title)) expect(cls).toEqual(['benign']);
+        else {
+          expect(cls?.length).toBe(1);
+          // loss, or the dashboard's class variable, which starts at loss
+          if (cls![0] === '$class') expect(dash.templating.list.find((v: any) => v.name === 'class').current.value).toEqual(['loss']);
+          else expect(cls).toEqual(['loss']);
+        }
+      }
     }
   });
 

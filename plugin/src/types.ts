@@ -34,6 +34,7 @@ export type FilterLabel =
   | 'interface'
   | 'procedure'
   | 'reason'
+  | 'class'
   | 'node';
 
 export interface NfscopeQuery extends DataQuery {
@@ -95,7 +96,7 @@ export interface KindInfo {
 
 const LATENCY_LABELS = ['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure', 'vantage', 'node'];
 const OUTCOME_LABELS = [...LATENCY_LABELS, 'outcome', 'code'];
-const DROP_LABELS = ['nf', 'nf_type', 'peer_nf', 'interface', 'reason', 'node'];
+const DROP_LABELS = ['nf', 'nf_type', 'peer_nf', 'interface', 'reason', 'class', 'node'];
 const TRAFFIC_LABELS = ['src_nf', 'dst_nf', 'interface', 'node'];
 const LATENCY_FILTERS: FilterLabel[] = ['nf', 'client_nf', 'server_nf', 'nf_type', 'interface', 'procedure', 'node'];
 const PAIR_GROUPING = ['client_nf', 'server_nf', 'interface', 'procedure'];
@@ -172,8 +173,8 @@ export const KINDS: Record<QueryKind, KindInfo> = {
   },
   drops: {
     label: 'Packet drops',
-    description: 'Kernel packet drops per second, by NF and drop reason',
-    filters: ['nf', 'peer_nf', 'nf_type', 'interface', 'reason', 'node'],
+    description: 'Kernel packet drops per second, by NF and drop reason; class "loss" for traffic lost, "benign" for drops nobody waited for',
+    filters: ['nf', 'peer_nf', 'nf_type', 'interface', 'reason', 'class', 'node'],
     groupLabels: DROP_LABELS,
     defaultGroupBy: ['nf', 'reason'],
     timeSeries: true,
@@ -223,11 +224,15 @@ export const FILTER_LABELS: Record<FilterLabel, string> = {
   interface: 'Interface',
   procedure: 'Procedure',
   reason: 'Drop reason',
+  class: 'Drop class',
   node: 'Node',
 };
 
 /** The interfaces nfscope measures (README.md, "What is measured"), offered even before the exporter has seen them. */
 export const KNOWN_INTERFACES = ['N2', 'N3', 'N4', 'N9', 'SBI'];
+
+/** The classes of drops (docs/drops.md): loss, or benign (a frame for another host, a queue purged at close, …). */
+export const DROP_CLASSES = ['loss', 'benign'];
 
 export const DEFAULT_QUANTILES = [0.5, 0.9, 0.99];
 

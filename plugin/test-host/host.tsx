@@ -259,13 +259,24 @@ const host = {
 
   /**
    * The dashboard preview (preview.tsx): the dashboard's variables set up as
-   * Grafana would (options from the variable queries, All selected), every
+   * Grafana would (options from the variable queries, All selected; custom
+   * variables with their own options and saved selection), every
    * panel's targets run as one request through the plugin, and the frames
    * drawn into #preview. Returns each panel's frames and the marks drawn.
    */
-  async renderDashboard(dashboard: DashboardJson & { templating: { list: Array<{ name: string; query: unknown }> } }, file: string, from: number, to: number, width = 1400) {
+  async renderDashboard(
+    dashboard: DashboardJson & { templating: { list: Array<{ name: string; type?: string; query: unknown; current?: { value: string | string[] }; options?: Array<{ value: string }> }> } },
+    file: string,
+    from: number,
+    to: number,
+    width = 1400,
+  ) {
     const vars: VariableState[] = [];
-    for (const v of dashboard.templating.list) vars.push({ name: v.name, value: '$__all', options: await host.variableValues(v.query, from, to) });
+    for (const v of dashboard.templating.list) {
+      // A custom variable keeps its fixed options and the selection saved with the dashboard (the drop class: loss).
+      if (v.type === 'custom') vars.push({ name: v.name, value: v.current?.value ?? '$__all', options: (v.options ?? []).map((o) => o.value) });
+      else vars.push({ name: v.name, value: '$__all', options: await host.variableValues(v.query, from, to) });
+    }
     templateSrv.variables = vars;
     const results: PanelResult[] = [];
     for (const p of dashboard.panels) {

@@ -22,9 +22,11 @@ const summary: Summary = {
     },
   ],
   drops: [
-    { nf: 'upf-1', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', count: 90 },
-    { nf: 'upf-2', peer_nf: 'upf-1', interface: 'N9', reason: 'NO_SOCKET', count: 30 },
+    { nf: 'upf-1', peer_nf: 'gnb-1', interface: 'N3', reason: 'OTHERHOST', class: 'benign', count: 18931 },
+    { nf: 'upf-1', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', class: 'loss', count: 90 },
+    { nf: 'upf-2', peer_nf: 'upf-1', interface: 'N9', reason: 'NO_SOCKET', class: 'loss', count: 30 },
     { nf: 'smf-1', peer_nf: 'upf-1', interface: 'N4', reason: 'UDP_CSUM', count: 6 },
+    { nf: 'smf-1', peer_nf: 'upf-1', interface: 'SBI', reason: 'QUEUE_PURGE', class: 'benign', count: 40 },
   ],
 };
 
@@ -80,18 +82,26 @@ describe('render at 80 columns', () => {
     for (let x = 1e-5; x < 1e7; x *= 1.01) expect({ x, width: rate(x).length <= 7 }).toEqual({ x, width: true });
   });
 
-  test('top drop reasons, summed over NFs, with the NF where most happened', () => {
-    const i = lines.findIndex((l) => l.startsWith('TOP DROP REASONS'));
+  test('top loss drop reasons, summed over NFs, with the NF where most happened; benign drops on a line apart', () => {
+    const i = lines.findIndex((l) => l.startsWith('TOP DROP REASONS (LOSS)'));
     expect(lines.slice(i + 1)).toEqual([
+      // a row without a class (an older exporter) is loss
       'NO_SOCKET                         120     2.0   upf-1 ← gnb-1 N3',
       'UDP_CSUM                            6     0.1   smf-1 ← upf-1 N4',
+      'benign, not loss: 18971 (316.2/s), mostly OTHERHOST',
     ]);
   });
 
+  test('only benign drops: no loss, and the benign line', () => {
+    const out = view({ summary: { ...summary, drops: summary.drops.filter((d) => d.class === 'benign') } }).split('\n');
+    const i = out.findIndex((l) => l.startsWith('TOP DROP REASONS (LOSS)'));
+    expect(out.slice(i + 1)).toEqual(['  no loss drops in the window', 'benign, not loss: 18971 (316.2/s), mostly OTHERHOST']);
+  });
+
   test('a short terminal lists as many pairs as fit and says how many are left out', () => {
-    expect(view({ height: 10 }).split('\n')).toHaveLength(10); // all three fit
-    const short = view({ height: 9 }).split('\n');
-    expect(short).toHaveLength(9);
+    expect(view({ height: 11 }).split('\n')).toHaveLength(11); // all three fit
+    const short = view({ height: 10 }).split('\n');
+    expect(short).toHaveLength(10);
     expect(short[3]).toMatch(/^gnb-1 → upf-1/);
     expect(short[4]).toBe('  … 2 more pairs (a taller terminal shows them)');
   });
@@ -115,7 +125,7 @@ describe('render: other states', () => {
   test('nothing measured yet', () => {
     const out = view({ summary: { node: 'w', window_s: 60, latency: [], drops: [] } });
     expect(out).toMatch(/no transactions in the window/);
-    expect(out).toMatch(/no drops in the window/);
+    expect(out).toMatch(/no loss drops in the window/);
   });
 
   test('a wider terminal gives the procedure the room', () => {

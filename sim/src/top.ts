@@ -1,7 +1,8 @@
 /**
  * `nfscope top`: a live terminal view of an exporter (or its whole cluster),
  * redrawn every second from /api/v1/summary: NF pairs with interface, rate,
- * p50/p99, rejections and timeouts, then the top drop reasons. A plain HTTP
+ * p50/p99, rejections and timeouts, then the top reasons of drops that are
+ * loss, and the benign drops' total on a line apart. A plain HTTP
  * client of the API; the drawing is a pure function of the answer (render),
  * laid out for 80 columns so it works over SSH.
  */
@@ -13,7 +14,8 @@ export const TOP_USAGE = `usage: nfscope top [--url URL] [--window 60s] [--scope
 
 A live view of what an nfscope exporter measures, redrawn every second:
 NF pairs (interface, procedure, requests per second, p50 and p99 latency,
-rejections and timeouts over the window) and the top kernel drop reasons.
+rejections and timeouts over the window) and the top reasons of kernel
+drops that are loss; benign drops (docs/drops.md) on a line of their own.
 
 Options:
   --url URL          the exporter (default http://127.0.0.1:9810)
@@ -101,7 +103,8 @@ export interface Summary {
     rejected: number;
     timeouts: number;
   }[];
-  drops: { nf: string; peer_nf: string; interface: string; reason: string; count: number }[];
+  /** class: `loss`, or `benign` (not loss: docs/drops.md); exporters before the class have none, taken as loss */
+  drops: { nf: string; peer_nf: string; interface: string; reason: string; class?: string; count: number }[];
 }
 
 export interface View {
@@ -185,7 +188,13 @@ export function render(v: View): string {
   lines.push(row('NF PAIR', 'IF', 'PROCEDURE', 'REQ/S', 'P50 ms', 'P99 ms', 'REJ', 'T/O'));
   const pairs = [...s.latency].sort((a, b) => b.count + b.timeouts - (a.count + a.timeouts) || a.client.localeCompare(b.client) || a.server.localeCompare(b.server));
   const drops = new Map<string, { count: number; where: Map<string, number> }>();
+  // Benign drops (a promiscuous capture's OTHERHOST, queues purged at close, …) are not loss: one line of their own.
+  const benign = new Map<string, number>();
   for (const d of s.drops) {
+    if (d.class === 'benign') {
+      benign.set(d.reason, (benign.get(d.reason) ?? 0) + d.count);
+      continue;
+    }
     const e = drops.get(d.reason) ?? { count: 0, where: new Map<string, number>() };
     drops.set(d.reason, e);
     e.count += d.count;
@@ -194,7 +203,7 @@ export function render(v: View): string {
   }
   const topDrops = [...drops].sort((a, b) => b[1].count - a[1].count || a[0].localeCompare(b[0])).slice(0, 5);
   // Room for pairs: the terminal's rows less the header, the drops block and a spare line.
-  const dropLines = 2 + Math.max(1, topDrops.length);
+  const dropLines = 2 + Math.max(1, topDrops.length) + (benign.size > 0 ? 1 : 0);
   const room = v.height ? Math.max(1, v.height - lines.length - dropLines) : pairs.length;
   const shown = pairs.length > room ? pairs.slice(0, room - 1) : pairs;
   for (const p of shown) {
@@ -205,11 +214,16 @@ export function render(v: View): string {
   if (shown.length < pairs.length) lines.push(fit(`  … ${pairs.length - shown.length} more pairs (a taller terminal shows them)`, width));
 
   lines.push('');
-  lines.push([fit('TOP DROP REASONS', 28), fit('DROPS', 8, true), fit('PER S', 7, true), ' ', fit('MOST AT', width - 28 - 8 - 7 - 4)].join(' ').trimEnd());
-  if (topDrops.length === 0) lines.push(fit('  no drops in the window', width));
+  lines.push([fit('TOP DROP REASONS (LOSS)', 28), fit('DROPS', 8, true), fit('PER S', 7, true), ' ', fit('MOST AT', width - 28 - 8 - 7 - 4)].join(' ').trimEnd());
+  if (topDrops.length === 0) lines.push(fit(`  no loss drops in the window`, width));
   for (const [reason, d] of topDrops) {
     const [most] = [...d.where].sort((a, b) => b[1] - a[1]);
     lines.push([fit(reason, 28), fit(count(d.count), 8, true), fit(num(d.count / s.window_s, 1), 7, true), ' ', fit(most[0], width - 28 - 8 - 7 - 4)].join(' ').trimEnd());
+  }
+  if (benign.size > 0) {
+    const total = [...benign.values()].reduce((a, b) => a + b, 0);
+    const [mostly] = [...benign].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    lines.push(fit(`benign, not loss: ${count(total)} (${num(total / s.window_s, 1)}/s), mostly ${mostly[0]}`, width));
   }
   return lines.map((l) => l.trimEnd()).join('\n');
 }

@@ -25,7 +25,7 @@ export interface HistorySink {
   retransmissions(l: LatencySeriesLabels, count: number): void;
   /** outcome: accepted, rejected, other or timeout */
   outcome(l: LatencySeriesLabels, outcome: string, code: string, count: number): void;
-  drops(l: { nf: string; nf_type: string; peer_nf: string; interface: string; reason: string }, count: number): void;
+  drops(l: { nf: string; nf_type: string; peer_nf: string; interface: string; reason: string; class: string }, count: number): void;
   traffic(l: { src_nf: string; dst_nf: string; interface: string }, packets: number, bytes: number): void;
   /** the tick read at unix second t is complete */
   commit(t: number): void;
@@ -99,7 +99,7 @@ export class HistoryFeed implements HistorySink {
     this.store.addTo(s, 0, count);
   }
 
-  drops(l: { nf: string; nf_type: string; peer_nf: string; interface: string; reason: string }, count: number): void {
+  drops(l: { nf: string; nf_type: string; peer_nf: string; interface: string; reason: string; class: string }, count: number): void {
     this.store.add('drop', { ...l, node: this.node }, 0, count);
   }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -124,6 +125,43 @@ describe('history state file', () => {
     // 2 runs. Gap 150 (0x96 0x01), length 3 as nibbles (3·2+1 = 7): counts 1 0 2 in 0x01 0x02 (2 bytes, 3 as varints).
     // Gap 434 − 153 = 281 (0x99 0x02), length 1 as varints (1·2+0 = 2): 300 (0xac 0x02). 11 bytes after the point's length.
     expect(byFamily.latency.bytes.slice(-12)).toEqual([11, 2, 0x96, 0x01, 7, 0x01, 0x02, 0x99, 0x02, 2, 0xac, 0x02]);
+  });
+
+  test('drop series saved before drops had a class get the class of their reason', () => {
+    const old = new HistoryStore({ tiers: TIERS });
+    const drop = (reason: string) => ({ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason, node: 'n1' }) as unknown as Labels;
+    old.add('drop', drop('OTHERHOST'), 0, 4);
+    old.add('drop', drop('NO_SOCKET'), 0, 3);
+    old.commit(T0 + 1);
+    const f = file();
+    saveHistory(old, f);
+    // As an exporter before the class label wrote it: the drop series' labels without `class`.
+    const buf = fs.readFileSync(f);
+    const magic = buf.indexOf(0x0a) + 1; // the header line "nfscope-history …\n"
+    const hlen = buf.readUInt32LE(magic + 32);
+    const header = JSON.parse(buf.subarray(magic + 36, magic + 36 + hlen).toString('utf8'));
+    for (const sr of header.series) delete sr.labels.class;
+    const h2 = Buffer.from(JSON.stringify(header), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32LE(h2.length);
+    const rest = buf.subarray(magic + 36 + hlen);
+    const digest = createHash('sha256').update(len).update(h2).update(rest).digest();
+    fs.writeFileSync(f, Buffer.concat([buf.subarray(0, magic), digest, len, h2, rest]));
+    const classes = (st: HistoryStore) =>
+      st
+        .collect(['drop'], all, ['reason', 'class'], { fromMs: T0 * 1000, stepMs: 10_000, n: 1 }, 0)
+        .map((g) => [g.labels.reason, g.labels.class, g.steps[0]!.v[0]])
+        .sort();
+    const st = new HistoryStore({ tiers: TIERS });
+    loadHistory(st, f, { dropClass: (r) => (r === 'OTHERHOST' ? 'benign' : 'loss') });
+    expect(classes(st)).toEqual([
+      ['NO_SOCKET', 'loss', 3],
+      ['OTHERHOST', 'benign', 4],
+    ]);
+    // without a classifier: loss
+    const plain = new HistoryStore({ tiers: TIERS });
+    loadHistory(plain, f);
+    expect(classes(plain).map((r) => r[1])).toEqual(['loss', 'loss']);
   });
 
   test('no file: nothing restored, the store stays empty', () => {

@@ -76,8 +76,16 @@ export interface LoadResult {
   savedAtS: number;
 }
 
+export interface LoadOptions {
+  /**
+   * The class of a drop reason, for drop series saved before drops had a
+   * `class` label (they get the class their reason has now); loss without it.
+   */
+  dropClass?: (reason: string) => string;
+}
+
 /** Reads a saved history into an empty store; null when the file does not exist. */
-export function loadHistory(store: HistoryStore, file: string): LoadResult | null {
+export function loadHistory(store: HistoryStore, file: string, opts: LoadOptions = {}): LoadResult | null {
   let buf: Buffer;
   try {
     buf = fs.readFileSync(file);
@@ -103,6 +111,12 @@ export function loadHistory(store: HistoryStore, file: string): LoadResult | nul
   if (typeof h !== 'object' || h === null) fail('damaged header: not an object');
   if (h.format !== STATE_FORMAT) fail(`written in format ${JSON.stringify(h.format)}, this exporter reads format ${STATE_FORMAT}`);
   checkTiers(h, store, fail);
+  if (Array.isArray(h.series)) {
+    for (const s of h.series) {
+      const l = s?.family === 'drop' && typeof s.labels === 'object' && s.labels !== null ? s.labels : undefined;
+      if (l && l.class === undefined && typeof l.reason === 'string') l.class = opts.dropClass?.(l.reason) ?? 'loss';
+    }
+  }
   const blobBytes = checkShape(h, store, fail);
   if (HEAD + hlen + blobBytes !== buf.length) fail(`damaged: the header describes ${blobBytes} bytes of points, the file holds ${buf.length - HEAD - hlen}`);
   const r = store.importState(h, buf, HEAD + hlen);

@@ -27,7 +27,7 @@ const LATENCY_LABELS = ['client_nf', 'client_type', 'server_nf', 'server_type', 
 export const FAMILY_LABELS: Readonly<Record<Family, readonly string[]>> = {
   latency: LATENCY_LABELS,
   outcome: [...LATENCY_LABELS, 'outcome', 'code'],
-  drop: ['nf', 'nf_type', 'peer_nf', 'interface', 'reason', 'node'],
+  drop: ['nf', 'nf_type', 'peer_nf', 'interface', 'reason', 'class', 'node'],
   traffic: ['src_nf', 'dst_nf', 'interface', 'node'],
 };
 

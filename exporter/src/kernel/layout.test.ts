@@ -38,10 +38,10 @@ describe('defineStruct', () => {
   });
 
   test('round trip of the shared drop_key, pad written as zero and not decoded', () => {
-    const key = { src_nf: 1, dst_nf: 0x01020304, reason: 77, proto: NfProto.Gtpu };
+    const key = { src_nf: 1, dst_nf: 0x01020304, reason: 77, proto: NfProto.Gtpu, location: 0xffffffff81a0b0c0n };
     const buf = DROP_KEY.encode({ ...key, pad: Buffer.from([9, 9, 9]) } as typeof key);
-    expect(buf.length).toBe(16);
-    expect(buf.toString('hex')).toBe('01000000' + '04030201' + '4d000000' + '02' + '000000');
+    expect(buf.length).toBe(24);
+    expect(buf.toString('hex')).toBe('01000000' + '04030201' + '4d000000' + '02' + '000000' + 'c0b0a081ffffffff');
     expect(DROP_KEY.decode(buf)).toEqual(key);
   });
 

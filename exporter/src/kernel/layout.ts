@@ -193,6 +193,8 @@ export interface DropKey {
   dst_nf: number;
   reason: number;
   proto: NfProto;
+  /** freeing address, for SKB_DROP_REASON_NOT_SPECIFIED only (else 0n) */
+  location: bigint;
 }
 export const DROP_KEY = defineStruct<DropKey>('drop_key', [
   ['src_nf', 'u32'],
@@ -200,6 +202,7 @@ export const DROP_KEY = defineStruct<DropKey>('drop_key', [
   ['reason', 'u32'],
   ['proto', 'u8'],
   ['pad', 'u8', 3],
+  ['location', 'u64'],
 ]);
 
 export interface TrafficKey {

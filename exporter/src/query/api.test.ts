@@ -92,7 +92,8 @@ describe('/api/v1/query on one node', () => {
       n.feed.outcome(pair('smf-2', 'upf-1'), 'accepted', '1', 2);
       n.feed.timeouts(pair('smf-2', 'upf-1'), 1);
       n.feed.retransmissions(pair('smf-2', 'upf-1'), 3);
-      n.feed.drops({ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET' }, 5);
+      n.feed.drops({ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', class: 'loss' }, 5);
+      n.feed.drops({ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'OTHERHOST', class: 'benign' }, 7);
       n.feed.traffic({ src_nf: 'gnb-1', dst_nf: 'upf-1', interface: 'N3' }, 100, 15_000);
       n.feed.commit(t);
     }
@@ -145,7 +146,14 @@ describe('/api/v1/query on one node', () => {
   test('drops and traffic, with the virtual nf filter and regular expressions', async () => {
     const d = await q('kind=drops&step=100s&filter=nf=~upf-.*');
     expect(valuesOf(d.body, { nf: 'upf-1', reason: 'NO_SOCKET' })).toEqual([5]);
+    expect(valuesOf(d.body, { nf: 'upf-1', reason: 'OTHERHOST' })).toEqual([7]);
     expect(d.body.frames[0].fields[1].config.unit).toBe('pps');
+    // The class: a filter and a label like any other; loss alone is what alerts and default views count.
+    const loss = await q('kind=drops&step=100s&filter=class=loss&group_by=class');
+    expect(loss.body.frames.map((f: { fields: { labels?: Record<string, string> }[] }) => f.fields[1].labels)).toEqual([{ class: 'loss' }]);
+    expect(valuesOf(loss.body, { class: 'loss' })).toEqual([5]);
+    const benign = await q('kind=drops&step=100s&filter=class!=loss&group_by=class');
+    expect(valuesOf(benign.body, { class: 'benign' })).toEqual([7]);
     const none = await q('kind=drops&step=100s&filter=nf!~upf-.*');
     expect(none.body.frames).toEqual([]);
     const bytes = await q('kind=traffic&metric=bytes&step=100s&filter=nf=gnb-1');
@@ -269,13 +277,19 @@ describe('/api/v1/query on one node', () => {
     // mean: (9 · 1 ms + 10 ms) / 10 per second
     expect(s.latency[0].mean_ms).toBe(1.9);
     expect(s.latency[0].p50_ms).toBe(Math.round((MS1_LO + (499.5 / 900) * MS1_W) / 1e3) / 1e3);
-    expect(s.drops).toEqual([{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', count: 500 }]);
+    expect(s.drops).toEqual([
+      { nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'OTHERHOST', class: 'benign', count: 700 },
+      { nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', class: 'loss', count: 500 },
+    ]);
   });
 
   test('labels and their values', async () => {
     const names = await get(`${n.url}/api/v1/labels`);
     expect(names.body.labels).toContain('client_nf');
     expect(names.body.labels).toContain('reason');
+    expect(names.body.labels).toContain('class');
+    const classes = await get(`${n.url}/api/v1/labels/class/values?from=${T0 * 1000}&to=${(T0 + 100) * 1000}`);
+    expect(classes.body.values).toEqual(['benign', 'loss']);
     expect(names.body.labels).toEqual([...names.body.labels].sort());
     const v = await get(`${n.url}/api/v1/labels/client_nf/values?from=${T0 * 1000}&to=${(T0 + 100) * 1000}`);
     expect(v.body).toEqual({ name: 'client_nf', node: 'n1', values: ['smf-1', 'smf-2'] });
@@ -294,7 +308,7 @@ describe('rates across tier boundaries', () => {
     const nowS = T0 + 3600;
     const n = await node('n1', NFS, [], nowS);
     for (let t = T0 + 1; t <= nowS; t++) {
-      n.feed.drops({ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET' }, 3);
+      n.feed.drops({ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'NO_SOCKET', class: 'loss' }, 3);
       n.feed.commit(t);
     }
     const at = async (fromS: number, step: string) => {
@@ -402,7 +416,7 @@ describe('monotonic deltas', () => {
 
   test('the history refuses negative and non-finite deltas, so its sums only grow', async () => {
     const st = new HistoryStore();
-    const l = { nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'X', node: 'n1' };
+    const l = { nf: 'upf-1', nf_type: 'UPF', peer_nf: 'gnb-1', interface: 'N3', reason: 'X', class: 'loss', node: 'n1' };
     st.add('drop', l, 0, 5);
     st.add('drop', l, 0, -3);
     st.add('drop', l, 0, NaN);

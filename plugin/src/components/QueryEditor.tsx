@@ -12,6 +12,7 @@ import type { DataSource } from '../datasource';
 import { parseFilters } from '../query';
 import {
   DEFAULT_QUANTILES,
+  DROP_CLASSES,
   FILTER_LABELS,
   KIND_ORDER,
   KINDS,
@@ -105,7 +106,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range }: 
                 onChange={(v) => setFilter(label, v)}
                 range={range}
                 scope={scope}
-                known={label === 'interface' ? KNOWN_INTERFACES : undefined}
+                known={label === 'interface' ? KNOWN_INTERFACES : label === 'class' ? DROP_CLASSES : undefined}
               />
             </EditorField>
           ))}

@@ -77,6 +77,14 @@ describe('QueryEditor', () => {
     for (const i of ['N2', 'N3', 'N4', 'N9', 'SBI']) expect(await screen.findByText(i)).toBeInTheDocument();
   });
 
+  test('drops have a class filter offering loss and benign even before the exporter saw them', async () => {
+    const { user, onChange } = setup({ kind: 'drops' });
+    await user.click(screen.getByRole('combobox', { name: 'Drop class' }));
+    expect(await screen.findByText('benign')).toBeInTheDocument();
+    await user.click(await screen.findByText('loss'));
+    expect(onChange).toHaveBeenLastCalledWith({ refId: 'A', kind: 'drops', filters: { class: ['loss'] } });
+  });
+
   test('removing the last value of a filter removes the filter', async () => {
     const { user, onChange } = setup({ filters: { procedure: ['Heartbeat'] } });
     await user.click(within(screen.getByText('Heartbeat').parentElement!).getByRole('button', { name: 'Remove' }));
