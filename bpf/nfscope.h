@@ -194,6 +194,18 @@ enum sbi_method {
 	SBI_METHOD_PUT = 3,
 	SBI_METHOD_PATCH = 4,
 	SBI_METHOD_DELETE = 5,
+	/* not readable, on a connection whose start nfscope did not see (its HPACK tables were never known) */
+	SBI_METHOD_UNSEEN = 6,
+};
+
+/* The :status code of a response not readable on a connection whose start nfscope did not see (no HTTP status is 1). */
+#define SBI_STATUS_UNSEEN 1
+
+/* struct h2_dir .hp_lost: whether this direction's HPACK dynamic table is known. */
+enum h2_hp_state {
+	H2_HP_KNOWN = 0,  /* followed from the connection's start */
+	H2_HP_LOST = 1,   /* a header block went unread since */
+	H2_HP_UNSEEN = 2, /* the connection's start was not seen: never known */
 };
 
 /*
@@ -212,7 +224,7 @@ struct h2_dir {
 	__u8 pend;         /* 1 while a HEADERS frame is pending */
 	__u8 fin;          /* 1 once this direction sent FIN */
 	__u8 hdr[9];
-	__u8 hp_lost;      /* 1 once a header block of this direction went unread: the dynamic table is unknown */
+	__u8 hp_lost;      /* enum h2_hp_state: 0 while the dynamic table is known */
 	__u8 hp_next;      /* slot of hp_ins/hp_val to use next */
 	__u8 pad[5];
 	/*

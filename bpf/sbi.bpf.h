@@ -446,6 +446,13 @@ static __always_inline __u32 hp_status_value(const __u8 *b, __u32 at, __u32 len,
 }
 
 /* What a reference to dynamic index idx (> 61) reads: a value remembered by hp_field, or `code`. */
+/* A header block of this direction went unread: its dynamic table is unknown from now on (unless it never was known). */
+static __always_inline void h2_hp_lose(struct h2_dir *d)
+{
+	if (d->hp_lost == H2_HP_KNOWN)
+		d->hp_lost = H2_HP_LOST;
+}
+
 static __always_inline __u32 hp_dynamic(const struct h2_dir *d, __u32 idx, __u32 code)
 {
 	__u32 ins = d->hp_count - (idx - HPACK_STATIC_ENTRIES - 1);
@@ -636,7 +643,7 @@ __noinline int hpack_walk(__u32 at, __u32 len, struct h2_dir *d, __u32 client)
 		goto lost; /* malformed, or more fields than followed */
 	return w.code;
 lost:
-	d->hp_lost = 1;
+	h2_hp_lose(d);
 	return -1;
 }
 
@@ -717,6 +724,9 @@ static __noinline int sbi_request(struct h2_walk *w, __u32 stream, __u8 method, 
 	lat.client_nf = w->dir == 0 ? w->p->src_nf : w->p->dst_nf;
 	lat.server_nf = w->dir == 0 ? w->p->dst_nf : w->p->src_nf;
 	lat.proto = PROTO_SBI;
+	/* Unreadable on a connection whose start nfscope never saw: said apart from "other". */
+	if (method == SBI_METHOD_OTHER && w->d && w->d->hp_lost == H2_HP_UNSEEN)
+		method = SBI_METHOD_UNSEEN;
 	lat.procedure = method;
 	w->req->seq = stream;
 	/* Stream ids are never reused on a connection (§5.1.1): an entry already there is this stream's. */
@@ -728,6 +738,8 @@ static __noinline int sbi_request(struct h2_walk *w, __u32 stream, __u8 method, 
 static __noinline int sbi_response(struct h2_walk *w, __u32 stream, __u32 status, __u64 ts)
 {
 	w->req->seq = stream;
+	if (status == 0 && w->d && w->d->hp_lost == H2_HP_UNSEEN)
+		status = SBI_STATUS_UNSEEN;
 	complete_response_at(w->req, PROC_ANY, sbi_outcome(status), status, ts);
 	return 0;
 }
@@ -775,7 +787,7 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 			if (hp == -2)
 				hp = hpack_walk(at < 0 ? 0 : at, at < 0 ? 0 : block_end - block, d, w->dir == 0);
 		} else {
-			d->hp_lost = 1;
+			h2_hp_lose(d);
 		}
 		if (w->dir == 0) {
 			/* Only a stream's first HEADERS opens it: later ones carry trailers. */
@@ -800,7 +812,7 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 		d->pend_code = code;
 		d->pend_ts = h2_now(w);
 	} else if (f->type == H2_PUSH_PROMISE || f->type == H2_CONTINUATION) {
-		d->hp_lost = 1; /* header blocks nfscope does not follow */
+		h2_hp_lose(d); /* header blocks nfscope does not follow */
 	} else if (f->type == H2_RST_STREAM) {
 		if (whole)
 			sbi_release(w, f->stream);
@@ -1035,11 +1047,11 @@ static __always_inline void handle_sbi(struct __sk_buff *skb, struct pkt *p)
 				conn = h2_new_conn(w.req);
 				if (!conn)
 					goto fin;
-				conn->dir[0].hp_lost = 1;
-				conn->dir[1].hp_lost = 1;
+				conn->dir[0].hp_lost = H2_HP_UNSEEN;
+				conn->dir[1].hp_lost = H2_HP_UNSEEN;
 			}
 			d = dir ? &conn->dir[1] : &conn->dir[0];
-			d->hp_lost = 1; /* this direction was out of sync: blocks were missed */
+			h2_hp_lose(d); /* this direction was out of sync: blocks were missed */
 			d->sync = H2_SYNCED;
 			d->have = 0;
 			d->pend = 0;
@@ -1058,7 +1070,7 @@ lost:
 		d->sync = H2_UNSYNCED;
 		d->have = 0;
 		d->pend = 0;
-		d->hp_lost = 1;
+		h2_hp_lose(d);
 	}
 	count_event(EV_SBI_RESYNC);
 fin:

@@ -168,6 +168,46 @@ datapath: { pin_dir: "${pins}" }
     ex = undefined;
   });
 
+  test('the first start on a running core: requests on connections it did not see open count as unseen_start, not other', async () => {
+    // Connections opened, and their HPACK tables filled, before any exporter runs.
+    const early = spawn('ip', ['netns', 'exec', topo.host('amf').netns, process.execPath, H2_CLIENT, '--url', `http://198.18.0.12:${PORT}`, '--connections', '2'], {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const replies = readline.createInterface({ input: early.stdout! })[Symbol.asyncIterator]();
+    const send = async (cmd: object): Promise<ClientReply> => {
+      early.stdin!.write(`${JSON.stringify(cmd)}\n`);
+      const r = await replies.next();
+      if (r.done) throw new Error('the HTTP/2 client ended');
+      return JSON.parse(r.value) as ClientReply;
+    };
+    try {
+      const before = await send({ op: 'burst', n: 3 });
+      const late = await startExporter(config.replace(`pin_dir: "${pins}"`, `pin_dir: "${pins}-late"`));
+      try {
+        expect(late.output()).toContain('loaded a new datapath');
+        const after = await send({ op: 'burst', n: 3 });
+        const seen = after.answered - before.answered;
+        expect(seen).toBe(6);
+        const counted = await waitFor(
+          `the late exporter to count the ${seen} requests made after its start`,
+          async () => {
+            const c = sbiCounts(await late.getText('/metrics'));
+            return Object.values(c).reduce((a, b) => a + b, 0) >= seen ? c : undefined;
+          },
+          15000,
+        );
+        // Methods and statuses refer to dynamic-table entries inserted before the exporter ran.
+        expect(counted).toEqual({ 'unseen_start unseen_start': seen });
+      } finally {
+        expect((await late.stop('SIGTERM')).code).toBe(0);
+        fs.rmSync(`${pins}-late`, { recursive: true, force: true });
+      }
+    } finally {
+      early.stdin!.end();
+      await new Promise((r) => early.once('exit', r));
+    }
+  });
+
   test('--remove-datapath detaches and removes what the exporter left running', async () => {
     expect(fs.readdirSync(pins).filter((f) => f.startsWith('link_tc_'))).toHaveLength(4);
     const r = await runExporter(['--remove-datapath', '--config', writeConfig(config)]);

@@ -1,5 +1,5 @@
 /** Procedure labels: what a request's message type means, per protocol. */
-import { NfOutcome, NfProto, SbiMethod } from './kernel/layout';
+import { NfOutcome, NfProto, SBI_STATUS_UNSEEN, SbiMethod } from './kernel/layout';
 
 /** PFCP request message types (3GPP TS 29.244 §7.3), named without "Request". */
 const PFCP_REQUESTS: Record<number, string> = {
@@ -38,6 +38,14 @@ const NGAP_PROCEDURES: string[] = [
 ];
 
 /** SBI: the HTTP method (enum sbi_method); methods the datapath cannot read are `other`. */
+/**
+ * Method and status of SBI requests on a connection whose start nfscope did
+ * not see (the first exporter on a node whose NFs already run): the HPACK
+ * dynamic table they refer to was never known. Apart from `other`, which is
+ * a table lost on a connection nfscope followed from its start.
+ */
+export const UNSEEN_START = 'unseen_start';
+
 const SBI_METHODS: Record<number, string> = {
   [SbiMethod.Other]: 'other',
   [SbiMethod.Get]: 'GET',
@@ -45,6 +53,7 @@ const SBI_METHODS: Record<number, string> = {
   [SbiMethod.Put]: 'PUT',
   [SbiMethod.Patch]: 'PATCH',
   [SbiMethod.Delete]: 'DELETE',
+  [SbiMethod.Unseen]: UNSEEN_START,
 };
 
 /** The procedure label of a series; codes nfscope does not know are named by number. */
@@ -62,6 +71,7 @@ export function procedureName(proto: NfProto, procedure: number): string {
  */
 export function codeLabel(proto: NfProto, code: number): string {
   if (proto === NfProto.Sbi && code === 0) return 'other';
+  if (proto === NfProto.Sbi && code === SBI_STATUS_UNSEEN) return UNSEEN_START;
   return String(code);
 }
 

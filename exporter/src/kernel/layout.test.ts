@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addressBytes, defineStruct, DROP_KEY, FAST_OUTCOME_CODES, InflightState, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SHARED_LAYOUTS } from './layout';
+import { addressBytes, defineStruct, DROP_KEY, FAST_OUTCOME_CODES, InflightState, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SBI_STATUS_UNSEEN, SbiMethod, SHARED_LAYOUTS } from './layout';
 
 describe('defineStruct', () => {
   interface Mixed {
@@ -249,6 +249,15 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
     const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'OUTCOME_'), v]));
     const fromTs = Object.fromEntries(Object.entries(NfOutcome).filter(([, v]) => typeof v === 'number'));
     expect(fromC).toEqual(fromTs);
+  });
+
+  test('enum sbi_method matches SbiMethod, and SBI_STATUS_UNSEEN its C value', () => {
+    const header = fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8');
+    const c = headerEnum(header, 'sbi_method');
+    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'SBI_METHOD_'), v]));
+    const fromTs = Object.fromEntries(Object.entries(SbiMethod).filter(([, v]) => typeof v === 'number'));
+    expect(fromC).toEqual(fromTs);
+    expect(Number(/#define SBI_STATUS_UNSEEN (\d+)/.exec(header)?.[1])).toBe(SBI_STATUS_UNSEEN);
   });
 
   test('enum fast_outcome matches FAST_OUTCOME_CODES', () => {

@@ -162,7 +162,12 @@ export enum SbiMethod {
   Put = 3,
   Patch = 4,
   Delete = 5,
+  /** not readable on a connection whose start nfscope did not see */
+  Unseen = 6,
 }
+
+/** SBI_STATUS_UNSEEN: the :status of a response not readable on a connection whose start nfscope did not see. */
+export const SBI_STATUS_UNSEEN = 1;
 
 /** enum nf_outcome */
 export enum NfOutcome {
