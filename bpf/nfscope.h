@@ -205,7 +205,7 @@ enum sbi_method {
 enum h2_hp_state {
 	H2_HP_KNOWN = 0,  /* followed from the connection's start */
 	H2_HP_LOST = 1,   /* a header block went unread since */
-	H2_HP_UNSEEN = 2, /* the connection's start was not seen: never known */
+	H2_HP_UNSEEN = 3, /* the connection's start was not seen: never known (LOST | 2, so that losing it again keeps it) */
 };
 
 /*

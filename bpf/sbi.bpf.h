@@ -449,8 +449,7 @@ static __always_inline __u32 hp_status_value(const __u8 *b, __u32 at, __u32 len,
 /* A header block of this direction went unread: its dynamic table is unknown from now on (unless it never was known). */
 static __always_inline void h2_hp_lose(struct h2_dir *d)
 {
-	if (d->hp_lost == H2_HP_KNOWN)
-		d->hp_lost = H2_HP_LOST;
+	d->hp_lost |= H2_HP_LOST; /* no branch: H2_HP_UNSEEN holds the bit already */
 }
 
 static __always_inline __u32 hp_dynamic(const struct h2_dir *d, __u32 idx, __u32 code)
@@ -712,6 +711,17 @@ static __always_inline __u8 sbi_outcome(__u32 status)
 }
 
 /*
+ * A method or status nfscope could not read (`unreadable`) on a direction
+ * whose connection started before nfscope saw it: `unseen` instead, said
+ * apart from "other". Global: checked once, and its result is one unknown
+ * value to the callers, whose states the two outcomes would otherwise double.
+ */
+__noinline __u32 sbi_unseen(__u32 code, __u32 hp_lost, __u32 unreadable, __u32 unseen)
+{
+	return code == unreadable && hp_lost == H2_HP_UNSEEN ? unseen : code;
+}
+
+/*
  * A client HEADERS frame, complete: the stream's request, stamped at `ts`.
  * Functions of their own (not inlined), so that their stack frames are not
  * part of the frame walk's, which the verifier limits with the header
@@ -724,10 +734,7 @@ static __noinline int sbi_request(struct h2_walk *w, __u32 stream, __u8 method, 
 	lat.client_nf = w->dir == 0 ? w->p->src_nf : w->p->dst_nf;
 	lat.server_nf = w->dir == 0 ? w->p->dst_nf : w->p->src_nf;
 	lat.proto = PROTO_SBI;
-	/* Unreadable on a connection whose start nfscope never saw: said apart from "other". */
-	if (method == SBI_METHOD_OTHER && w->d && w->d->hp_lost == H2_HP_UNSEEN)
-		method = SBI_METHOD_UNSEEN;
-	lat.procedure = method;
+	lat.procedure = sbi_unseen(method, w->d ? w->d->hp_lost : 0, SBI_METHOD_OTHER, SBI_METHOD_UNSEEN);
 	w->req->seq = stream;
 	/* Stream ids are never reused on a connection (§5.1.1): an entry already there is this stream's. */
 	inflight_put(w->req, &lat, ts, 0);
@@ -738,8 +745,7 @@ static __noinline int sbi_request(struct h2_walk *w, __u32 stream, __u8 method, 
 static __noinline int sbi_response(struct h2_walk *w, __u32 stream, __u32 status, __u64 ts)
 {
 	w->req->seq = stream;
-	if (status == 0 && w->d && w->d->hp_lost == H2_HP_UNSEEN)
-		status = SBI_STATUS_UNSEEN;
+	status = sbi_unseen(status, w->d ? w->d->hp_lost : 0, 0, SBI_STATUS_UNSEEN);
 	complete_response_at(w->req, PROC_ANY, sbi_outcome(status), status, ts);
 	return 0;
 }
