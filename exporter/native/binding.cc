@@ -130,10 +130,10 @@ class Link : public Napi::ObjectWrap<Link> {
     self->link_ = l;
     return o;
   }
-  static Napi::Object FromFd(Napi::Env env, int fd, const char* kind = "tcx") {
+  static Napi::Object FromFd(Napi::Env env, int fd) {
     Napi::Object o = ctor.New({});
     Link* self = Unwrap(o);
-    self->kind_ = kind;
+    self->kind_ = "tcx";
     self->fd_ = fd;
     return o;
   }
@@ -483,7 +483,7 @@ Napi::Value ObjGet(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-// mapInfo(fd) -> { id, name, type, keySize, valueSize, maxEntries, flags }
+// mapInfo(fd) -> { name, type, keySize, valueSize, maxEntries }: what BpfObject.maps() gives of a loaded map.
 Napi::Value MapInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "mapInfo(fd)");
@@ -493,30 +493,12 @@ Napi::Value MapInfo(const Napi::CallbackInfo& info) {
   if (bpf_obj_get_info_by_fd(info[0].As<Napi::Number>().Int32Value(), &mi, &len) != 0)
     return ThrowErr(env, "map info", errno);
   Napi::Object o = Napi::Object::New(env);
-  o.Set("id", mi.id);
   o.Set("name", std::string(mi.name));
   const char* type = libbpf_bpf_map_type_str((enum bpf_map_type)mi.type);
   o.Set("type", type ? type : "unknown");
   o.Set("keySize", mi.key_size);
   o.Set("valueSize", mi.value_size);
   o.Set("maxEntries", mi.max_entries);
-  o.Set("flags", mi.map_flags);
-  return o;
-}
-
-// linkInfo(fd) -> { id, progId, type }: a link's kind and the program it runs.
-Napi::Value LinkInfo(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "linkInfo(fd)");
-  struct bpf_link_info li = {};
-  __u32 len = sizeof(li);
-  BeginCall();
-  if (bpf_obj_get_info_by_fd(info[0].As<Napi::Number>().Int32Value(), &li, &len) != 0)
-    return ThrowErr(env, "link info", errno);
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("id", li.id);
-  o.Set("progId", li.prog_id);
-  o.Set("type", li.type);
   return o;
 }
 
@@ -530,15 +512,11 @@ Napi::Value LinkUpdate(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// linkFromFd(fd, kind) -> Link owning that fd (a pinned link opened with objGet).
+// linkFromFd(fd) -> Link owning that fd: a tcx link pinned by an earlier process, opened with objGet.
 Napi::Value LinkFromFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return ThrowType(env, "linkFromFd(fd, kind)");
-  std::string kind = info[1].As<Napi::String>();
-  static const char* kinds[] = {"tcx", "libbpf", "pinned"};
-  for (const char* k : kinds)
-    if (kind == k) return Link::FromFd(env, info[0].As<Napi::Number>().Int32Value(), k);
-  return ThrowType(env, "linkFromFd: kind must be tcx, libbpf or pinned");
+  if (info.Length() < 1 || !info[0].IsNumber()) return ThrowType(env, "linkFromFd(fd)");
+  return Link::FromFd(env, info[0].As<Napi::Number>().Int32Value());
 }
 
 // tcDetach(ifindex, 'ingress'|'egress', handle, priority): removes nfscope's clsact filter
@@ -1021,7 +999,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("objPin", Napi::Function::New(env, ObjPin));
   exports.Set("objGet", Napi::Function::New(env, ObjGet));
   exports.Set("mapInfo", Napi::Function::New(env, MapInfo));
-  exports.Set("linkInfo", Napi::Function::New(env, LinkInfo));
   exports.Set("linkUpdate", Napi::Function::New(env, LinkUpdate));
   exports.Set("linkFromFd", Napi::Function::New(env, LinkFromFd));
   exports.Set("mapLookup", Napi::Function::New(env, MapLookup));

@@ -265,7 +265,7 @@ export class Collector {
 
   /** One read of every kernel counter. */
   tick(nowMs = Date.now()): void {
-    const baseline = this.firstRead && (this.dp as { origin?: string }).origin === 'adopted';
+    const baseline = this.firstRead && this.dp.origin === 'adopted';
     this.firstRead = false;
     if (!baseline) return this.read(nowMs);
     const history = this.history;

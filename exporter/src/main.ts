@@ -3,7 +3,6 @@
  * interfaces, reads their maps every second and serves /metrics and the JSON API.
  */
 import * as fs from 'fs';
-import { readFileSync } from 'fs';
 import type { Server } from 'http';
 import { createServer as createHttpsServer } from 'https';
 import { Collector, VERSION } from './collector';
@@ -302,7 +301,7 @@ export async function main(argv: string[]): Promise<void> {
     query: { store, node: config.node, hosted: feed.hosted, peers: { peers: config.peers, timeoutMs: (config.peersTimeoutSeconds ?? 2) * 1000, token } },
   });
   const tls = config.api?.tls;
-  server = tls ? createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) }, app) : undefined;
+  server = tls ? createHttpsServer({ cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) }, app) : undefined;
   server = server ? server.listen(args.listen.port, args.listen.host) : app.listen(args.listen.port, args.listen.host);
   server.on('listening', () => {
     listening = true;

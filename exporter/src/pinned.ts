@@ -16,7 +16,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { BpfMap, type BpfObject, tcDetach } from './kernel/bpf';
-import * as layout from './kernel/layout';
+import { FAST_OUTCOME_CODES, InflightState, NfEvent, NfOutcome, NfProto, SbiMethod, SHARED_LAYOUTS } from './kernel/layout';
 import type { NfIdEntry } from './nfs';
 
 /** Handle and priority of nfscope's clsact filters (kernels without tcx), as the binding attaches them. */
@@ -62,14 +62,11 @@ export function mapsAbi(objects: BpfObject[]): string {
     .filter((m) => !seen.has(m.name) && seen.add(m.name))
     .map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-  // Every struct layout and enum the exporter reads the maps with (kernel/layout.ts).
-  const layouts = Object.entries(layout as Record<string, unknown>)
-    .filter(([, v]) => typeof v === 'object' && v !== null)
-    .map(([k, v]) => {
-      const s = v as { size?: number; fields?: layout.FieldSpec[] };
-      return [k, s.fields ? [s.size, s.fields.map((f) => [f.name, f.type, f.count, f.offset])] : v];
-    })
-    .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+  // The layouts and enums the exporter reads the maps with (kernel/layout.ts).
+  const layouts = [
+    SHARED_LAYOUTS.map((l) => [l.cName, l.size, l.fields.map((f) => [f.name, f.type, f.count, f.offset])]),
+    [NfProto, NfEvent, SbiMethod, InflightState, NfOutcome, FAST_OUTCOME_CODES],
+  ];
   return createHash('sha256').update(JSON.stringify({ maps, layouts })).digest('hex').slice(0, 32);
 }
 
@@ -134,7 +131,7 @@ export function readRecord(dir: string): DatapathRecord | undefined {
   const meta = BpfMap.openPinned(mapPin(dir, 'meta'));
   if (!meta) return undefined;
   const raw = meta.lookup(Buffer.alloc(4));
-  closeMap(meta);
+  meta.close();
   const text = raw ? raw.toString('utf8', 0, raw.indexOf(0) < 0 ? raw.length : raw.indexOf(0)) : '';
   if (!text) return undefined;
   try {
@@ -158,14 +155,6 @@ export function writeRecord(meta: BpfMap, record: DatapathRecord): void {
 export function newRecord(abi: string, version: string): DatapathRecord {
   const now = new Date().toISOString();
   return { version: META_VERSION, abi, createdBy: version, createdAt: now, lastBy: version, nfs: [], clsact: [] };
-}
-
-function closeMap(m: BpfMap): void {
-  try {
-    fs.closeSync(m.fd);
-  } catch {
-    // already closed
-  }
 }
 
 /**

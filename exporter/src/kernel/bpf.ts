@@ -28,7 +28,7 @@ interface NativeError extends Error {
 }
 
 interface NativeLink {
-  readonly kind: 'libbpf' | 'tcx' | 'clsact' | 'pinned';
+  readonly kind: 'libbpf' | 'tcx' | 'clsact';
   readonly attached: boolean;
   /** the link's fd (-1 for a clsact filter) */
   readonly fd: number;
@@ -72,10 +72,9 @@ export interface NativeBinding {
   tcDetach(ifindex: number, dir: TcDirection, handle: number, priority: number): void;
   objPin(fd: number, path: string): void;
   objGet(path: string): number;
-  mapInfo(fd: number): NativeMapInfo & { id: number; flags: number };
-  linkInfo(fd: number): { id: number; progId: number; type: number };
+  mapInfo(fd: number): NativeMapInfo;
   linkUpdate(linkFd: number, progFd: number): void;
-  linkFromFd(fd: number, kind: 'tcx' | 'libbpf' | 'pinned'): NativeLink;
+  linkFromFd(fd: number): NativeLink;
   mapLookup(fd: number, key: Buffer, valueBytes: number): Buffer | null;
   mapUpdate(fd: number, key: Buffer, value: Buffer, flags?: number): void;
   mapDelete(fd: number, key: Buffer): boolean;
@@ -184,21 +183,15 @@ export class BpfLink {
     call(() => native().linkUpdate(fd, progFd));
   }
 
-  /** The id of the program the link runs. */
-  programId(): number {
-    const fd = this.fd;
-    return call(() => native().linkInfo(fd)).progId;
-  }
-
   /** Lets go of the attachment without ending it (a pinned link or a clsact filter stays where it is). */
   disown(): void {
     this.link.disown();
   }
 
-  /** A link pinned at `file` by an earlier process, or undefined when nothing is pinned there. */
-  static openPinned(file: string, target: string, kind: 'tcx' | 'libbpf' = 'tcx'): BpfLink | undefined {
+  /** A tcx link pinned at `file` by an earlier process, or undefined when nothing is pinned there. */
+  static openPinned(file: string, target: string): BpfLink | undefined {
     const fd = openPinnedFd(file);
-    return fd === undefined ? undefined : new BpfLink(native().linkFromFd(fd, kind), target);
+    return fd === undefined ? undefined : new BpfLink(native().linkFromFd(fd), target);
   }
 }
 
@@ -289,7 +282,7 @@ const PER_CPU_TYPES = new Set(['percpu_hash', 'percpu_array', 'lru_percpu_hash',
 export class BpfMap {
   readonly perCpu: boolean;
 
-  /** A map pinned at `file` by an earlier process (its fd stays open for as long as this process runs), or undefined. */
+  /** A map pinned at `file` by an earlier process, or undefined; close() lets go of its fd. */
   static openPinned(file: string): BpfMap | undefined {
     const fd = openPinnedFd(file);
     if (fd === undefined) return undefined;
@@ -297,10 +290,10 @@ export class BpfMap {
     return new BpfMap({ ...info, internal: false, fd }, () => fd);
   }
 
-  /** The map's flags as the kernel has them (BPF_F_MMAPABLE …). */
-  flags(): number {
+  /** Closes the fd of a map from openPinned (an object's maps close with the object). */
+  close(): void {
     const fd = this.fd;
-    return call(() => native().mapInfo(fd)).flags;
+    call(() => native().closeFd(fd));
   }
 
   /** Pins the map at `file` on a bpf file system. */
