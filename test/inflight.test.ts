@@ -100,6 +100,25 @@ describeRoot('the in-flight table under contention', () => {
   });
 
   /**
+   * Starts the senders (two, one per CPU) at one CLOCK_MONOTONIC instant once both are bound,
+   * and checks that each sent `perSender` requests and that the responder answered every peer
+   * ROUNDS times.
+   */
+  async function runTogether(senders: ReturnType<typeof spawnIn>[], responder: ReturnType<typeof spawnIn>, perSender: number): Promise<void> {
+    procs.push(...senders);
+    await waitFor('both senders bound', () => (senders.every((s) => s.stdout().includes('ready')) ? true : undefined), 10000);
+    const start = process.hrtime.bigint() + 100_000_000n;
+    for (const s of senders) s.write(`${start}`);
+    for (const s of senders) {
+      const r = await s.done;
+      expect({ code: r.code, stderr: r.stderr, sent: Number(r.stdout.trim().split('\n').pop()) }).toEqual({ code: 0, stderr: '', sent: perSender });
+    }
+    const answered = await responder.done;
+    expect({ code: answered.code, stderr: answered.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(JSON.parse(answered.stdout.trim().split('\n').pop()!)).toEqual(Object.fromEntries(peers.map((a) => [a, ROUNDS])));
+  }
+
+  /**
    * ROUNDS rounds of one Heartbeat Request from every peer (sequence numbers first[i] + r), half
    * the peers on each CPU, answered after 4–11 ms by the peer's last octet; checks every request
    * against the responder and tshark.
@@ -124,17 +143,7 @@ ${nfsYaml}
     const senders = halves.map((half, cpu) =>
       spawnIn(topo, 'upf', ['taskset', '-c', `${cpu}`, process.execPath, LOCKSTEP, '--to', SMF, '--from', half.from.join(','), '--first', half.first.join(','), '--rounds', `${ROUNDS}`, '--period-ms', `${PERIOD_MS}`]),
     );
-    procs.push(...senders);
-    await waitFor('both senders bound', () => (senders.every((s) => s.stdout().includes('ready')) ? true : undefined), 10000);
-    const start = process.hrtime.bigint() + 100_000_000n;
-    for (const s of senders) s.write(`${start}`);
-    for (const s of senders) {
-      const r = await s.done;
-      expect({ code: r.code, stderr: r.stderr, sent: Number(r.stdout.trim().split('\n').pop()) }).toEqual({ code: 0, stderr: '', sent: sent / 2 });
-    }
-    const answered = await responder.done;
-    expect({ code: answered.code, stderr: answered.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(answered.stdout.trim().split('\n').pop()!)).toEqual(Object.fromEntries(peers.map((a) => [a, ROUNDS])));
+    await runTogether(senders, responder, sent / 2);
 
     // Every datagram both ways counted by the exporter: the pairing of each was done in the same pass.
     const m = await waitFor(
@@ -221,17 +230,7 @@ ${nfsYaml}
     const senders = [0, 1].map((cpu) =>
       spawnIn(topo, 'upf', ['taskset', '-c', `${cpu}`, process.execPath, LOCKSTEP, '--to', SMF, '--from', peers.join(','), '--first', '9000', '--rounds', `${ROUNDS}`, '--period-ms', `${PERIOD_MS}`, '--reuse']),
     );
-    procs.push(...senders);
-    await waitFor('both senders bound', () => (senders.every((s) => s.stdout().includes('ready')) ? true : undefined), 10000);
-    const start = process.hrtime.bigint() + 100_000_000n;
-    for (const s of senders) s.write(`${start}`);
-    for (const s of senders) {
-      const r = await s.done;
-      expect({ code: r.code, stderr: r.stderr, sent: Number(r.stdout.trim().split('\n').pop()) }).toEqual({ code: 0, stderr: '', sent: requests });
-    }
-    const answered = await responder.done;
-    expect({ code: answered.code, stderr: answered.stderr }).toEqual({ code: 0, stderr: '' });
-    expect(JSON.parse(answered.stdout.trim().split('\n').pop()!)).toEqual(Object.fromEntries(peers.map((a) => [a, ROUNDS])));
+    await runTogether(senders, responder, requests);
 
     // Two copies of each request and one response counted, and the in-flight table empty again.
     const m = await waitFor(

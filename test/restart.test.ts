@@ -46,6 +46,28 @@ function sbiCounts(metrics: string): Record<string, number> {
   return out;
 }
 
+/** The HTTP/2 client tool in a test host's namespace, driven one command at a time (test/tools/h2-session-client.js). */
+function h2Session(topo: Topology, host: string): { proc: ChildProcess; send(cmd: object): Promise<ClientReply>; end(): Promise<void> } {
+  const proc = spawn('ip', ['netns', 'exec', topo.host(host).netns, process.execPath, H2_CLIENT, '--url', `http://198.18.0.12:${PORT}`, '--connections', '2'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const replies = readline.createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+  const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+  return {
+    proc,
+    async send(cmd) {
+      proc.stdin!.write(`${JSON.stringify(cmd)}\n`);
+      const r = await replies.next();
+      if (r.done) throw new Error('the HTTP/2 client ended');
+      return JSON.parse(r.value) as ClientReply;
+    },
+    async end() {
+      proc.stdin!.end();
+      await exited;
+    },
+  };
+}
+
 describeRoot('the datapath across exporter restarts', () => {
   let topo: Topology;
   let server: ChildProcess;
@@ -99,16 +121,9 @@ datapath: { pin_dir: "${pins}" }
     expect(ex.output()).toContain(`loaded a new datapath in ${pins}`);
 
     // The connections open while the first exporter runs: it sees their start.
-    client = spawn('ip', ['netns', 'exec', topo.host('amf').netns, process.execPath, H2_CLIENT, '--url', `http://198.18.0.12:${PORT}`, '--connections', '2'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const replies = readline.createInterface({ input: client.stdout! })[Symbol.asyncIterator]();
-    const send = async (cmd: object): Promise<ClientReply> => {
-      client!.stdin!.write(`${JSON.stringify(cmd)}\n`);
-      const r = await replies.next();
-      if (r.done) throw new Error('the HTTP/2 client ended');
-      return JSON.parse(r.value) as ClientReply;
-    };
+    const session = h2Session(topo, 'amf');
+    client = session.proc;
+    const send = session.send;
     const release = async () => {
       const released = new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
       server.kill('SIGUSR2');
@@ -163,23 +178,16 @@ datapath: { pin_dir: "${pins}" }
     const lost = metricSamples(await ex.getText('/metrics'), 'nfscope_bpf_lost_events_total');
     expect([...lost.values()].reduce((a, b) => a + b, 0)).toBe(0);
 
-    client.stdin!.end();
+    await session.end();
     expect((await ex.stop('SIGTERM')).code).toBe(0);
     ex = undefined;
   });
 
   test('the first start on a running core: requests on connections it did not see open count as unseen_start, not other', async () => {
     // Connections opened, and their HPACK tables filled, before any exporter runs.
-    const early = spawn('ip', ['netns', 'exec', topo.host('amf').netns, process.execPath, H2_CLIENT, '--url', `http://198.18.0.12:${PORT}`, '--connections', '2'], {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    });
-    const replies = readline.createInterface({ input: early.stdout! })[Symbol.asyncIterator]();
-    const send = async (cmd: object): Promise<ClientReply> => {
-      early.stdin!.write(`${JSON.stringify(cmd)}\n`);
-      const r = await replies.next();
-      if (r.done) throw new Error('the HTTP/2 client ended');
-      return JSON.parse(r.value) as ClientReply;
-    };
+    const early = h2Session(topo, 'amf');
+    client = early.proc;
+    const send = early.send;
     try {
       const before = await send({ op: 'burst', n: 3 });
       const late = await startExporter(config.replace(`pin_dir: "${pins}"`, `pin_dir: "${pins}-late"`));
@@ -203,8 +211,8 @@ datapath: { pin_dir: "${pins}" }
         fs.rmSync(`${pins}-late`, { recursive: true, force: true });
       }
     } finally {
-      early.stdin!.end();
-      await new Promise((r) => early.once('exit', r));
+      await early.end();
+      client = undefined;
     }
   });
 
