@@ -60,12 +60,22 @@ npm run -s build:ts -w exporter
 npm run -s build -w sim
 # The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.
 stale() { [ ! -f "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
-if stale plugin/dist/module.js plugin/src plugin/webpack.config.js plugin/package.json plugin/README.md; then
+if stale plugin/dist/module.js plugin/src plugin/.config plugin/webpack.config.js plugin/package.json plugin/README.md plugin/CHANGELOG.md; then
   say "building the Grafana plugin (plugin/dist)"
   npm run -s build -w plugin
 fi
-if stale plugin/test-host/dist/host.js plugin/test-host plugin/package.json -not -path 'plugin/test-host/dist*'; then
-  say "building the plugin's browser-test host page (plugin/test-host/dist)"
-  npm run -s build:host -w plugin
-fi
+# One host page per Grafana release the plugin is tested on: each plugin/test-host/grafana-<major>/ pins that
+# release's @grafana packages and React in its own package-lock.json and node_modules.
+for dir in plugin/test-host/grafana-*/; do
+  dir=${dir%/}
+  release=${dir##*/}
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing the packages of ${release/grafana-/Grafana } for the plugin's browser test ($dir)"
+    npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error
+  fi
+  if stale "plugin/test-host/dist/$release/host.js" plugin/test-host/*.ts plugin/test-host/*.tsx plugin/test-host/index.html plugin/test-host/webpack.config.js "$dir/package-lock.json"; then
+    say "building the browser-test host page for ${release/grafana-/Grafana } (plugin/test-host/dist/$release)"
+    npm run -s build:host -w plugin -- --env "grafana=${release#grafana-}"
+  fi
+done
 say "ready"
