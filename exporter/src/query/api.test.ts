@@ -170,7 +170,9 @@ describe('/api/v1/query on one node', () => {
     expect(frame.fields[1].values).toEqual([450, 450]);
     expect(frame.fields[2].values).toEqual([0, 0]);
     expect(frame.fields[5].values).toEqual([150, 150]);
-    expect(frame.fields[5].labels).toEqual({ le: String(Number((2 ** 24 / 1e9).toPrecision(6))) });
+    expect(frame.fields[5].labels).toEqual({ le: String(Number((2 ** 24 / 1e9).toPrecision(6))), ge: String(Number((2 ** 23 / 1e9).toPrecision(6))) });
+    // Each bucket starts where the one below it ends: no gaps, no overlaps.
+    for (let i = 2; i < frame.fields.length; i++) expect(frame.fields[i].labels.ge).toBe(frame.fields[i - 1].labels.le);
   });
 
   test('distribution over the range at full resolution', async () => {

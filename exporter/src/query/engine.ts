@@ -366,8 +366,10 @@ function heatmap(q: Query, grid: Grid, groups: Group[]): Frame {
   for (const m of perStep) for (const b of m.keys()) [lo, hi] = [Math.min(lo, b), Math.max(hi, b)];
   const fields: Field[] = [timeField(grid)];
   for (let b = lo; b <= hi; b++) {
-    const le = leText(coarseBounds(b, bpo)[1]);
-    fields.push({ name: le, type: 'number', values: perStep.map((m) => m.get(b) ?? 0), labels: { le }, config: { unit: 'short' } });
+    const [lower, upper] = coarseBounds(b, bpo);
+    const le = leText(upper);
+    // ge, the bucket's lower bound, lets a client draw each bucket at its true height (the buckets are not uniform).
+    fields.push({ name: le, type: 'number', values: perStep.map((m) => m.get(b) ?? 0), labels: { le, ge: leText(lower) }, config: { unit: 'short' } });
   }
   return { name: 'latency heatmap', meta: { type: 'heatmap-rows' }, fields };
 }

@@ -47,9 +47,9 @@ export const ANSWERS: Record<string, QueryAnswer> = {
         meta: { type: 'heatmap-rows' },
         fields: [
           { name: 'time', type: 'time', values: times },
-          { name: '0.000977', type: 'number', values: [3, 0, 1], labels: { le: '0.000977' } },
-          { name: '0.00195', type: 'number', values: [10, 4, 8], labels: { le: '0.00195' } },
-          { name: '0.00391', type: 'number', values: [2, 1, 0], labels: { le: '0.00391' } },
+          { name: '0.000977', type: 'number', values: [3, 0, 1], labels: { le: '0.000977', ge: '0.000488' } },
+          { name: '0.00195', type: 'number', values: [10, 4, 8], labels: { le: '0.00195', ge: '0.000977' } },
+          { name: '0.00391', type: 'number', values: [2, 1, 0], labels: { le: '0.00391', ge: '0.00195' } },
         ],
       },
     ],
