@@ -48,6 +48,13 @@ describe('the build (dist/, made by npm run build -w plugin; scripts/setup.sh ru
     expect(REACT_MARKS.filter((mark) => js.includes(mark))).toEqual([]);
   });
 
+  (built ? test : test.skip)('module.js calls none of the React APIs that React 19 removed', () => {
+    // findDOMNode, the legacy root API and legacy context are gone in React 19 (react.dev's React 19 upgrade guide).
+    const REMOVED_IN_19 = ['findDOMNode', 'unmountComponentAtNode', 'createFactory', 'contextTypes', 'childContextTypes', 'getChildContext'];
+    const js = fs.readFileSync(moduleJs, 'utf8');
+    expect(REMOVED_IN_19.filter((name) => js.includes(name))).toEqual([]);
+  });
+
   (built ? test : test.skip)('the source map is beside module.js and covers the plugin\'s own sources', () => {
     const js = fs.readFileSync(moduleJs, 'utf8');
     expect(js.trimEnd().endsWith('//# sourceMappingURL=module.js.map')).toBe(true);
