@@ -11,7 +11,7 @@ module.exports = {
     {
       displayName: 'nfscope',
       testEnvironment: 'node',
-      roots: ['<rootDir>/exporter/src', '<rootDir>/sim/src', '<rootDir>/test'],
+      roots: ['<rootDir>/api/src', '<rootDir>/exporter/src', '<rootDir>/sim/src', '<rootDir>/test'],
       testMatch: ['**/*.test.ts'],
       transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
     },

@@ -56,6 +56,7 @@ if [ ! -f exporter/build/Release/nfscope_bpf.node ] || [ exporter/native/binding
   (cd exporter && npx --no-install node-gyp rebuild --loglevel=error >/dev/null)
 fi
 say "compiling TypeScript"
+npm run -s build -w api
 npm run -s build:ts -w exporter
 npm run -s build -w sim
 # The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.

@@ -355,9 +355,11 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
       expect(report.filter((x) => !x.data && !x.why)).toEqual([]);
     });
 
-    test('the page saw no uncaught errors and used no @grafana/runtime service it lacks', async () => {
+    test('the page saw no uncaught errors and used no @grafana/runtime service it lacks; every answer kept the API contract', async () => {
       expect(pageErrors).toEqual([]);
       expect(await host<string[]>('missingRuntime')).toEqual([]);
+      expect(grafana!.forwarded.length).toBeGreaterThan(50);
+      expect(grafana!.forwarded.filter((f) => f.contract.length > 0)).toEqual([]);
     });
   });
 });

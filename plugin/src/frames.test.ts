@@ -1,6 +1,8 @@
 import { FieldType, getFieldDisplayName, type DataFrame } from '@grafana/data';
 import { answerToFrames } from './frames';
 import { ANSWERS } from './testdata/answers';
+import { contractProblems } from '@nfscope/api/dist/validate';
+import { buildQueryBody } from './query';
 import { KIND_ORDER, KINDS, type QueryKind } from './types';
 
 const convert = (kind: QueryKind, extra = {}) => answerToFrames(ANSWERS[kind], { refId: 'A', kind, ...extra });
@@ -136,4 +138,12 @@ test('an answer that is not a query answer is an error saying so', () => {
 
 test('an answer with no frames is no data, not an error', () => {
   expect(answerToFrames({ ...ANSWERS.drops, frames: [] }, { refId: 'A', kind: 'drops' })).toEqual([]);
+});
+
+test('the answers these tests feed the plugin keep the API contract (@nfscope/api), and the POST bodies it builds do too', () => {
+  for (const [kind, answer] of Object.entries(ANSWERS)) expect({ kind, problems: contractProblems('QueryAnswer', answer) }).toEqual({ kind, problems: [] });
+  for (const kind of KIND_ORDER) {
+    const body = buildQueryBody({ refId: 'A', kind, filters: { client_nf: ['smf-1', 'smf-2'] }, extraFilters: 'procedure!=Heartbeat', quantiles: [0.5, 0.99] }, { from: 1000, to: 61000, intervalMs: 1000, defaultScope: 'node' });
+    expect({ kind, problems: contractProblems('QueryRequest', body) }).toEqual({ kind, problems: [] });
+  }
 });

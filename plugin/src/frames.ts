@@ -7,32 +7,13 @@
  */
 import { FieldType, toDataFrame, type DataFrame, type Field, type QueryResultMetaNotice } from '@grafana/data';
 import { renderLegend } from './query';
+import type { Field as ApiFieldOfContract, Frame, QueryAnswer } from '@nfscope/api';
 import { KINDS, type NfscopeQuery, type QueryKind } from './types';
 
-export interface ApiField {
-  name: string;
-  type: 'time' | 'number' | 'string' | 'boolean';
-  values: unknown[];
-  labels?: Record<string, string>;
-  config?: Record<string, unknown>;
-}
-
-export interface ApiFrame {
-  name?: string;
-  meta?: Record<string, unknown>;
-  fields: ApiField[];
-}
-
-export interface QueryAnswer {
-  kind: QueryKind;
-  scope?: string;
-  from?: number;
-  to?: number;
-  step_ms?: number;
-  nodes?: { answered?: string[]; missing?: Array<{ node: string; error: string }> };
-  overflow?: { series?: number };
-  frames: ApiFrame[];
-}
+/** The exporter's answer and its frames, as the API contract (@nfscope/api) has them. */
+export type ApiField = ApiFieldOfContract;
+export type ApiFrame = Frame;
+export type { QueryAnswer };
 
 const FIELD_TYPES: Record<string, FieldType> = {
   time: FieldType.time,

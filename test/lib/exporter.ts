@@ -4,26 +4,12 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import type { SummaryLatencyRow } from '@nfscope/api';
+import { assertAnswer } from '@nfscope/api/dist/validate';
 import { EXPORTER_BIN, waitFor } from './env';
 
-/** One latency row of /api/v1/summary (docs/query-api.md), as the tests read it. */
-export interface SummaryRow {
-  client: string;
-  client_type: string;
-  server: string;
-  server_type: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  mean_ms: number;
-  rejected: number;
-  timeouts: number;
-  retransmissions: number;
-}
+/** One latency row of /api/v1/summary (docs/query-api.md): the contract's. */
+export type SummaryRow = SummaryLatencyRow;
 
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -110,7 +96,10 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
     async getJson<T>(p: string): Promise<T> {
       const r = await fetch(url + p);
       if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
-      return (await r.json()) as T;
+      const body = await r.json();
+      // Every answer a test reads keeps the API contract.
+      assertAnswer(p, r.status, body);
+      return body as T;
     },
     async getText(p: string): Promise<string> {
       const r = await fetch(url + p);

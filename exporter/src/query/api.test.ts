@@ -1,3 +1,4 @@
+import { assertAnswer } from '@nfscope/api/dist/validate';
 import type { AddressInfo } from 'net';
 import type { Server } from 'http';
 import express from 'express';
@@ -64,9 +65,12 @@ const NFS = [
   { name: 'gnb-1', type: 'gNB' },
 ];
 
+/** A GET whose answer must keep the API contract (@nfscope/api's schema), success or error. */
 async function get(url: string): Promise<{ status: number; body: Record<string, any> }> {
   const r = await fetch(url);
-  return { status: r.status, body: (await r.json()) as Record<string, any> };
+  const body = (await r.json()) as Record<string, any>;
+  assertAnswer(new URL(url).pathname + new URL(url).search, r.status, body);
+  return { status: r.status, body };
 }
 
 /** The values of the `value` field of the frame whose labels include `match`. */

@@ -8,7 +8,7 @@ import type { QueryAnswer } from '../frames';
 
 const T0 = 1796150012000;
 const times = [T0, T0 + 12000, T0 + 24000];
-const base = { scope: 'node', from: T0 - 12000, to: T0 + 24000, step_ms: 12000, nodes: { answered: ['worker-1'], missing: [] }, overflow: { series: 0 } };
+const base = { scope: 'node' as const, from: T0 - 12000, to: T0 + 24000, step_ms: 12000, nodes: { answered: ['worker-1'], missing: [] }, overflow: { series: 0 } };
 
 const pair = { client_nf: 'smf-1', server_nf: 'upf-1', interface: 'N4', procedure: 'SessionEstablishment' };
 
