@@ -17,6 +17,7 @@
 import { execFileSync, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as net from 'net';
 import { ip, ipQuiet, listLinks, listNetns } from './netns';
 
 export interface HostSpec {
@@ -52,7 +53,7 @@ export interface Host extends HostSpec {
 export type Ipv6Mode = 'on' | 'off-host-side' | 'off';
 
 export interface TopologyOptions {
-  /** Lower-case hex id in every name; default: six random hex digits. */
+  /** Id in every name (lower-case letters and digits); default: six random hex digits. */
   id?: string;
   /** Namespace names are NETNS + id + "-" + host name; default "nfscope-". */
   netnsPrefix?: string;
@@ -86,7 +87,7 @@ export function checkBenchmarkingIpv4(addr: string, where: string): void {
 /** Throws unless `addr` (with prefix) is an IPv6 address in 2001:2::/48. */
 export function checkBenchmarkingIpv6(addr: string, where: string): void {
   const m = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(addr);
-  if (!m || !m[1].includes(':') || Number(m[2]) > 128) throw new Error(`${where}: ${JSON.stringify(addr)} is not an IPv6 address with prefix (e.g. "2001:2::1/64")`);
+  if (!m || !net.isIPv6(m[1]) || Number(m[2]) > 128) throw new Error(`${where}: ${JSON.stringify(addr)} is not an IPv6 address with prefix (e.g. "2001:2::1/64")`);
   const groups = m[1].toLowerCase().split(':');
   if (groups[0] !== '2001' || !(groups[1] === '2' || groups[1] === '0002') || !(groups[2] === '' || /^0{1,4}$/.test(groups[2] ?? ''))) {
     throw new Error(`${where}: ${addr} is outside 2001:2::/48, the benchmarking range test hosts use`);
@@ -109,7 +110,7 @@ export class Topology {
 
   private constructor(specs: HostSpec[], opts: TopologyOptions) {
     this.id = opts.id ?? crypto.randomBytes(3).toString('hex');
-    if (!/^[0-9a-f]+$/.test(this.id)) throw new Error(`topology id ${JSON.stringify(this.id)} is not lower-case hex digits`);
+    if (!/^[0-9a-z]+$/.test(this.id)) throw new Error(`topology id ${JSON.stringify(this.id)} is not lower-case letters and digits`);
     const n = topologyNames({ ...opts, id: this.id });
     this.netnsPrefix = n.netnsPrefix;
     this.vethPrefix = n.vethPrefix;
