@@ -19,7 +19,7 @@ import { commandLine, flag, main, num, RunError, str } from './lib/args';
 import { EXPORTER_BIN, script, tool } from './lib/paths';
 import { finished, killAll, sleep, start, type Child } from './lib/proc';
 import { machine, writeResult } from './lib/results';
-import { pct, r2, timeGets } from './lib/stats';
+import { r2, timeGets } from './lib/stats';
 
 const USAGE = `sudo node bench/dist/exporter-load.js [options]
 
