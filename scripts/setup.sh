@@ -59,6 +59,7 @@ say "compiling TypeScript"
 npm run -s build -w api
 npm run -s build:ts -w exporter
 npm run -s build -w sim
+npm run -s build:bench  # bench/*.ts -> bench/dist (the benchmarks, bench/README.md)
 # The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.
 stale() { [ ! -f "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
 if stale plugin/dist/module.js plugin/src plugin/.config plugin/webpack.config.js plugin/package.json plugin/README.md plugin/CHANGELOG.md; then
