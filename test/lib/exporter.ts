@@ -66,6 +66,15 @@ export function testPinDir(): string {
  * (what a test that does not look at restarts expects), removed again by
  * stop() whatever the signal.
  */
+/** Exporters started and not yet stopped by this test file. */
+const running = new Set<RunningExporter>();
+// A test that fails before it stops its exporter must not leave it running (attached, and holding jest open).
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    for (const ex of [...running]) await ex.stop('SIGKILL');
+  });
+}
+
 export async function startExporter(configYaml: string, opts: { port?: number } = {}): Promise<RunningExporter> {
   const port = opts.port ?? (await freePort());
   let ownPins: string | undefined;
@@ -91,6 +100,7 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const { code, at } = await exited;
       if (ownPins) fs.rmSync(ownPins, { recursive: true, force: true });
+      running.delete(ex);
       return { code, ms: at - t0 };
     },
     async getJson<T>(p: string): Promise<T> {
@@ -107,6 +117,7 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
       return r.text();
     },
   };
+  running.add(ex);
   try {
     await waitFor(
       'exporter /readyz',
@@ -115,7 +126,8 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
         const r = await fetch(`${url}/readyz`);
         return r.status === 200 ? true : undefined;
       },
-      15000,
+      // A bound, not a wait: ready in about 3 s (loading and verifying the programs), slower on a busy machine.
+      60000,
     );
   } catch (e) {
     await ex.stop('SIGKILL');
