@@ -48,6 +48,7 @@ const volatile struct {
 	enum fast_outcome fast_outcome;
 	enum nf_outcome nf_outcome;
 	enum inflight_state inflight_state;
+	enum inflight_slots inflight_slots;
 	enum sbi_method sbi_method;
 	enum sbi_status sbi_status;
 	enum l4_slot l4_slot;

@@ -185,6 +185,9 @@ struct inflight_slot {
 	__u32 server_nf;
 };
 
+/* Slots of the `inflight` table (latency.bpf.h): a power of two. */
+enum inflight_slots { INFLIGHT_SLOTS = 65536 };
+
 enum inflight_state {
 	INFLIGHT_FREE = 0,
 	INFLIGHT_BUSY = 1, /* being written or taken by one CPU (or the exporter's sweep) */

@@ -40,7 +40,7 @@ const ENUMS = [
 ];
 
 /** Enums that only name constants: each enumerator becomes `export const NAME = value`. */
-const CONSTANT_ENUMS = ['nf_id', 'nf_proto_slots', 'hist_layout', 'sbi_status'];
+const CONSTANT_ENUMS = ['nf_id', 'nf_proto_slots', 'hist_layout', 'sbi_status', 'inflight_slots'];
 
 /** Members whose C integer holds an enum: their TypeScript type. */
 const ENUM_MEMBERS = { proto: 'NfProto', outcome: 'NfOutcome', state: 'InflightState' };

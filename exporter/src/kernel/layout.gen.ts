@@ -76,6 +76,9 @@ export const HIST_SLOTS = 434;
 /** enum sbi_status */
 export const SBI_STATUS_UNSEEN = 1;
 
+/** enum inflight_slots */
+export const INFLIGHT_SLOTS = 65536;
+
 /**
  * enum fast_outcome: the accepted outcomes a series counts in its histogram
  * value (struct hist .accepted) instead of the `outcomes` map; index i is

@@ -1,7 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addressBytes, DROP_KEY, FAST_OUTCOME_CODES, type FieldSpec, HIST, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, InflightState, L4Slot, NF_EVENT_SLOTS, NF_UNKNOWN, NfEvent, NfOutcome, NfProto, PORT_TABLE_BYTES, PORT_TABLE_SLOTS, PROTO_SLOTS, SBI_STATUS_UNSEEN, SbiMethod, SHARED_LAYOUTS, structLayout } from './layout';
+import { addressBytes, DROP_KEY, FAST_OUTCOME_CODES, type FieldSpec, HIST, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, INFLIGHT_SLOTS, InflightState, L4Slot, NF_EVENT_SLOTS, NF_UNKNOWN, NfEvent, NfOutcome, NfProto, PORT_TABLE_BYTES, PORT_TABLE_SLOTS, PROTO_SLOTS, SBI_STATUS_UNSEEN, SbiMethod, SHARED_LAYOUTS, structLayout } from './layout';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const gen = require('../../../scripts/gen-layouts.js') as {
@@ -365,6 +365,16 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
       expect({ obj, bytes: v && sizeOf(btf, v.type_id!) }).toEqual({ obj, bytes: PORT_TABLE_BYTES });
     }
     expect(PORT_TABLE_BYTES).toBe(PORT_TABLE_SLOTS * 65536);
+  });
+
+  test('INFLIGHT_SLOTS is the size of the inflight table', () => {
+    expect(btfEnum('inflight_slots').get('INFLIGHT_SLOTS')).toBe(INFLIGHT_SLOTS);
+    // The map definition's max_entries member: a pointer to an array of that many elements.
+    const btf = btfs.get('traffic.bpf.o')!;
+    const v = [...btf.values()].find((t) => t.kind === 'VAR' && t.name === 'inflight')!;
+    const def = btf.get(v.type_id!)!;
+    const ptr = btf.get(def.members!.find((m) => m.name === 'max_entries')!.type_id)!;
+    expect(btf.get(ptr.type_id!)!.nr_elems).toBe(INFLIGHT_SLOTS);
   });
 });
 
