@@ -105,7 +105,15 @@ function member(btf, m, where) {
     if (t.kind === 'INT' && t.encoding === 'SIGNED') throw new Error(`${btf.name}: ${where}: signed integers are not supported (use __u8 … __u64)`);
     return { name: m.name, type, count, offset };
   }
-  if (t.kind === 'STRUCT') return { name: m.name, type: 'u8', count: count * t.size, offset, struct: t.name, dims };
+  if (t.kind === 'STRUCT') {
+    // An array of structs of one unsigned integer type, without padding, is an array of that
+    // integer (struct traffic_val [2][5] → 20 × u64); any other struct array is its bytes.
+    const ints = t.members.map((x) => resolve(btf, x.type_id, `${where}.${x.name}`));
+    const same = ints.every((x) => x.kind === 'INT' && x.encoding !== 'SIGNED' && x.size === ints[0].size && INT_TYPES[x.size]);
+    const packed = same && ints.length > 0 && t.members.every((x, i) => !x.bitfield_size && x.bits_offset === i * ints[0].size * 8) && t.size === ints.length * ints[0].size;
+    if (packed) return { name: m.name, type: INT_TYPES[ints[0].size], count: count * ints.length, offset, struct: t.name, dims };
+    return { name: m.name, type: 'u8', count: count * t.size, offset, struct: t.name, dims };
+  }
   throw new Error(`${btf.name}: ${where}: BTF kind ${t.kind} is not supported`);
 }
 
@@ -163,7 +171,7 @@ const upper = (c) => c.toUpperCase();
 const typeName = (c) => pascal(c.toUpperCase(), '', c);
 
 function tsType(f) {
-  if (f.struct || (f.type === 'u8' && f.count > 1)) return 'Buffer';
+  if (f.type === 'u8' && f.count > 1) return 'Buffer';
   const scalar = ENUM_MEMBERS[f.name] && f.count === 1 ? ENUM_MEMBERS[f.name] : f.type === 'u64' ? 'bigint' : 'number';
   return f.count > 1 ? `${scalar}[]` : scalar;
 }

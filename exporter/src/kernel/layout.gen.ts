@@ -190,7 +190,7 @@ export interface NfPairCached {
   nf_lo: number;
   nf_hi: number;
   valid: number;
-  count: Buffer;
+  count: bigint[];
 }
 export const NF_PAIR_CACHED = structLayout<NfPairCached, 'lo' | 'hi' | 'nf_lo' | 'nf_hi' | 'valid' | 'pad' | 'count'>('nf_pair_cached', 208, [
   { name: 'lo', type: 'u64', count: 2, offset: 0 },
@@ -199,7 +199,7 @@ export const NF_PAIR_CACHED = structLayout<NfPairCached, 'lo' | 'hi' | 'nf_lo' |
   { name: 'nf_hi', type: 'u32', count: 1, offset: 36 },
   { name: 'valid', type: 'u32', count: 1, offset: 40 },
   { name: 'pad', type: 'u32', count: 1, offset: 44 },
-  { name: 'count', type: 'u8', count: 160, offset: 48, struct: 'traffic_val', dims: [2, 5] },
+  { name: 'count', type: 'u64', count: 20, offset: 48, struct: 'traffic_val', dims: [2, 5] },
 ]);
 
 /** struct flow_seq: 44 bytes */

@@ -15,7 +15,11 @@ export interface FieldSpec {
   count: number;
   /** byte offset in the struct */
   offset: number;
-  /** for a member that is an array of structs (kept as count bytes): the element struct and the array's dimensions */
+  /**
+   * For a member that is an array of structs: the element struct and the
+   * array's dimensions. Such a member is an array of the struct's integer
+   * when all its members are one unsigned type, else count bytes.
+   */
   struct?: string;
   dims?: number[];
 }
