@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '[setup] %s\n' "$*"; }
 
-# Build: clang/llvm for the eBPF objects, bpftool for vmlinux.h, libbpf-dev,
+# Build: clang/llvm for the eBPF objects, bpftool for their BTF, libbpf-dev,
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
