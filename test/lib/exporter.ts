@@ -31,8 +31,13 @@ export interface RunningExporter {
 }
 
 /** Writes a YAML config into a temp dir and returns its path. */
+/** Folders of the config files this test file wrote; removed when it ends. */
+const configDirs: string[] = [];
+if (typeof afterAll === 'function') afterAll(() => configDirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 export function writeConfig(yaml: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-test-'));
+  configDirs.push(dir);
   const file = path.join(dir, 'config.yaml');
   fs.writeFileSync(file, yaml);
   return file;
