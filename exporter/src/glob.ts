@@ -8,7 +8,9 @@
  * The pattern is read here into those pieces and written out again, every
  * character escaped, as a minimatch pattern; minimatch compiles and matches
  * it. So minimatch's own extensions (braces, extglobs, "!" negation, POSIX
- * classes, backslash escapes) never apply.
+ * classes, backslash escapes) never apply. "/" is minimatch's path separator
+ * and matches nothing here; it is in no interface name, and the configuration
+ * refuses it in patterns.
  */
 import { minimatch } from 'minimatch';
 
@@ -74,7 +76,12 @@ export function minLength(glob: Glob): number {
   return glob.tokens.filter((t) => t.kind !== 'star').length;
 }
 
-/** Every character literal to minimatch: a backslash escapes anything, inside sets too. */
+/**
+ * A character, literal to minimatch: outside a set as a set of its own
+ * (minimatch 10 drops the backslash of an escaped "|" after a "?"), inside a
+ * set escaped with a backslash.
+ */
+const alone = (c: string): string => (/[A-Za-z0-9]/.test(c) ? c : `[\\${c}]`);
 const escape = (c: string): string => (/[A-Za-z0-9]/.test(c) ? c : `\\${c}`);
 
 function minimatchPattern(glob: Glob): string {
@@ -86,7 +93,7 @@ function minimatchPattern(glob: Glob): string {
         case 'any':
           return '?';
         case 'char':
-          return escape(t.char);
+          return alone(t.char);
         case 'set': {
           const members = t.ranges.map(([lo, hi]) => (lo === hi ? escape(lo) : `${escape(lo)}-${escape(hi)}`));
           return `[${t.negated ? '!' : ''}${members.join('')}]`;
@@ -96,35 +103,28 @@ function minimatchPattern(glob: Glob): string {
     .join('');
 }
 
-const MINIMATCH_OPTIONS = {
-  dot: true, // "*" matches a leading "." too
-  nobrace: true,
-  noext: true,
-  nonegate: true,
-  nocomment: true,
-  noglobstar: true,
-  optimizationLevel: 0,
-} as const;
+const MINIMATCH_OPTIONS = { nobrace: true, noext: true, nonegate: true, nocomment: true, noglobstar: true } as const;
 
 /** Compiled patterns; a node has a handful, checked against every interface it sees. */
-const compiled = new Map<string, (name: string) => boolean>();
+const compiled = new Map<string, RegExp>();
 
-function matcher(pattern: string): (name: string) => boolean {
-  let match = compiled.get(pattern);
-  if (match === undefined) {
-    const glob = parseGlob(pattern);
-    // minimatch never matches the empty string, where only stars (or nothing)
-    // do; no interface has that name.
-    const onlyStars = glob.tokens.every((t) => t.kind === 'star');
-    const re = glob.tokens.length === 0 ? false : minimatch.makeRe(minimatchPattern(glob), MINIMATCH_OPTIONS);
-    if (re === false && glob.tokens.length > 0) throw new Error(`cannot compile the interface pattern ${JSON.stringify(pattern)}`);
-    match = (name) => (name === '' ? onlyStars : re !== false && re.test(name));
-    compiled.set(pattern, match);
+/**
+ * The pattern and the name both get a leading "n": minimatch treats a name
+ * that starts with "." (and "." and "..", and the empty name) specially, as
+ * a path would be; an interface name is no path.
+ */
+function matcher(pattern: string): RegExp {
+  let re = compiled.get(pattern);
+  if (re === undefined) {
+    const made = minimatch.makeRe(`n${minimatchPattern(parseGlob(pattern))}`, MINIMATCH_OPTIONS);
+    if (made === false) throw new Error(`cannot compile the interface pattern ${JSON.stringify(pattern)}`);
+    re = made;
+    compiled.set(pattern, re);
   }
-  return match;
+  return re;
 }
 
 /** Whether `ifname` matches one of the patterns. */
 export function matchInterface(patterns: string[], ifname: string): boolean {
-  return patterns.some((pattern) => matcher(pattern)(ifname));
+  return patterns.some((pattern) => matcher(pattern).test(`n${ifname}`));
 }
