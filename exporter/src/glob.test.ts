@@ -52,6 +52,14 @@ describe('matchInterface: every other character stands for itself', () => {
     expect(matchInterface([pattern], no)).toBe(false);
   });
 
+  test('a reversed range has no member; a range around "/" keeps its other members', () => {
+    expect(matchInterface(['eth[9-0]'], 'eth5')).toBe(false);
+    expect(matchInterface(['eth[!9-0]'], 'eth5')).toBe(true);
+    expect(matchInterface(['x[#-0]'], 'x+')).toBe(true);
+    expect(matchInterface(['x[!#-0]'], 'x+')).toBe(false);
+    expect(matchInterface(['x[!#-0]'], 'xa')).toBe(true);
+  });
+
   test('names starting with a dot are matched like any other', () => {
     expect(matchInterface(['*'], '.x')).toBe(true);
     expect(matchInterface(['?x'], '.x')).toBe(true);

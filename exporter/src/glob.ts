@@ -84,23 +84,40 @@ export function minLength(glob: Glob): number {
 const alone = (c: string): string => (/[A-Za-z0-9]/.test(c) ? c : `[\\${c}]`);
 const escape = (c: string): string => (/[A-Za-z0-9]/.test(c) ? c : `\\${c}`);
 
-function minimatchPattern(glob: Glob): string {
-  return glob.tokens
-    .map((t) => {
-      switch (t.kind) {
-        case 'star':
-          return '*';
-        case 'any':
-          return '?';
-        case 'char':
-          return alone(t.char);
-        case 'set': {
-          const members = t.ranges.map(([lo, hi]) => (lo === hi ? escape(lo) : `${escape(lo)}-${escape(hi)}`));
-          return `[${t.negated ? '!' : ''}${members.join('')}]`;
-        }
-      }
-    })
-    .join('');
+/**
+ * The ranges of a set as minimatch reads them: a reversed range ("9-0") has
+ * no member, and "/" (minimatch's path separator, in no interface name) is
+ * left out, so that a range around it ("#-0") keeps its other members.
+ */
+function setMembers(ranges: Array<[string, string]>): string[] {
+  const out: string[] = [];
+  const add = (lo: string, hi: string): void => {
+    if (lo > hi) return;
+    out.push(lo === hi ? escape(lo) : `${escape(lo)}-${escape(hi)}`);
+  };
+  for (const [lo, hi] of ranges) {
+    if (lo <= '/' && '/' <= hi) {
+      add(lo, '.');
+      add('0', hi);
+    } else add(lo, hi);
+  }
+  return out;
+}
+
+/** The minimatch pattern of `glob`; undefined if it matches nothing (a set without members). */
+function minimatchPattern(glob: Glob): string | undefined {
+  let out = '';
+  for (const t of glob.tokens) {
+    if (t.kind === 'star') out += '*';
+    else if (t.kind === 'any') out += '?';
+    else if (t.kind === 'char') out += alone(t.char);
+    else {
+      const members = setMembers(t.ranges);
+      if (members.length === 0 && !t.negated) return undefined;
+      out += members.length === 0 ? '?' : `[${t.negated ? '!' : ''}${members.join('')}]`;
+    }
+  }
+  return out;
 }
 
 const MINIMATCH_OPTIONS = { nobrace: true, noext: true, nonegate: true, nocomment: true, noglobstar: true } as const;
@@ -116,7 +133,8 @@ const compiled = new Map<string, RegExp>();
 function matcher(pattern: string): RegExp {
   let re = compiled.get(pattern);
   if (re === undefined) {
-    const made = minimatch.makeRe(`n${minimatchPattern(parseGlob(pattern))}`, MINIMATCH_OPTIONS);
+    const source = minimatchPattern(parseGlob(pattern));
+    const made = source === undefined ? /(?!)/ : minimatch.makeRe(`n${source}`, MINIMATCH_OPTIONS);
     if (made === false) throw new Error(`cannot compile the interface pattern ${JSON.stringify(pattern)}`);
     re = made;
     compiled.set(pattern, re);
