@@ -1,6 +1,6 @@
 /**
- * The shape of the configuration file, as a JSON Schema (draft 2020-12
- * keywords; validated with ajv in config-validate.ts). docs/configuration.md
+ * The shape of the configuration file, as a JSON Schema (draft-07, ajv's
+ * default; validated in config-validate.ts). docs/configuration.md
  * documents every key of it (config-doc.test.ts checks that both agree).
  *
  * Besides the standard keywords, each node may carry annotations that the

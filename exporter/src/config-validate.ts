@@ -185,7 +185,7 @@ function describe(error: ErrorObject, data: unknown): Problem & { keyword: strin
   }
   if (keyword === 'minItems') return { at, keyword, message: `${show(value)} is empty (expected ${expected(node)} with at least one entry)` };
   if (keyword === 'minLength') return { at, keyword, message: `${show(value)} is empty (expected ${expected(node)})` };
-  // Every keyword the schema uses has a message above or in its x-messages (config.test.ts checks them).
+  // Every keyword the schema uses has a message above or in its x-messages (config-doc.test.ts checks it).
   return { at, keyword, message: `${show(value)} ${error.message ?? 'is not valid'}` };
 }
 
