@@ -56,7 +56,10 @@ if [ ! -f exporter/build/Release/nfscope_bpf.node ] || [ exporter/native/binding
   (cd exporter && npx --no-install node-gyp rebuild --loglevel=error >/dev/null)
 fi
 say "compiling TypeScript"
+# In dependency order: cli (the nfscope command) <- exporter <- top, sim.
+npm run -s build -w cli
 npm run -s build:ts -w exporter
+npm run -s build -w top
 npm run -s build -w sim
 # The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.
 stale() { [ ! -f "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
