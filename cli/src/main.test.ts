@@ -28,7 +28,7 @@ describeBuilt('nfscope', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^usage: nfscope <command>/);
     for (const c of COMMANDS) expect(r.out).toMatch(new RegExp(`^ {2}${c.name}(\\n| )`, 'm'));
-    expect(COMMANDS.map((c) => c.name)).toEqual(['exporter', 'check-config', 'remove-datapath', 'top', 'testbed']);
+    expect(COMMANDS.map((c) => c.name)).toEqual(['exporter', 'check-config', 'remove-datapath', 'top', 'testbed', 'remove-testbed']);
     expect(nfscope([]).out).toBe(r.out);
     expect(nfscope(['help']).out).toBe(r.out);
   });
@@ -45,6 +45,7 @@ describeBuilt('nfscope', () => {
     ['remove-datapath', 'usage: nfscope remove-datapath [--config FILE | --pin-dir DIR]', ['--config', '--pin-dir']],
     ['top', 'usage: nfscope top [--url URL]', ['--window', '--scope', '--token-file', '--once']],
     ['testbed', 'usage: nfscope testbed [--duration 30s]', ['--scenario', '--seed', '--record', '--config-out', '--down']],
+    ['remove-testbed', 'usage: nfscope remove-testbed ID', []],
   ])('%s --help: its usage, exit 0; also as -h and through "nfscope help"', (cmd, head, options) => {
     const r = nfscope([cmd, '--help']);
     expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
@@ -68,6 +69,10 @@ describeBuilt('nfscope', () => {
     ['top', ['--once=1'], 'nfscope top: --once takes no value'],
     ['testbed', ['--keep', 'extra'], 'nfscope testbed: unknown argument "extra"'],
     ['testbed', ['--duration'], 'nfscope testbed: --duration needs a value'],
+    ['remove-testbed', [], 'nfscope remove-testbed: ID is required: the six hex digits printed when the testbed was created'],
+    ['remove-testbed', ['xyz'], 'nfscope remove-testbed: "xyz" is not a testbed id (six hex digits, as printed when it was created)'],
+    ['remove-testbed', ['abcdef', '012345'], 'nfscope remove-testbed: unknown argument "012345"'],
+    ['remove-testbed', ['abcdef', '--keep'], 'nfscope remove-testbed: unknown argument "--keep"'],
   ])('%s %j: exit 2, %s', (cmd, args, message) => {
     const r = nfscope([cmd, ...args]);
     expect(r.code).toBe(2);

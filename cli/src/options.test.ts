@@ -1,4 +1,4 @@
-import { durationOption, parseOptions, UsageError } from './options';
+import { durationOption, parseCommandLine, parseOptions, UsageError } from './options';
 
 const TABLE = { config: { type: 'string' }, seed: { type: 'string' }, keep: { type: 'boolean' } } as const;
 
@@ -39,6 +39,17 @@ describe('parseOptions', () => {
   test('a name that is not an option of the table, even one of Object.prototype', () => {
     expect(() => parseOptions(['--constructor'], TABLE)).toThrow('unknown argument "--constructor"');
     expect(() => parseOptions(['--toString=x'], TABLE)).toThrow('unknown argument "--toString"');
+  });
+});
+
+describe('parseCommandLine', () => {
+  test('up to as many arguments that are no options as the command takes, in order', () => {
+    expect(parseCommandLine(['abcdef'], TABLE, 1)).toEqual({ options: {}, positionals: ['abcdef'] });
+    expect(parseCommandLine(['--keep', 'a', 'b'], TABLE, 2)).toEqual({ options: { keep: true }, positionals: ['a', 'b'] });
+    expect(parseCommandLine([], TABLE, 1)).toEqual({ options: {}, positionals: [] });
+    expect(() => parseCommandLine(['a', 'b'], TABLE, 1)).toThrow('unknown argument "b"');
+    expect(() => parseCommandLine(['a', '--verbose'], TABLE, 1)).toThrow('unknown argument "--verbose"');
+    expect(parseCommandLine(['a', '-h'], TABLE, 1)).toBe('help');
   });
 });
 

@@ -35,11 +35,26 @@ const HELP: OptionTable = { help: { type: 'boolean', short: 'h' } };
  * -h or --help comes before any mistake, otherwise the options given.
  */
 export function parseOptions<T extends OptionTable>(argv: string[], table: T): OptionValues<T> | 'help' {
+  const r = parseCommandLine(argv, table);
+  return r === 'help' ? r : r.options;
+}
+
+/**
+ * parseOptions for a command that also takes arguments that are not options
+ * (`nfscope remove-testbed ID`): at most `maxPositionals` of them, in order;
+ * one more is an unknown argument.
+ */
+export function parseCommandLine<T extends OptionTable>(argv: string[], table: T, maxPositionals = 0): { options: OptionValues<T>; positionals: string[] } | 'help' {
   const options: OptionTable = { ...HELP, ...table };
   const { tokens } = parseArgs({ args: argv, options, strict: false, allowPositionals: true, tokens: true });
   const values: Record<string, string | true> = {};
+  const positionals: string[] = [];
   for (const t of tokens) {
-    if (t.kind === 'positional') throw new UsageError(`unknown argument ${JSON.stringify(t.value)}`);
+    if (t.kind === 'positional') {
+      if (positionals.length >= maxPositionals) throw new UsageError(`unknown argument ${JSON.stringify(t.value)}`);
+      positionals.push(t.value);
+      continue;
+    }
     if (t.kind === 'option-terminator') throw new UsageError('unknown argument "--"');
     const spec = Object.hasOwn(options, t.name) ? options[t.name] : undefined;
     if (spec === undefined) throw new UsageError(`unknown argument ${JSON.stringify(t.rawName)}`);
@@ -54,7 +69,7 @@ export function parseOptions<T extends OptionTable>(argv: string[], table: T): O
       values[t.name] = t.value;
     }
   }
-  return values as OptionValues<T>;
+  return { options: values as OptionValues<T>, positionals };
 }
 
 /** A duration flag's value in milliseconds (duration.ts), within [minMs, maxMs]; a UsageError names the flag. */

@@ -13,12 +13,12 @@ import { summarizeNgap } from './ngap-record';
 import { describe as describeDelay } from './distributions';
 import { estimatePacketsPerSecond, loadScenario, resolveScenario, ScenarioError, type Scenario } from './scenario';
 import { Testbed, TESTBED_NFS } from './testbed';
-import { durationOption, parseOptions, UsageError } from '@nfscope/cli';
+import { durationOption, parseCommandLine, parseOptions, UsageError } from '@nfscope/cli';
 
 const TESTBED_USAGE = `usage: nfscope testbed [--duration 30s] [--scenario FILE.json] [--seed N]
                        [--record FILE] [--config-out FILE] [--ipv6]
                        [--start-delay DURATION] [--keep] [--quiet]
-       nfscope testbed --down ID
+       nfscope testbed --down ID   (or: nfscope remove-testbed ID)
 
 Creates one network namespace per simulated NF (${TESTBED_NFS.map((n) => n.name).join(' ')})
 joined by veth pairs to a bridge, with addresses 198.18.0.1-9/24 (and
@@ -52,7 +52,8 @@ Options:
   --start-delay DURATION  wait after creating the testbed before the traffic
                           starts, e.g. to start the exporter (default 0)
   --keep                  leave the testbed up after the run (no traffic)
-  --down ID               remove a testbed left up by --keep, and exit
+  --down ID               remove a testbed left up by --keep, and exit (as
+                          "nfscope remove-testbed ID")
   --quiet                 print only the summary and errors
   -h, --help              show this help
 
@@ -62,6 +63,17 @@ Measure it with the exporter, in another terminal:
 Exit status: 0 done, 1 failure, 2 bad arguments or scenario, 130 interrupted.`;
 
 export { UsageError };
+
+const REMOVE_USAGE = `usage: nfscope remove-testbed ID
+
+Removes a testbed that "nfscope testbed --keep" left up: its namespaces,
+veths, bridge and exporter configuration; ID is the six hex digits printed
+when it was created. The same as "nfscope testbed --down ID". Needs root.
+
+Options:
+  -h, --help   show this help
+
+Exit status: 0 removed, 1 no such testbed or not all of it removed, 2 bad arguments.`;
 
 export interface TestbedArgs {
   durationMs?: number;
@@ -176,6 +188,56 @@ function scenarioLine(s: Scenario): string {
   );
 }
 
+/** Removes the testbed `id` left up by --keep (its config file too); returns the exit status. Needs root. */
+function removeTestbed(id: string, prog: string): number {
+  const removed = Testbed.destroyById(id);
+  const left = Testbed.existingNames(id);
+  const conf = path.join(os.tmpdir(), `nfscope-testbed-${id}.yaml`);
+  if (fs.existsSync(conf)) fs.rmSync(conf);
+  if (removed.length === 0) {
+    process.stderr.write(`${prog}: no testbed ${id} here\n`);
+    return 1;
+  }
+  if (left.length > 0) {
+    process.stderr.write(`${prog}: could not remove ${left.join(', ')}\n`);
+    return 1;
+  }
+  process.stdout.write(`removed testbed ${id}: ${removed.join(', ')}\n`);
+  return 0;
+}
+
+/** `nfscope remove-testbed ID`: what `nfscope testbed --down ID` does. */
+export function parseRemoveTestbedArgs(argv: string[]): string | 'help' {
+  const r = parseCommandLine(argv, {}, 1);
+  if (r === 'help') return 'help';
+  const [id] = r.positionals;
+  if (id === undefined) throw new UsageError('ID is required: the six hex digits printed when the testbed was created');
+  if (!/^[0-9a-f]{6}$/.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a testbed id (six hex digits, as printed when it was created)`);
+  return id;
+}
+
+/** `nfscope remove-testbed ID`; returns the exit status. */
+export async function removeTestbedMain(argv: string[], prog = 'nfscope remove-testbed'): Promise<number> {
+  let id: string;
+  try {
+    const parsed = parseRemoveTestbedArgs(argv);
+    if (parsed === 'help') {
+      process.stdout.write(`${REMOVE_USAGE}\n`);
+      return 0;
+    }
+    id = parsed;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${prog}: ${e.message}\nRun "${prog} --help" for usage.\n`);
+    return 2;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`${prog}: needs root (it removes network namespaces and interfaces): sudo npx ${prog} ${id}\n`);
+    return 1;
+  }
+  return removeTestbed(id, prog);
+}
+
 /** `nfscope testbed …`; returns the exit status. */
 export async function testbedMain(argv: string[], prog = 'nfscope testbed'): Promise<number> {
   let args: TestbedArgs;
@@ -208,22 +270,7 @@ export async function testbedMain(argv: string[], prog = 'nfscope testbed'): Pro
     return 1;
   }
 
-  if (args.down !== undefined) {
-    const removed = Testbed.destroyById(args.down);
-    const left = Testbed.existingNames(args.down);
-    const conf = path.join(os.tmpdir(), `nfscope-testbed-${args.down}.yaml`);
-    if (fs.existsSync(conf)) fs.rmSync(conf);
-    if (removed.length === 0) {
-      process.stderr.write(`nfscope testbed: no testbed ${args.down} here\n`);
-      return 1;
-    }
-    if (left.length > 0) {
-      process.stderr.write(`nfscope testbed: could not remove ${left.join(', ')}\n`);
-      return 1;
-    }
-    process.stdout.write(`removed testbed ${args.down}: ${removed.join(', ')}\n`);
-    return 0;
-  }
+  if (args.down !== undefined) return removeTestbed(args.down, 'nfscope testbed');
 
   const say = (msg: string): void => {
     if (!args.quiet) process.stdout.write(`${msg}\n`);
@@ -285,7 +332,7 @@ export async function testbedMain(argv: string[], prog = 'nfscope testbed'): Pro
       if (args.keep && !abort.signal.aborted) {
         tb.keep();
         // Printed even with --quiet: without the id the testbed cannot be removed.
-        process.stdout.write(`testbed ${tb.id} is still up (no traffic); exporter config ${configFile}; remove it with: nfscope testbed --down ${tb.id}\n`);
+        process.stdout.write(`testbed ${tb.id} is still up (no traffic); exporter config ${configFile}; remove it with: nfscope remove-testbed ${tb.id}\n`);
       } else {
         tb.destroy();
         if (tempConfig && configFile) fs.rmSync(configFile, { force: true });

@@ -3,7 +3,7 @@
  * veth pair to a bridge in the root namespace, as containers and pods are. Addresses come from the benchmarking range
  * 198.18.0.0/24 (and 2001:2::/64 with ipv6). Every name carries the run's id;
  * destroy() removes them all, and so does process exit unless keep() was
- * called (then `Testbed.destroyById(id)` / `nfscope testbed --down ID`).
+ * called (then `Testbed.destroyById(id)` / `nfscope remove-testbed ID`).
  */
 import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
@@ -86,7 +86,7 @@ export class Testbed {
     const id = opts.id ?? crypto.randomBytes(3).toString('hex');
     if (!ID_RE.test(id)) throw new Error(`testbed id ${JSON.stringify(id)} is not six lower-case hex digits`);
     const existing = Testbed.existingNames(id);
-    if (existing.length > 0) throw new Error(`testbed ${id} already exists (${existing.join(', ')}); remove it with: nfscope testbed --down ${id}`);
+    if (existing.length > 0) throw new Error(`testbed ${id} already exists (${existing.join(', ')}); remove it with: nfscope remove-testbed ${id}`);
     const tb = new Testbed(id, opts.ipv6 ?? false);
     live.add(tb);
     if (!exitHookInstalled) {
