@@ -261,7 +261,7 @@ async function run(argv: string[], prog: string, parse: (argv: string[]) => Args
   const detachOnExit = args.detachOnExit || config.datapath.onExit === 'detach';
   log(
     `${datapath.origin === 'adopted' ? 'adopted the running datapath' : 'loaded a new datapath'} in ${datapath.pinDir} (${Date.now() - t0} ms); ` +
-      (detachOnExit ? 'SIGTERM detaches and removes it' : 'it stays running when the exporter stops (remove it with --remove-datapath)'),
+      (detachOnExit ? 'SIGTERM detaches and removes it' : 'it stays running when the exporter stops (remove it with nfscope remove-datapath)'),
   );
   const unclassified = unclassifiedReasons(datapath.reasons.enumerators);
   if (unclassified.length) log(`drop reasons of this kernel that nfscope's table does not know, counted as loss: ${unclassified.join(', ')} (drops.benign_reasons in the config reclassifies them)`);
