@@ -35,6 +35,8 @@ export function rootTestProblem(): string | null {
     path.join(REPO, 'exporter/build/Release/nfscope_bpf.node'),
     path.join(REPO, 'exporter/dist/main.js'),
     path.join(REPO, 'cli/dist/main.js'),
+    path.join(REPO, 'top/dist/top.js'),
+    path.join(REPO, 'sim/dist/cli.js'),
   ]) {
     if (!fs.existsSync(f)) return `${path.relative(REPO, f)} is not built (run scripts/test.sh or npm run build)`;
   }
