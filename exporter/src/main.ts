@@ -30,10 +30,8 @@ const RELEASE_EVERY_TICKS = 10;
 
 /** The exporter's usage, for the name it was started as (`nfscope exporter` or `nfscope-exporter`). */
 export function usage(prog = PROG): string {
-  const pad = ' '.repeat(prog.length);
   return `usage: ${prog} --config FILE [--listen HOST:PORT] [--check-config] [--detach-on-exit]
        ${prog} --remove-datapath [--config FILE | --pin-dir DIR]
-       ${pad} --version
 
 Measures latency and packet drops between 5G network functions from the
 kernel and serves them as Prometheus metrics and a JSON API.
