@@ -4,7 +4,7 @@
 # the same script CI runs (.ci/run -> scripts/test.sh -> scripts/setup.sh):
 # Debian packages, npm ci, the eBPF objects, the native libbpf binding and the
 # TypeScript, built on Debian 12 with Node 20 as on the CI machines. The
-# build host's kernel needs BTF: bpf/Makefile reads /sys/kernel/btf/vmlinux.
+# build host's kernel needs no BTF: bpf/vmlinux/<arch>/vmlinux.h is pinned.
 FROM node:20-bookworm AS build
 WORKDIR /opt/nfscope
 COPY . .

@@ -13,7 +13,7 @@ module.exports = {
     {
       displayName: 'nfscope',
       testEnvironment: 'node',
-      roots: ['<rootDir>/cli/src', '<rootDir>/exporter/src', '<rootDir>/top/src', '<rootDir>/sim/src', '<rootDir>/test'],
+      roots: ['<rootDir>/api/src', '<rootDir>/cli/src', '<rootDir>/exporter/src', '<rootDir>/top/src', '<rootDir>/sim/src', '<rootDir>/test'],
       moduleNameMapper: {
         '^@nfscope/cli$': '<rootDir>/cli/src/index.ts',
         '^@nfscope/cli/duration$': '<rootDir>/cli/src/duration.ts',

@@ -28,6 +28,7 @@ while [ $# -gt 0 ]; do
 done
 [ ${#objs[@]} -gt 0 ] || objs=(bpf/build/traffic.bpf.o)
 [ "$(id -u)" -eq 0 ] || { echo "datapath-replay.sh: needs root (BPF_PROG_TEST_RUN, network namespaces)" >&2; exit 1; }
+[ -f bench/dist/tools/udp-peer.js ] || { echo "datapath-replay.sh: the benchmarks are not built (npm run build:bench)" >&2; exit 1; }
 for tool in h2load nghttpd dumpcap gcc node; do
   command -v $tool >/dev/null || { echo "datapath-replay.sh: $tool is missing (scripts/setup.sh installs it)" >&2; exit 1; }
 done
@@ -48,12 +49,11 @@ cleanup() {
   nss=() pids=() tmp=""
 }
 trap cleanup EXIT
-newns() { # -> name of a new namespace with lo up
-  local ns=nfscope-rep-$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
-  ip netns add "$ns"
-  ip -n "$ns" link set lo mtu 1500 up
-  nss+=("$ns")
-  echo "$ns"
+newns() { # a new namespace with lo up, its name in $NEWNS (not printed: a $(newns) subshell would not record it for cleanup)
+  NEWNS=nfscope-rep-$(head -c3 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  nss+=("$NEWNS")
+  ip netns add "$NEWNS"
+  ip -n "$NEWNS" link set lo mtu 1500 up
 }
 stopcap() { # pid file: stop dumpcap once its file has stopped growing
   local last=-1 size
@@ -76,7 +76,8 @@ waitready() { # file: wait until a peer printed "ready"
 # capture is taken on a's end. $1: class.
 capture_pair() {
   local a b peer req resp filt cap
-  a=$(newns) b=$(newns)
+  newns; a=$NEWNS
+  newns; b=$NEWNS
   tmp=$(mktemp -d)
   ip link add rep0 netns "$a" type veth peer name rep1 netns "$b"
   ip -n "$a" addr add 198.18.0.1/24 dev rep0
@@ -87,11 +88,11 @@ capture_pair() {
     pfcp-heartbeat | pfcp-session | gtpu-echo)
       local port=8805
       [ "$1" = gtpu-echo ] && port=2152
-      peer=bench/tools/udp-peer.js filt="udp port $port"
+      peer=bench/dist/tools/udp-peer.js filt="udp port $port"
       resp=(respond --port $port --kind "$1" --idle-ms 5000)
       req=(request --to 198.18.0.2 --port $port --kind "$1" --count 2000 --window 16) ;;
     ngap)
-      peer=bench/tools/sctp-peer.js filt="sctp"
+      peer=bench/dist/tools/sctp-peer.js filt="sctp"
       resp=(respond --idle-ms 5000)
       req=(request --to 198.18.0.2 --count 2000 --window 16) ;;
   esac
@@ -109,7 +110,7 @@ capture_pair() {
 # h2load -> nghttpd on the loopback of one namespace. $1: class, $2: streams in flight.
 capture_sbi() {
   local ns srv cap
-  ns=$(newns)
+  newns; ns=$NEWNS
   tmp=$(mktemp -d)
   printf '%s' '{"gpsis":["msisdn-001010000000001"],"subscribedUeAmbr":{"uplink":"1 Gbps","downlink":"2 Gbps"}}' > "$tmp/am-data"
   ip netns exec "$ns" dumpcap -q -P -B 32 -i lo -f 'tcp port 7777' -w "$tmp/cap.pcap" 2>/dev/null & cap=$!

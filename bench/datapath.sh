@@ -7,8 +7,9 @@
 #   bench/datapath.sh --help          (every option)
 #
 # Builds the project first when something is missing or older than its
-# sources (scripts/setup.sh), installs iperf3 when it is missing, then runs
-# bench/datapath.js. Takes about three minutes with the defaults and never
+# sources (scripts/setup.sh; the benchmarks alone: npm run build:bench),
+# installs iperf3 when it is missing, then runs bench/dist/datapath.js
+# (compiled from bench/datapath.ts). Takes about three minutes with the defaults and never
 # more than five. Prints progress, then a markdown table; writes the results to
 # bench/results/datapath-<date>.json (and .md). Exit status: 0 all targets met,
 # 3 a target missed, 2 a bad command line, 1 the benchmark could not run.
@@ -16,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-case "${1:-}" in -h | --help) exec node bench/datapath.js --help ;; esac
+case "${1:-}" in -h | --help) [ -f bench/dist/datapath.js ] || npm run -s build:bench; exec node bench/dist/datapath.js --help ;; esac
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "bench/datapath.sh: needs root (eBPF, tc, network namespaces); run: sudo $0 $*" >&2
@@ -24,7 +25,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 stale=""
-for f in bpf/build/drops.bpf.o bpf/build/traffic.bpf.o exporter/build/Release/nfscope_bpf.node exporter/dist/main.js sim/dist/sctp.js node_modules/.package-lock.json; do
+for f in bpf/build/drops.bpf.o bpf/build/traffic.bpf.o exporter/build/Release/nfscope_bpf.node exporter/dist/main.js sim/dist/index.js bench/dist/datapath.js node_modules/.package-lock.json; do
   [ -e "$f" ] || stale="$f is missing"
 done
 if [ -z "$stale" ]; then
@@ -32,6 +33,10 @@ if [ -z "$stale" ]; then
     stale="bpf/ changed since the last build"
   elif [ -n "$(find exporter/src -name '*.ts' ! -name '*.test.ts' -newer exporter/dist/main.js -print -quit)" ]; then
     stale="exporter/src changed since the last build"
+  elif [ -n "$(find sim/src -name '*.ts' ! -name '*.test.ts' -newer sim/dist/index.js -print -quit)" ]; then
+    stale="sim/src changed since the last build"
+  elif [ -n "$(find bench -name '*.ts' ! -path 'bench/dist/*' -newer bench/dist/datapath.js -print -quit)" ]; then
+    stale="bench/ changed since the last build"
   fi
 fi
 if [ -n "$stale" ]; then
@@ -51,4 +56,4 @@ for tool in iperf3 bpftool clang taskset h2load nghttpd; do
   fi
 done
 
-exec node bench/datapath.js "$@"
+exec node bench/dist/datapath.js "$@"

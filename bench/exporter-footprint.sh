@@ -17,6 +17,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_RUN=$2; shift 2 ;;
     --scenario) SCENARIO=(--scenario "$2"); shift 2 ;;
+    -h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "exporter-footprint: unknown argument $1" >&2; exit 2 ;;
   esac
 done

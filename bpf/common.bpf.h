@@ -31,8 +31,28 @@ struct {
  * transport: set by the exporter from its config before load. A read is a
  * plain memory load, so ports are checked before anything costlier.
  */
-enum { L4_UDP, L4_TCP, L4_SCTP, L4_SLOTS };
+enum l4_slot { L4_UDP, L4_TCP, L4_SCTP, L4_SLOTS };
 const volatile __u8 port_proto[L4_SLOTS][65536] = {};
+
+/*
+ * A member of each enum type the exporter shares (nfscope.h, enum l4_slot):
+ * clang writes an enum into the object's BTF only when something has its
+ * type, and scripts/gen-layouts.js reads them from there. Never read.
+ */
+const volatile struct {
+	enum nf_id nf_id;
+	enum nf_proto nf_proto;
+	enum nf_proto_slots nf_proto_slots;
+	enum nf_event nf_event;
+	enum hist_layout hist_layout;
+	enum fast_outcome fast_outcome;
+	enum nf_outcome nf_outcome;
+	enum inflight_state inflight_state;
+	enum inflight_slots inflight_slots;
+	enum sbi_method sbi_method;
+	enum sbi_status sbi_status;
+	enum l4_slot l4_slot;
+} nfscope_btf_enums = {};
 
 /* Per-CPU counters of the programs' own events (enum nf_event). */
 struct {

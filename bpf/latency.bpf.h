@@ -15,8 +15,6 @@
 
 #include "common.bpf.h"
 
-/* Slots of the in-flight table: a power of two. */
-#define INFLIGHT_SLOTS 65536
 #define MAX_SERIES 4096
 #define MAX_OUTCOME_KEYS 8192
 

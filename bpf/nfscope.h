@@ -1,14 +1,17 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
- * Layouts shared between the eBPF programs and the exporter.
- * The TypeScript side declares the same layouts in exporter/src/kernel/layout.ts;
- * exporter/src/kernel/layout.test.ts fails when the two drift.
+ * Layouts shared between the eBPF programs and the exporter. The TypeScript
+ * side, exporter/src/kernel/layout.gen.ts, is generated from the compiled
+ * objects' BTF (`npm run gen`, scripts/gen-layouts.js); layout.test.ts fails
+ * when it differs from what the objects say. Constants the exporter reads are
+ * enumerators rather than #defines, since BTF keeps enums but not macros;
+ * common.bpf.h declares a variable of each enum type so that clang keeps them.
  */
 #ifndef NFSCOPE_H
 #define NFSCOPE_H
 
 /* NF id 0 means "no configured NF owns this address" (reported as `unknown`). */
-#define NF_UNKNOWN 0
+enum nf_id { NF_UNKNOWN = 0 };
 
 /* 5G protocol recognised from the transport port (port_proto in common.bpf.h). */
 enum nf_proto {
@@ -51,7 +54,7 @@ struct traffic_val {
 };
 
 /* Slots per enum nf_proto (PROTO_OTHER included) in struct nf_pair_cached: one for each. */
-#define PROTO_SLOTS 5
+enum nf_proto_slots { PROTO_SLOTS = 5 };
 _Static_assert(PROTO_NGAP + 1 == PROTO_SLOTS, "struct nf_pair_cached needs a slot for every enum nf_proto");
 
 /*
@@ -93,10 +96,12 @@ enum nf_event {
  * for 2^e <= v < 2^(e+1); the last slot holds values of 2^(HIST_MAX_EXP+1) ns
  * (137 s) and more.
  */
-#define HIST_SUB_BITS 4
-#define HIST_MIN_EXP 10
-#define HIST_MAX_EXP 36
-#define HIST_SLOTS (2 + (HIST_MAX_EXP - HIST_MIN_EXP + 1) * (1 << HIST_SUB_BITS))
+enum hist_layout {
+	HIST_SUB_BITS = 4,
+	HIST_MIN_EXP = 10,
+	HIST_MAX_EXP = 36,
+	HIST_SLOTS = 2 + (HIST_MAX_EXP - HIST_MIN_EXP + 1) * (1 << HIST_SUB_BITS),
+};
 
 /* A series of transactions: who asked whom, over which protocol, for what. */
 struct lat_key {
@@ -180,6 +185,9 @@ struct inflight_slot {
 	__u32 server_nf;
 };
 
+/* Slots of the `inflight` table (latency.bpf.h): a power of two. */
+enum inflight_slots { INFLIGHT_SLOTS = 65536 };
+
 enum inflight_state {
 	INFLIGHT_FREE = 0,
 	INFLIGHT_BUSY = 1, /* being written or taken by one CPU (or the exporter's sweep) */
@@ -199,7 +207,7 @@ enum sbi_method {
 };
 
 /* The :status code of a response not readable on a connection whose start nfscope did not see (no HTTP status is 1). */
-#define SBI_STATUS_UNSEEN 1
+enum sbi_status { SBI_STATUS_UNSEEN = 1 };
 
 /* struct h2_dir .hp_lost: whether this direction's HPACK dynamic table is known. */
 enum h2_hp_state {

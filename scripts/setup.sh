@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 say() { printf '[setup] %s\n' "$*"; }
 
-# Build: clang/llvm for the eBPF objects, bpftool for vmlinux.h, libbpf-dev,
+# Build: clang/llvm for the eBPF objects, bpftool for their BTF, libbpf-dev,
 # pkg-config, make and g++ for the native binding. Run/test: iproute2 (ip, tc),
 # util-linux (setpriv), curl; tshark (dumpcap) as the tests' independent oracle.
 PACKAGES=(clang llvm libbpf-dev bpftool pkg-config libelf-dev zlib1g-dev make g++ python3 iproute2 util-linux curl tshark)
@@ -56,19 +56,32 @@ if [ ! -f exporter/build/Release/nfscope_bpf.node ] || [ exporter/native/binding
   (cd exporter && npx --no-install node-gyp rebuild --loglevel=error >/dev/null)
 fi
 say "compiling TypeScript"
-# In dependency order: cli (the nfscope command) <- exporter <- top, sim.
+# In dependency order: api (the query API's contract), cli (the nfscope
+# command) <- exporter <- top, sim.
+npm run -s build -w api
 npm run -s build -w cli
 npm run -s build:ts -w exporter
 npm run -s build -w top
 npm run -s build -w sim
+npm run -s build:bench  # bench/*.ts -> bench/dist (the benchmarks, bench/README.md)
 # The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.
 stale() { [ ! -f "$1" ] || [ -n "$(find "${@:2}" -newer "$1" -print -quit)" ]; }
-if stale plugin/dist/module.js plugin/src plugin/webpack.config.js plugin/package.json plugin/README.md; then
+if stale plugin/dist/module.js plugin/src plugin/.config plugin/webpack.config.js plugin/package.json plugin/README.md plugin/CHANGELOG.md; then
   say "building the Grafana plugin (plugin/dist)"
   npm run -s build -w plugin
 fi
-if stale plugin/test-host/dist/host.js plugin/test-host plugin/package.json -not -path 'plugin/test-host/dist*'; then
-  say "building the plugin's browser-test host page (plugin/test-host/dist)"
-  npm run -s build:host -w plugin
-fi
+# One host page per Grafana release the plugin is tested on: each plugin/test-host/grafana-<major>/ pins that
+# release's @grafana packages and React in its own package-lock.json and node_modules.
+for dir in plugin/test-host/grafana-*/; do
+  dir=${dir%/}
+  release=${dir##*/}
+  if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    say "installing the packages of ${release/grafana-/Grafana } for the plugin's browser test ($dir)"
+    npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error
+  fi
+  if stale "plugin/test-host/dist/$release/host.js" plugin/test-host/*.ts plugin/test-host/*.tsx plugin/test-host/index.html plugin/test-host/webpack.config.js "$dir/package-lock.json"; then
+    say "building the browser-test host page for ${release/grafana-/Grafana } (plugin/test-host/dist/$release)"
+    npm run -s build:host -w plugin -- --env "grafana=${release#grafana-}"
+  fi
+done
 say "ready"

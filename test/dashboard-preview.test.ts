@@ -8,9 +8,11 @@
  * not Grafana's panels). The test checks that each panel drew exactly what
  * its frames hold — a line per series, a cell per non-empty heatmap bucket,
  * a row per table row, a circle per node — and "No data" only where the
- * frames are empty, and writes test-results/plugin-browser/dashboard-<name>.png.
- * With NFSCOPE_DOCS_IMG=1 (scripts/render-dashboards.sh) the overview, N4
- * and user-plane pictures are also copied to docs/img/ for the README.
+ * frames are empty, and writes test-results/plugin-browser/grafana-<major>/dashboard-<name>.png,
+ * once per Grafana release the plugin is tested on (GRAFANA_RELEASES: each
+ * release's own React and @grafana packages). With NFSCOPE_DOCS_IMG=1
+ * (scripts/render-dashboards.sh) the newest release's overview, N4 and
+ * user-plane pictures are also copied to docs/img/ for the README.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,7 +20,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import { Testbed, type RunRecord } from '../sim/src';
 import { describeRoot, REPO, SEND_UDP } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
-import { DASHBOARDS, openPluginPage, prerequisiteProblem, type PluginPage } from './lib/plugin-page';
+import { DASHBOARDS, GRAFANA_RELEASES, keepPicture, openPluginPage, PLUGIN_SCREENSHOTS, prerequisiteProblem, type PluginPage } from './lib/plugin-page';
 
 const SHOTS = path.join(REPO, 'test-results', 'plugin-browser');
 const DOCS_IMG = path.join(REPO, 'docs', 'img');
@@ -54,8 +56,8 @@ function expectedMarks(type: string, frames: Frame[]): Record<string, number> {
     case 'stat':
       return { stat: seriesCount() };
     case 'heatmap': {
-      const rows = frames.find((f) => f.meta?.type === 'heatmap-rows');
-      return { cell: rows ? rows.fields.filter((x) => x.type === 'number').reduce((n, x) => n + x.values.filter((v) => isNum(v) && v > 0).length, 0) : 0 };
+      const cells = frames.find((f) => f.meta?.type === 'heatmap-cells');
+      return { cell: cells ? (col(cells, 'count')?.values.filter((v) => isNum(v) && v > 0).length ?? 0) : 0 };
     }
     case 'histogram':
       return { bar: frames.reduce((n, f) => n + (col(f, 'count')?.values.filter((v) => isNum(v) && v > 0).length ?? 0), 0) };
@@ -80,7 +82,6 @@ const describeBrowser = missing ? (name: string, fn: () => void) => describe.ski
 describeBrowser('dashboard preview: every prebuilt dashboard drawn from live queries', () => {
   let tb: Testbed | undefined;
   let ex: RunningExporter | undefined;
-  let browser: PluginPage | undefined;
   let record: RunRecord;
   let from = 0;
   let to = 0;
@@ -110,57 +111,60 @@ describeBrowser('dashboard preview: every prebuilt dashboard drawn from live que
     // request_timeout (2 s), a sweep and a read.
     await new Promise((r) => setTimeout(r, 4000));
     to = Date.now();
-    browser = await openPluginPage({ uid: UID, exporterUrl: ex.url, jsonData: { defaultScope: 'node', timeout: 10 }, viewport: { width: WIDTH + 40, height: 900 }, loadPlugin: true });
   }, 150_000);
 
   afterAll(async () => {
-    await browser?.close();
     await ex?.stop();
     tb?.destroy();
   });
 
-  test('each panel draws what its frames hold; screenshots of every dashboard', async () => {
-    const seen = new Set<string>(record.transactions.map((t) => t.interface));
-    if ((record.ngap?.procedures.length ?? 0) > 0) seen.add('N2');
-    expect(record.transactions.some((t) => t.outcome === 'rejected')).toBe(true);
-    expect(record.transactions.some((t) => t.outcome === 'timeout')).toBe(true);
+  test.each(GRAFANA_RELEASES)('Grafana %s: each panel draws what its frames hold; screenshots of every dashboard', async (release) => {
+    const shots = path.join(SHOTS, `grafana-${release}`);
+    fs.mkdirSync(shots, { recursive: true });
+    const browser: PluginPage = await openPluginPage({ grafana: release, uid: UID, exporterUrl: ex!.url, jsonData: { defaultScope: 'node', timeout: 10 }, viewport: { width: WIDTH + 40, height: 900 }, loadPlugin: true });
+    try {
+      const seen = new Set<string>(record.transactions.map((t) => t.interface));
+      if ((record.ngap?.procedures.length ?? 0) > 0) seen.add('N2');
+      expect(record.transactions.some((t) => t.outcome === 'rejected')).toBe(true);
+      expect(record.transactions.some((t) => t.outcome === 'timeout')).toBe(true);
 
-    const files = fs.readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json')).sort();
-    const summary: string[] = [];
-    for (const file of files) {
-      const name = file.replace(/\.json$/, '');
-      const dash = JSON.parse(fs.readFileSync(path.join(DASHBOARDS, file), 'utf8'));
-      const panels = await browser!.host<Rendered[]>('renderDashboard', dash, file, from, to, WIDTH);
-      const shot = path.join(SHOTS, `dashboard-${name}.png`);
-      await browser!.page.locator('#preview').screenshot({ path: shot });
-      if (process.env.NFSCOPE_DOCS_IMG === '1' && FOR_DOCS.includes(name)) {
-        fs.mkdirSync(DOCS_IMG, { recursive: true });
-        fs.copyFileSync(shot, path.join(DOCS_IMG, `dashboard-${name}.png`));
+      const files = fs.readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json')).sort();
+      const summary: string[] = [];
+      for (const file of files) {
+        const name = file.replace(/\.json$/, '');
+        const dash = JSON.parse(fs.readFileSync(path.join(DASHBOARDS, file), 'utf8'));
+        const panels = await browser.host<Rendered[]>('renderDashboard', dash, file, from, to, WIDTH);
+        const shot = path.join(shots, `dashboard-${name}.png`);
+        await browser.page.locator('#preview').screenshot({ path: shot });
+        if (FOR_DOCS.includes(name)) keepPicture(release, shot, path.join(DOCS_IMG, `dashboard-${name}.png`));
+        if (name === 'overview') keepPicture(release, shot, path.join(PLUGIN_SCREENSHOTS, 'dashboard-overview.png'));
+
+        expect(panels.map((p) => p.title)).toEqual(dash.panels.map((p: { title: string }) => p.title));
+        panels.forEach((p, i) => {
+          const where = `${file} / ${p.title}`;
+          expect({ where, errors: p.errors }).toEqual({ where, errors: [] });
+          const want = expectedMarks(p.type, p.frames);
+          const got = Object.fromEntries(Object.keys(want).map((k) => [k, p.marks[k] ?? 0]));
+          expect({ where, marks: got }).toEqual({ where, marks: want });
+          const drew = Object.values(want).reduce((a, b) => a + b, 0) > 0;
+          expect({ where, noData: p.noData }).toEqual({ where, noData: !drew });
+          // Data is required wherever the testbed made the traffic the panel asks about.
+          const ifaces: string[] = dash.panels[i].targets.flatMap((t: { filters?: { interface?: string[] } }) => t.filters?.interface ?? []);
+          const unknownNf = dash.panels[i].targets.some((t: { filters?: { nf?: string[] } }) => t.filters?.nf?.includes('unknown'));
+          const excused = (ifaces.length > 0 && !ifaces.some((x) => seen.has(x))) || unknownNf;
+          if (!excused) expect({ where, drew }).toEqual({ where, drew: true });
+          // Drop panels: those of loss (the default) show no OTHERHOST however promiscuous the bridge; the benign one does.
+          const classes: string[] = dash.panels[i].targets.flatMap((t: { kind?: string; filters?: { class?: string[] } }) => (t.kind === 'drops' ? (t.filters?.class ?? []) : []));
+          const reasons = p.frames.flatMap((f) => f.fields.map((x) => x.labels?.reason).filter((r): r is string => !!r));
+          if (classes.includes('loss') || classes.includes('$class')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: false });
+          if (classes.includes('benign')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: true });
+          summary.push(`${drew ? 'drawn  ' : 'no data'} ${where} ${JSON.stringify(got)}`);
+        });
       }
-
-      expect(panels.map((p) => p.title)).toEqual(dash.panels.map((p: { title: string }) => p.title));
-      panels.forEach((p, i) => {
-        const where = `${file} / ${p.title}`;
-        expect({ where, errors: p.errors }).toEqual({ where, errors: [] });
-        const want = expectedMarks(p.type, p.frames);
-        const got = Object.fromEntries(Object.keys(want).map((k) => [k, p.marks[k] ?? 0]));
-        expect({ where, marks: got }).toEqual({ where, marks: want });
-        const drew = Object.values(want).reduce((a, b) => a + b, 0) > 0;
-        expect({ where, noData: p.noData }).toEqual({ where, noData: !drew });
-        // Data is required wherever the testbed made the traffic the panel asks about.
-        const ifaces: string[] = dash.panels[i].targets.flatMap((t: { filters?: { interface?: string[] } }) => t.filters?.interface ?? []);
-        const unknownNf = dash.panels[i].targets.some((t: { filters?: { nf?: string[] } }) => t.filters?.nf?.includes('unknown'));
-        const excused = (ifaces.length > 0 && !ifaces.some((x) => seen.has(x))) || unknownNf;
-        if (!excused) expect({ where, drew }).toEqual({ where, drew: true });
-        // Drop panels: those of loss (the default) show no OTHERHOST however promiscuous the bridge; the benign one does.
-        const classes: string[] = dash.panels[i].targets.flatMap((t: { kind?: string; filters?: { class?: string[] } }) => (t.kind === 'drops' ? (t.filters?.class ?? []) : []));
-        const reasons = p.frames.flatMap((f) => f.fields.map((x) => x.labels?.reason).filter((r): r is string => !!r));
-        if (classes.includes('loss') || classes.includes('$class')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: false });
-        if (classes.includes('benign')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: true });
-        summary.push(`${drew ? 'drawn  ' : 'no data'} ${where} ${JSON.stringify(got)}`);
-      });
+      console.log(`Grafana ${release}: dashboard preview:\n${summary.join('\n')}`);
+      expect(browser.pageErrors).toEqual([]);
+    } finally {
+      await browser.close();
     }
-    console.log(`dashboard preview:\n${summary.join('\n')}`);
-    expect(browser!.pageErrors).toEqual([]);
-  }, 120_000);
+  }, 150_000);
 });

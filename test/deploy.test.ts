@@ -224,7 +224,7 @@ describeWithTools(
       expect(c.args[c.args.indexOf('--listen') + 1]).toBe(`0.0.0.0:${c.ports[0].containerPort}`);
     });
 
-    test('resources: requests at or above what bench/exporter-load.js measured; the memory limit holds that plus the full history', () => {
+    test('resources: requests at or above what bench/exporter-load.ts measured; the memory limit holds that plus the full history', () => {
       // Measured with 200 NF pairs and 50 000 packets/s (docs/deploy.md, "Resources"): 0.045 cores, 137.5 MiB peak RSS.
       const measured = { cpu: 0.045, memoryMiB: 137.5 };
       const c = k8s('DaemonSet').spec.template.spec.containers[0];

@@ -127,7 +127,7 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
       const k = key(r);
       const mean = means.get(k)! * 1000;
       // The API rounds to the microsecond.
-      if (Math.abs(mean - r.mean_ms) > 0.0011) outside.push(`${k} mean: Prometheus ${mean.toFixed(4)} ms, exporter ${r.mean_ms} ms`);
+      if (r.mean_ms === null || Math.abs(mean - r.mean_ms) > 0.0011) outside.push(`${k} mean: Prometheus ${mean.toFixed(4)} ms, exporter ${r.mean_ms} ms`);
       for (const [q, x] of [
         [0.5, r.p50_ms],
         [0.9, r.p90_ms],
@@ -135,6 +135,10 @@ describeWithTools('Prometheus (Debian\'s)', ['prometheus'], () => describeRoot('
       ] as const) {
         if (r.count < (q === 0.99 ? 100 : 20)) continue; // too few for that quantile to mean anything
         const p = quantiles.get(q)!.get(k)! * 1000;
+        if (x === null) {
+          outside.push(`${k} p${q * 100} (n=${r.count}): the exporter has no quantile`);
+          continue;
+        }
         const tol = quantileToleranceMs(x);
         const line = `${k} p${q * 100} (n=${r.count}): Prometheus ${p.toFixed(3)} ms, exporter ${x.toFixed(3)} ms, |Δ| ${Math.abs(p - x).toFixed(3)} ≤ ${tol.toFixed(3)} ms?`;
         report.push(line);

@@ -762,6 +762,26 @@ Napi::Value ProgInfo(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// testRun(progFd, packet) -> { retval, durationNs }: one BPF_PROG_TEST_RUN of a loaded
+// program on `packet` (for tc programs an Ethernet frame), with no interface or namespace.
+Napi::Value TestRun(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsBuffer()) return ThrowType(env, "testRun(progFd, packet)");
+  Napi::Buffer<uint8_t> packet = info[1].As<Napi::Buffer<uint8_t>>();
+  struct bpf_test_run_opts opts = {};
+  opts.sz = sizeof(opts);
+  opts.data_in = packet.Data();
+  opts.data_size_in = static_cast<__u32>(packet.Length());
+  opts.repeat = 1;
+  BeginCall();
+  if (bpf_prog_test_run_opts(info[0].As<Napi::Number>().Int32Value(), &opts) != 0)
+    return ThrowErr(env, "BPF_PROG_TEST_RUN", errno);
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("retval", Napi::Number::New(env, static_cast<int32_t>(opts.retval)));
+  o.Set("durationNs", Napi::Number::New(env, opts.duration));
+  return o;
+}
+
 // enableStats() -> fd: run counts and run time are collected while it is open.
 Napi::Value EnableStats(const Napi::CallbackInfo& info) {
   BeginCall();
@@ -1008,6 +1028,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("atomicCas32", Napi::Function::New(env, AtomicCas32));
   exports.Set("mapDump", Napi::Function::New(env, MapDump));
   exports.Set("progInfo", Napi::Function::New(env, ProgInfo));
+  exports.Set("testRun", Napi::Function::New(env, TestRun));
   exports.Set("enableStats", Napi::Function::New(env, EnableStats));
   exports.Set("closeFd", Napi::Function::New(env, CloseFd));
   exports.Set("numPossibleCpus", Napi::Function::New(env, NumPossibleCpus));

@@ -144,10 +144,27 @@ export function readDropReasons(enumerators: Map<string, number>): DropReasons {
   };
 }
 
-/** Offsets of the fields of struct nf_pair_cached that readTraffic reads. */
+/**
+ * Where readTraffic finds the members of struct nf_pair_cached: its count
+ * member is struct traffic_val [direction][enum nf_proto].
+ */
 const NF_PAIR_AT = (() => {
-  const at = (name: string) => NF_PAIR_CACHED.fields.find((f) => f.name === name)!.offset;
-  return { nfLoAt: at('nf_lo'), nfHiAt: at('nf_hi'), validAt: at('valid'), countAt: at('count') };
+  const count = NF_PAIR_CACHED.fields.find((f) => f.name === 'count')!;
+  if (count.struct !== TRAFFIC_VAL.cName || count.dims?.join() !== `2,${PROTO_SLOTS}`) {
+    throw new Error(`struct nf_pair_cached .count is ${count.struct} [${count.dims}], expected struct traffic_val [2][PROTO_SLOTS]`);
+  }
+  const o = NF_PAIR_CACHED.offset;
+  return { nfLoAt: o.nf_lo, nfHiAt: o.nf_hi, validAt: o.valid, countAt: o.count, stride: TRAFFIC_VAL.size, packetsAt: TRAFFIC_VAL.offset.packets, bytesAt: TRAFFIC_VAL.offset.bytes };
+})();
+
+/**
+ * struct inflight_slot in 32-bit words, as the sweep reads the shared table:
+ * the slot's stride, its state word and the two words of ts_ns (low first).
+ */
+const INFLIGHT_WORDS = (() => {
+  const o = INFLIGHT_SLOT.offset;
+  if (INFLIGHT_SLOT.size % 4 || o.state % 4 || o.ts_ns % 4) throw new Error('struct inflight_slot: size, state and ts_ns must be word aligned');
+  return { stride: INFLIGHT_SLOT.size / 4, state: o.state / 4, tsLo: o.ts_ns / 4, tsHi: o.ts_ns / 4 + 1, protoByte: o.proto };
 })();
 
 export class Datapath {
@@ -499,7 +516,7 @@ export class Datapath {
       const val = TRAFFIC_VAL.decode(v);
       add(key.src_nf, key.dst_nf, key.proto, val.packets, val.bytes);
     }
-    const { nfLoAt, nfHiAt, validAt, countAt } = NF_PAIR_AT;
+    const { nfLoAt, nfHiAt, validAt, countAt, stride, packetsAt, bytesAt } = NF_PAIR_AT;
     let held = 0;
     for (const [, cpus] of this.nfPairCache.entriesPerCpu()) {
       for (const c of cpus) {
@@ -509,10 +526,10 @@ export class Datapath {
         const hi = c.readUInt32LE(nfHiAt);
         for (let dir = 0; dir < 2; dir++) {
           for (let proto = 1; proto < PROTO_SLOTS; proto++) {
-            const o = countAt + (dir * PROTO_SLOTS + proto) * 16;
-            const packets = c.readBigUInt64LE(o);
+            const o = countAt + (dir * PROTO_SLOTS + proto) * stride;
+            const packets = c.readBigUInt64LE(o + packetsAt);
             if (packets === 0n) continue;
-            add(dir ? hi : lo, dir ? lo : hi, proto, packets, c.readBigUInt64LE(o + 8));
+            add(dir ? hi : lo, dir ? lo : hi, proto, packets, c.readBigUInt64LE(o + bytesAt));
           }
         }
       }
@@ -536,9 +553,7 @@ export class Datapath {
   readHists(): HistSample[] {
     // Straight to numbers (exact below 2^53): HIST.decode makes a BigInt of every slot of
     // every entry, each second, which costs more than the rest of the read.
-    const slotsAt = HIST.fields.find((f) => f.name === 'slots')!.offset;
-    const sumAt = HIST.fields.find((f) => f.name === 'sum_ns')!.offset;
-    const acceptedAt = HIST.fields.find((f) => f.name === 'accepted')!.offset;
+    const { slots: slotsAt, sum_ns: sumAt, accepted: acceptedAt } = HIST.offset;
     const u64 = (b: Buffer, at: number) => b.readUInt32LE(at) + b.readUInt32LE(at + 4) * 0x1_0000_0000;
     const sameAccepted = (was: readonly number[], v: Buffer) => {
       for (let i = 0; i < was.length; i++) if (was[i] !== u64(v, acceptedAt + 8 * i)) return false;
@@ -605,15 +620,14 @@ export class Datapath {
   sweepTimeouts(timeoutNs: bigint, nowNs = process.hrtime.bigint()): LatKey[] {
     const out: LatKey[] = [];
     const words = this.inflightWords;
-    const stride = INFLIGHT_SLOT.size / 4;
-    const protoByte = INFLIGHT_SLOT.fields.find((f) => f.name === 'proto')!.offset;
+    const { stride, state, tsLo, tsHi, protoByte } = INFLIGHT_WORDS;
     const now = Number(nowNs);
     const timeout = Number(timeoutNs);
     let held = 0;
     for (let o = 0; o < words.length; o += stride) {
-      if (words[o] !== InflightState.Held) continue;
+      if (words[o + state] !== InflightState.Held) continue;
       held++;
-      const ts = words[o + 3] * 4294967296 + words[o + 2];
+      const ts = words[o + tsHi] * 4294967296 + words[o + tsLo];
       const sbi = this.inflightBytes[o * 4 + protoByte] === NfProto.Sbi;
       if (now - ts < timeout && !sbi) continue;
       const slot = this.slotAt(o);
@@ -634,9 +648,9 @@ export class Datapath {
 
   /** The requests in flight and their slots, read the way the sweep reads them (for tests and diagnostics). */
   inflightSlots(): { index: number; slot: InflightSlot }[] {
-    const stride = INFLIGHT_SLOT.size / 4;
+    const { stride, state } = INFLIGHT_WORDS;
     const out: { index: number; slot: InflightSlot }[] = [];
-    for (let o = 0; o < this.inflightWords.length; o += stride) if (this.inflightWords[o] === InflightState.Held) out.push({ index: o / stride, slot: this.slotAt(o) });
+    for (let o = 0; o < this.inflightWords.length; o += stride) if (this.inflightWords[o + state] === InflightState.Held) out.push({ index: o / stride, slot: this.slotAt(o) });
     return out;
   }
 
@@ -650,7 +664,7 @@ export class Datapath {
    * taken and filled again since it was read, and frees it.
    */
   private takeSlot(wordOffset: number, tsNs: bigint): boolean {
-    const at = wordOffset * 4;
+    const at = wordOffset * 4 + INFLIGHT_SLOT.offset.state;
     if (atomicCas32(this.inflightMem, at, InflightState.Held, InflightState.Busy) !== InflightState.Held) return false;
     if (this.slotAt(wordOffset).ts_ns !== tsNs) {
       atomicCas32(this.inflightMem, at, InflightState.Busy, InflightState.Held);

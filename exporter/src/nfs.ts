@@ -3,7 +3,7 @@
  * kernel keys (NF ids + protocol) become 5G labels (NF names, N2/N3/N4/N9/SBI).
  */
 import type { Config, NfConfig } from './config';
-import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, NF_UNKNOWN, NfProto, PORT_TABLE_BYTES } from './kernel/layout';
+import { IPPROTO_SCTP, IPPROTO_TCP, IPPROTO_UDP, L4Slot, NF_UNKNOWN, NfProto, PORT_TABLE_BYTES, PORT_TABLE_SLOTS } from './kernel/layout';
 
 export const UNKNOWN = 'unknown';
 
@@ -112,11 +112,12 @@ export function portEntries(protocols: Config['protocols']): PortEntry[] {
 }
 
 /** Slot of each transport in the kernel's port table (enum in common.bpf.h). */
-const L4_SLOT: Record<number, number> = { [IPPROTO_UDP]: 0, [IPPROTO_TCP]: 1, [IPPROTO_SCTP]: 2 };
+const L4_SLOT: Record<number, L4Slot> = { [IPPROTO_UDP]: L4Slot.Udp, [IPPROTO_TCP]: L4Slot.Tcp, [IPPROTO_SCTP]: L4Slot.Sctp };
 
 /** The kernel's port_proto table: one byte per (transport, port), the nf_proto carried there. */
 export function portTable(protocols: Config['protocols']): Buffer {
   const t = Buffer.alloc(PORT_TABLE_BYTES);
-  for (const e of portEntries(protocols)) t[L4_SLOT[e.l4proto] * 65536 + e.port] = e.proto;
+  const row = PORT_TABLE_BYTES / PORT_TABLE_SLOTS;
+  for (const e of portEntries(protocols)) t[L4_SLOT[e.l4proto] * row + e.port] = e.proto;
   return t;
 }

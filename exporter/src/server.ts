@@ -2,6 +2,7 @@
  * The exporter's HTTP API: health, Prometheus /metrics and the JSON API
  * (contract in docs/query-api.md and README.md, "API and metrics").
  */
+import type { NfsAnswer, StatusAnswer } from '@nfscope/api';
 import * as os from 'os';
 import express, { type Request, type Response } from 'express';
 import type { Collector } from './collector';
@@ -83,7 +84,7 @@ export function createApp(ctx: ApiContext): express.Express {
 
   app.get(
     '/api/v1/status',
-    json(() => ({
+    json((): StatusAnswer => ({
       node: ctx.config.node,
       version: VERSION,
       kernel: os.release(),
@@ -113,7 +114,7 @@ export function createApp(ctx: ApiContext): express.Express {
 
   app.get(
     '/api/v1/nfs',
-    json(() => ({
+    json((): NfsAnswer => ({
       nfs: ctx.config.nfs.map((nf) => ({ name: nf.name, type: nf.type, addresses: nf.addresses, node: nf.node ?? ctx.config.node })),
     })),
   );

@@ -102,9 +102,11 @@ function heatmap(title, target, opts = {}) {
   return panel('heatmap', title, [target], {
     ...opts,
     options: {
+      // The plugin answers heatmap-cells with each bucket's bounds: Grafana draws them on a log axis at their true heights.
       calculate: false,
-      rowsFrame: { layout: 'le' },
       yAxis: { unit: 's', axisPlacement: 'left' },
+      // Empty cells (zero counts, kept so that the cell width is right) are not drawn.
+      filterValues: { le: 1e-9 },
       cellValues: { unit: 'short' },
       color: { mode: 'scheme', scheme: 'Oranges', steps: 64, exponent: 0.5, fill: 'dark-orange' },
       tooltip: { mode: 'single', yHistogram: true },

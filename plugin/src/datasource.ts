@@ -13,6 +13,7 @@ import {
   type TimeRange,
 } from '@grafana/data';
 import { getBackendSrv, getTemplateSrv, type FetchError } from '@grafana/runtime';
+import type { NfsAnswer, StatusAnswer } from '@nfscope/api';
 import { lastValueFrom, timeout as rxTimeout, TimeoutError } from 'rxjs';
 import { answerNotices, answerToFrames } from './frames';
 import { templateInterpolator } from './interpolate';
@@ -35,21 +36,10 @@ const VALUE_SOURCES: Partial<Record<FilterLabel, string[]>> = {
   nf_type: ['client_type', 'server_type', 'nf_type'],
 };
 
-export interface ExporterStatus {
-  node?: string;
-  version?: string;
-  kernel?: string;
-  ready?: boolean;
-  programs?: Array<{ name: string; attach_points?: unknown[] }>;
-  interfaces?: unknown[];
-  config?: { nfs?: number; peers?: unknown[] };
-}
+/** /api/v1/status as the contract has it, every part optional: the URL may not be an nfscope exporter, or an older one. */
+export type ExporterStatus = Partial<Omit<StatusAnswer, 'config'>> & { config?: Partial<StatusAnswer['config']> };
 
-export interface ExporterNf {
-  name: string;
-  type: string;
-  node?: string;
-}
+export type ExporterNf = NfsAnswer['nfs'][number];
 
 /** An exporter or data-proxy failure, with a message a person can act on. */
 export class ExporterError extends Error {

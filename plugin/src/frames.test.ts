@@ -1,6 +1,8 @@
 import { FieldType, getFieldDisplayName, type DataFrame } from '@grafana/data';
 import { answerToFrames } from './frames';
 import { ANSWERS } from './testdata/answers';
+import { contractProblems } from '@nfscope/api/dist/validate';
+import { buildQueryBody } from './query';
 import { KIND_ORDER, KINDS, type QueryKind } from './types';
 
 const convert = (kind: QueryKind, extra = {}) => answerToFrames(ANSWERS[kind], { refId: 'A', kind, ...extra });
@@ -40,14 +42,43 @@ test('traffic is pps for packets and Bps for bytes; error ratio is percentunit',
   expect(convert('error_ratio')[0].fields[1].config.unit).toBe('percentunit');
 });
 
-test('latency heatmap: one heatmap-rows frame, buckets ascending with their le labels', () => {
+test('latency heatmap: one sparse heatmap-cells frame, xMax/yMin/yMax/count in that order, each cell at its bucket\'s bounds', () => {
   const [f] = convert('latency_heatmap');
-  expect(f.meta?.type).toBe('heatmap-rows');
-  expect(f.fields[0].type).toBe(FieldType.time);
-  const les = f.fields.slice(1).map((x) => Number(x.labels?.le));
-  expect(les).toEqual([...les].sort((a, b) => a - b));
-  expect(les).toEqual([0.000977, 0.00195, 0.00391]);
-  expect(f.fields[2].values).toEqual([10, 4, 8]);
+  expect(f.meta?.type).toBe('heatmap-cells');
+  // Grafana's heatmap reads a sparse frame's fields by position.
+  expect(f.fields.map((x) => [x.name, x.type])).toEqual([['xMax', FieldType.time], ['yMin', FieldType.number], ['yMax', FieldType.number], ['count', FieldType.number]]);
+  expect(field(f, 'yMin').config.unit).toBe('s');
+  // Three steps × three buckets, step by step, buckets ascending, zeros kept.
+  const times = ANSWERS.latency_heatmap.frames[0].fields[0].values;
+  expect(field(f, 'xMax').values).toEqual(times.flatMap((t) => [t, t, t]));
+  expect(field(f, 'yMin').values).toEqual([0.000488, 0.000977, 0.00195, 0.000488, 0.000977, 0.00195, 0.000488, 0.000977, 0.00195]);
+  expect(field(f, 'yMax').values).toEqual([0.000977, 0.00195, 0.00391, 0.000977, 0.00195, 0.00391, 0.000977, 0.00195, 0.00391]);
+  expect(field(f, 'count').values).toEqual([3, 10, 2, 0, 4, 1, 1, 8, 0]);
+});
+
+test('latency heatmap: the bucket below the smallest bound and the overflow bucket get bounds a log axis can draw', () => {
+  const times = [1000, 2000];
+  const answer = {
+    kind: 'latency_heatmap',
+    frames: [
+      {
+        meta: { type: 'heatmap-rows' },
+        fields: [
+          { name: 'time', type: 'time', values: times },
+          { name: '1e-06', type: 'number', values: [1, 0], labels: { le: '1e-06', ge: '0' } },
+          { name: '2e-06', type: 'number', values: [0, 2], labels: { le: '2e-06' } },
+          { name: '+Inf', type: 'number', values: [5, null], labels: { le: '+Inf', ge: '2e-06' } },
+        ],
+      },
+    ],
+  };
+  const [f] = answerToFrames(answer, { refId: 'H', kind: 'latency_heatmap' });
+  expect(f.refId).toBe('H');
+  // ge 0 → half the upper bound; no ge → the bucket below's upper bound; +Inf → twice the lower bound; null → 0.
+  expect(field(f, 'yMin').values.slice(0, 3)).toEqual([5e-7, 1e-6, 2e-6]);
+  expect(field(f, 'yMax').values.slice(0, 3)).toEqual([1e-6, 2e-6, 4e-6]);
+  expect(field(f, 'count').values).toEqual([1, 0, 5, 0, 2, 0]);
+  for (const v of field(f, 'yMin').values as number[]) expect(v).toBeGreaterThan(0);
 });
 
 test('latency distribution: histogram frame with xMin/xMax in seconds and counts', () => {
@@ -107,4 +138,12 @@ test('an answer that is not a query answer is an error saying so', () => {
 
 test('an answer with no frames is no data, not an error', () => {
   expect(answerToFrames({ ...ANSWERS.drops, frames: [] }, { refId: 'A', kind: 'drops' })).toEqual([]);
+});
+
+test('the answers these tests feed the plugin keep the API contract (@nfscope/api), and the POST bodies it builds do too', () => {
+  for (const [kind, answer] of Object.entries(ANSWERS)) expect({ kind, problems: contractProblems('QueryAnswer', answer) }).toEqual({ kind, problems: [] });
+  for (const kind of KIND_ORDER) {
+    const body = buildQueryBody({ refId: 'A', kind, filters: { client_nf: ['smf-1', 'smf-2'] }, extraFilters: 'procedure!=Heartbeat', quantiles: [0.5, 0.99] }, { from: 1000, to: 61000, intervalMs: 1000, defaultScope: 'node' });
+    expect({ kind, problems: contractProblems('QueryRequest', body) }).toEqual({ kind, problems: [] });
+  }
 });

@@ -7,32 +7,13 @@
  */
 import { FieldType, toDataFrame, type DataFrame, type Field, type QueryResultMetaNotice } from '@grafana/data';
 import { renderLegend } from './query';
+import type { Field as ApiFieldOfContract, Frame, QueryAnswer } from '@nfscope/api';
 import { KINDS, type NfscopeQuery, type QueryKind } from './types';
 
-export interface ApiField {
-  name: string;
-  type: 'time' | 'number' | 'string' | 'boolean';
-  values: unknown[];
-  labels?: Record<string, string>;
-  config?: Record<string, unknown>;
-}
-
-export interface ApiFrame {
-  name?: string;
-  meta?: Record<string, unknown>;
-  fields: ApiField[];
-}
-
-export interface QueryAnswer {
-  kind: QueryKind;
-  scope?: string;
-  from?: number;
-  to?: number;
-  step_ms?: number;
-  nodes?: { answered?: string[]; missing?: Array<{ node: string; error: string }> };
-  overflow?: { series?: number };
-  frames: ApiFrame[];
-}
+/** The exporter's answer and its frames, as the API contract (@nfscope/api) has them. */
+export type ApiField = ApiFieldOfContract;
+export type ApiFrame = Frame;
+export type { QueryAnswer };
 
 const FIELD_TYPES: Record<string, FieldType> = {
   time: FieldType.time,
@@ -83,6 +64,71 @@ function notices(answer: QueryAnswer): QueryResultMetaNotice[] {
   return out;
 }
 
+/** A bound in seconds from a bucket label ("0.00195", "+Inf"); undefined when absent or not a number. */
+function bound(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const v = text === '+Inf' ? Infinity : Number(text);
+  return Number.isNaN(v) ? undefined : v;
+}
+
+/**
+ * The exporter's heatmap (time, then one field per bucket with labels le and
+ * ge) as a sparse `heatmap-cells` frame: xMax (the end of each step), yMin,
+ * yMax (the bucket's bounds, s) and count, in that order, one row per step
+ * and bucket. Grafana's heatmap draws such cells at their own bounds on a
+ * log axis, so nfscope's log-linear buckets keep their true heights; a
+ * `heatmap-rows` frame would draw every bucket the same height. The bucket
+ * below the smallest bound (ge 0) starts at half its upper bound, and the
+ * overflow bucket (+Inf) ends at twice its lower bound: a log axis has room
+ * for neither 0 nor infinity. Zero counts are kept, so the cell width (the
+ * first two steps) is right; the panel hides empty cells.
+ */
+function heatmapCells(af: ApiFrame, refId: string): DataFrame {
+  const time = af.fields.find((f) => f.type === 'time');
+  const buckets = af.fields
+    .filter((f) => f.type === 'number')
+    .map((f) => ({ f, le: bound(f.labels?.le ?? f.name) }))
+    .filter((b): b is { f: ApiField; le: number } => b.le !== undefined)
+    .sort((a, b) => a.le - b.le);
+  const xMax: unknown[] = [];
+  const yMin: number[] = [];
+  const yMax: number[] = [];
+  const count: unknown[] = [];
+  const bounds = buckets.map((b, k) => {
+    // An exporter older than the ge label: the bucket below ends where this one starts.
+    let lo = bound(b.f.labels?.ge) ?? (k > 0 ? buckets[k - 1].le : 0);
+    let hi = b.le;
+    if (!(lo > 0)) lo = Number.isFinite(hi) ? hi / 2 : 0;
+    if (!Number.isFinite(hi)) hi = 2 * lo;
+    return [lo, hi];
+  });
+  const times = time?.values ?? [];
+  times.forEach((t, j) => {
+    buckets.forEach((b, k) => {
+      if (!(bounds[k][0] > 0 && bounds[k][1] > bounds[k][0])) return;
+      xMax.push(t);
+      yMin.push(bounds[k][0]);
+      yMax.push(bounds[k][1]);
+      const v = b.f.values[j];
+      count.push(typeof v === 'number' ? v : 0);
+    });
+  });
+  const log2 = { custom: { scaleDistribution: { type: 'log', log: 2 } } };
+  const frame = toDataFrame({
+    name: af.name,
+    refId,
+    meta: { ...(af.meta ?? {}), type: 'heatmap-cells' },
+    fields: [
+      { name: 'xMax', type: FieldType.time, values: xMax, config: {} },
+      { name: 'yMin', type: FieldType.number, values: yMin, config: { unit: 's', ...log2 } },
+      { name: 'yMax', type: FieldType.number, values: yMax, config: { unit: 's', ...log2 } },
+      { name: 'count', type: FieldType.number, values: count, config: { unit: 'short' } },
+    ],
+  });
+  frame.refId = refId;
+  return frame;
+}
+
 /** Data frames for one query's answer. */
 export function answerToFrames(answer: unknown, q: NfscopeQuery): DataFrame[] {
   checkAnswer(answer);
@@ -90,6 +136,7 @@ export function answerToFrames(answer: unknown, q: NfscopeQuery): DataFrame[] {
   const info = KINDS[kind];
   const unit = unitFor(kind, q);
   const frames = answer.frames.map((af) => {
+    if (kind === 'latency_heatmap') return heatmapCells(af, q.refId);
     const frame = toDataFrame({
       name: af.name,
       refId: q.refId,
@@ -113,9 +160,6 @@ export function answerToFrames(answer: unknown, q: NfscopeQuery): DataFrame[] {
         if (q.legendFormat) f.config.displayNameFromDS = renderLegend(q.legendFormat, f.labels ?? {});
         else if (!f.config.displayNameFromDS && af.name && numbers.length === 1) f.config.displayNameFromDS = af.name;
       }
-    } else if (kind === 'latency_heatmap') {
-      frame.meta.type = 'heatmap-rows' as never;
-      for (const f of numbers) withConfig(f, { unit: 'short' });
     } else if (kind === 'latency_distribution') {
       frame.meta.type = 'histogram' as never;
       for (const f of frame.fields) if (f.name === 'xMin' || f.name === 'xMax') withConfig(f, { unit: 's' });

@@ -1,4 +1,5 @@
 /** Wires the data source and its editors into the plugin Grafana loads. */
+import './public-path';
 import { DataSourcePlugin } from '@grafana/data';
 import { ConfigEditor } from './components/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';

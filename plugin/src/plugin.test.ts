@@ -25,8 +25,9 @@ describe('plugin.json', () => {
     expect(validate.errors ?? validate(pluginJson) ? [] : validate.errors).toEqual([]);
   });
 
-  test('a frontend data source for Grafana 11 and later, reached through the data proxy with the token from secureJsonData', () => {
-    expect(pluginJson).toMatchObject({ type: 'datasource', id: 'nfscope-ebpf-datasource', backend: false, metrics: true, dependencies: { grafanaDependency: '>=11.0.0' } });
+  test('a frontend data source for the Grafana 11.6, 12 and 13 releases that share react/jsx-runtime, reached through the data proxy with the token from secureJsonData', () => {
+    // Grafana gives plugins react/jsx-runtime from 11.6.11, 12.0.10, 12.1.7 and 12.2.5 (create-plugin's externalize-jsx-runtime ranges).
+    expect(pluginJson).toMatchObject({ type: 'datasource', id: 'nfscope-ebpf-datasource', backend: false, metrics: true, dependencies: { grafanaDependency: '>=11.6.11 <12 || >=12.0.10 <12.1 || >=12.1.7 <12.2 || >=12.2.5 <14' } });
     expect(pluginJson.name).not.toBe(pluginJson.id);
     expect(pluginJson.routes).toEqual([{ path: 'api', headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.bearerToken }}' }] }]);
   });

@@ -6,6 +6,7 @@ import React from 'react';
 import { render } from '@testing-library/react';
 import { createTheme, FieldType, toDataFrame, type DataFrame } from '@grafana/data';
 import { DashboardPreview, type DashboardJson, type PanelJson, type PanelResult } from '../test-host/preview';
+import { answerToFrames } from './frames';
 
 const theme = createTheme({ colors: { mode: 'dark' } });
 const T0 = 1_700_000_000_000;
@@ -42,20 +43,35 @@ test('time series: a path per series with data, broken at nulls; legend names fr
   expect(el(0).textContent).toContain('4.20 ms');
 });
 
-test('heatmap: a cell per non-empty bucket and interval; stat: the last value', () => {
-  const heat = toDataFrame({
-    refId: 'A',
-    meta: { type: 'heatmap-rows' as never },
-    fields: [
-      { name: 'time', type: FieldType.time, values: times },
-      { name: '0.001', type: FieldType.number, values: [1, 0, 2, 0, 0], labels: { le: '0.001' } },
-      { name: '0.002', type: FieldType.number, values: [0, 0, 3, 4, null], labels: { le: '0.002' } },
-    ],
-  });
+test('heatmap: a cell per non-empty bucket and interval, each as tall as its bucket on the log axis; stat: the last value', () => {
+  // The plugin's own conversion of an exporter answer: buckets 0.5–1 ms (one octave), 1–2 ms (one octave), 2–2.5 ms (a third of one).
+  const [heat] = answerToFrames(
+    {
+      kind: 'latency_heatmap',
+      frames: [
+        {
+          fields: [
+            { name: 'time', type: 'time', values: times },
+            { name: '0.001', type: 'number', values: [1, 0, 2, 0, 0], labels: { le: '0.001', ge: '0.0005' } },
+            { name: '0.002', type: 'number', values: [0, 0, 3, 4, null], labels: { le: '0.002', ge: '0.001' } },
+            { name: '0.0025', type: 'number', values: [0, 6, 0, 0, 0], labels: { le: '0.0025', ge: '0.002' } },
+          ],
+        },
+      ],
+    },
+    { refId: 'A', kind: 'latency_heatmap' },
+  );
   const { marks, el } = draw([panel('heatmap'), panel('stat', 12)], [{ frames: [heat], errors: [] }, { frames: [series('N4', [0.5, 0.25, null])], errors: [] }]);
-  expect(marks(0, 'cell')).toHaveLength(4);
+  const cells = Array.from(marks(0, 'cell'));
+  expect(cells).toHaveLength(5);
+  const h = (c: Element) => Number(c.getAttribute('height')) + 1;
+  const y = (c: Element) => Number(c.getAttribute('y'));
+  // By height: the two one-octave buckets alike, the 2–2.5 ms one log2(2)/log2(1.25) = 3.1 times shorter (1 px of rounding).
+  const [octave, narrow] = [h(cells.find((c) => y(c) === Math.max(...cells.map(y)))!), Math.min(...cells.map(h))];
+  expect(Math.abs(octave / narrow - 1 / Math.log2(1.25))).toBeLessThan(0.15);
   expect(marks(1, 'stat')).toHaveLength(1);
   expect(marks(1, 'stat')[0].textContent).toContain('250 ms');
+  expect(el(0).textContent).not.toContain('No data');
 });
 
 test('node graph: a circle per node and a line per edge; clients left of servers, peers in one column', () => {

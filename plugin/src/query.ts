@@ -3,29 +3,15 @@
  * (docs/query-api.md). Pure: template variables come in through an
  * Interpolator, so this is tested without Grafana.
  */
+import type { FilterOp, QueryFilter, QueryRequest } from '@nfscope/api';
 import { DEFAULT_QUANTILES, KINDS, type FilterLabel, type NfscopeQuery, type QueryKind, type Scope } from './types';
 
-export type FilterOp = '=' | '!=' | '=~' | '!~';
+// The filter and the POST body are the API contract's (@nfscope/api).
+export type { FilterOp };
+export type ApiFilter = QueryFilter;
 
-export interface ApiFilter {
-  label: string;
-  op: FilterOp;
-  value: string | string[];
-}
-
-export interface QueryBody {
-  kind: QueryKind;
-  from: number;
-  to: number;
-  step?: number;
-  filters: ApiFilter[];
-  group_by?: string[];
-  quantiles?: number[];
-  metric?: 'packets' | 'bytes';
-  vantage?: 'auto' | 'client' | 'server';
-  scope: Scope;
-  buckets_per_octave?: number;
-}
+/** The POST body the plugin sends: a QueryRequest whose range (ms), filters and scope are always set. */
+export type QueryBody = QueryRequest & { from: number; to: number; step?: number; filters: ApiFilter[]; scope: Scope };
 
 /** Replaces template variables. `values` expands multi-value variables; 'all' means the selection is All (no constraint). */
 export interface Interpolator {

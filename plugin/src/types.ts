@@ -4,23 +4,11 @@
  * Grafana runtime, so the query builder and the tests can use it anywhere.
  */
 import type { DataQuery, DataSourceJsonData } from '@grafana/schema';
+import type { BucketsPerOctave, Kind, Scope, TrafficMetric, Vantage } from '@nfscope/api';
 
-export type QueryKind =
-  | 'latency_percentiles'
-  | 'latency_heatmap'
-  | 'latency_distribution'
-  | 'request_rate'
-  | 'error_ratio'
-  | 'timeouts'
-  | 'retransmissions'
-  | 'drops'
-  | 'traffic'
-  | 'topology'
-  | 'nf_pairs';
-
-export type Scope = 'node' | 'cluster';
-export type Vantage = 'auto' | 'client' | 'server';
-export type TrafficMetric = 'packets' | 'bytes';
+/** The query API's kinds, scopes, vantages and metrics are the contract's (@nfscope/api). */
+export type QueryKind = Kind;
+export type { Scope, TrafficMetric, Vantage };
 
 /** Labels the editor offers as filters, in the order it shows them. `nf` and `nf_type` are the API's virtual labels. */
 export type FilterLabel =
@@ -56,7 +44,7 @@ export interface NfscopeQuery extends DataQuery {
   /** Absent → the data source's default scope. */
   scope?: Scope;
   metric?: TrafficMetric;
-  bucketsPerOctave?: 1 | 2 | 4 | 8 | 16;
+  bucketsPerOctave?: BucketsPerOctave;
 }
 
 export interface NfscopeOptions extends DataSourceJsonData {

@@ -1,23 +1,34 @@
 /**
  * A stand-in for the Grafana page, for the browser test: it loads the built
  * dist/module.js as Grafana does (an AMD module whose dependencies the page
- * provides: React, @grafana/data, @grafana/ui are the real packages; the
- * @grafana/runtime services a frontend data source uses are stood in for:
- * getBackendSrv() fetching through the data proxy at /api/datasources/proxy,
- * getTemplateSrv() with dashboard variables), renders the plugin's editors
- * and runs its queries. The test drives it through window.nfscopeHost.
+ * provides) and gives it the real packages of one Grafana release — React
+ * and its JSX runtime, React DOM, @grafana/data, @grafana/ui and
+ * @grafana/runtime, installed at exact versions in test-host/grafana-<major>/
+ * (webpack.config.js builds one host per folder). Of @grafana/runtime's
+ * services, the two a frontend data source uses are set as Grafana sets them
+ * at start-up: getBackendSrv() fetching through the data proxy at
+ * /api/datasources/proxy, and getTemplateSrv() with dashboard variables. The
+ * page renders the plugin's editors and runs its queries; the test drives it
+ * through window.nfscopeHost.
  */
+import './boot-data';
 import React, { useState } from 'react';
+import * as jsxRuntime from 'react/jsx-runtime';
+import * as jsxDevRuntime from 'react/jsx-dev-runtime';
 import { createRoot, type Root } from 'react-dom/client';
 import * as ReactDOM from 'react-dom';
 import * as emotionCss from '@emotion/css';
 import * as emotionReact from '@emotion/react';
 import * as grafanaData from '@grafana/data';
 import * as grafanaUi from '@grafana/ui';
+import * as grafanaRuntime from '@grafana/runtime';
 import lodash from 'lodash';
 import * as rxjs from 'rxjs';
 import { FakeTemplateSrv, type VariableState } from './template-srv';
 import { DashboardPreview, type DashboardJson, type PanelResult } from './preview';
+
+/** The versions of the packages this host was built with (webpack.config.js reads them from test-host/grafana-<major>/). */
+declare const __HOST_PACKAGES__: Record<string, string>;
 
 const { createTheme, dateTime, FieldType } = grafanaData;
 const theme = createTheme({ colors: { mode: 'dark' } });
@@ -71,18 +82,17 @@ function backendFetch(opts: FetchOptions): rxjs.Observable<unknown> {
 }
 
 const templateSrv = new FakeTemplateSrv();
-/** Names the plugin asked of @grafana/runtime that the stand-in does not have (the test fails on any). */
+// Grafana sets these at start-up, before any plugin loads.
+grafanaRuntime.setBackendSrv({ fetch: backendFetch, datasourceRequest: (o: FetchOptions) => rxjs.lastValueFrom(backendFetch(o)) } as never);
+grafanaRuntime.setTemplateSrv(templateSrv as never);
+/** The services the host set up; a plugin that asks for another (getDataSourceSrv, getLocationSrv, …) is told, not silently given an unset one. */
+const SERVICES_SET = new Set(['getBackendSrv', 'getTemplateSrv']);
+/** @grafana/runtime services the plugin asked for that this page did not set up (the test fails on any). */
 const missingRuntime = new Set<string>();
-
-const runtimeExports: Record<string, unknown> = {
-  getBackendSrv: () => ({ fetch: backendFetch, datasourceRequest: (o: FetchOptions) => rxjs.lastValueFrom(backendFetch(o)) }),
-  getTemplateSrv: () => templateSrv,
-  config: { theme2: theme, featureToggles: {}, buildInfo: { version: '11.6.0', edition: 'Open Source' }, bootData: { user: {} } },
-  __esModule: true,
-};
-const runtime = new Proxy(runtimeExports, {
+const runtime = new Proxy(grafanaRuntime as Record<string, unknown>, {
   get(target, name) {
-    if (typeof name === 'string' && !(name in target) && name !== 'then' && name !== 'default') missingRuntime.add(name);
+    if (typeof name === 'string' && /^get[A-Za-z]*Srv$/.test(name) && !SERVICES_SET.has(name)) missingRuntime.add(name);
+    if (typeof name === 'string' && !(name in target) && name !== 'then' && name !== 'default' && name !== '__esModule') missingRuntime.add(name);
     return target[name as string];
   },
 });
@@ -91,6 +101,8 @@ const runtime = new Proxy(runtimeExports, {
 
 const provided: Record<string, unknown> = {
   react: React,
+  'react/jsx-runtime': jsxRuntime,
+  'react/jsx-dev-runtime': jsxDevRuntime,
   'react-dom': ReactDOM,
   rxjs,
   lodash,
@@ -122,9 +134,11 @@ async function loadAmd(url: string): Promise<{ deps: string[]; exports: Record<s
   const def = captured as Definition | undefined;
   if (!def) throw new Error(`${url} did not call define(): not an AMD module`);
   const { deps, factory } = def;
-  const missing = deps.filter((d) => !(d in provided));
+  // `module` is the AMD loader's record of the module being defined: its URL tells the plugin where its chunks are.
+  const amdModule = { id: url, uri: new URL(url, location.href).href };
+  const missing = deps.filter((d) => d !== 'module' && !(d in provided));
   if (missing.length) throw new Error(`${url} needs modules the Grafana page does not provide: ${missing.join(', ')}`);
-  const exports = factory(...deps.map((d) => provided[d])) as Record<string, unknown>;
+  const exports = factory(...deps.map((d) => (d === 'module' ? amdModule : provided[d]))) as Record<string, unknown>;
   return { deps, exports };
 }
 
@@ -147,7 +161,13 @@ function mount(id: string, el: React.ReactElement) {
     document.getElementById('app')!.appendChild(node);
   }
   roots[id] = roots[id] ?? createRoot(node);
-  roots[id].render(<grafanaUi.ThemeContext.Provider value={theme}>{el}</grafanaUi.ThemeContext.Provider>);
+  // Grafana's page has its global styles (fonts, form resets) around every plugin component.
+  roots[id].render(
+    <grafanaUi.ThemeContext.Provider value={theme}>
+      <grafanaUi.GlobalStyles />
+      {el}
+    </grafanaUi.ThemeContext.Provider>,
+  );
 }
 
 /** Plain data out of a frame, for the test (values kept; Grafana's Field objects do not serialize). */
@@ -211,6 +231,8 @@ const host = {
   requests,
   state,
   missingRuntime: () => [...missingRuntime],
+  /** What this page runs: the packages' versions and the React that rendered (React.version, at run time). */
+  versions: () => ({ ...__HOST_PACKAGES__, 'react (running)': React.version, 'react-dom (running)': ReactDOM.version }),
 
   async loadPlugin(url: string) {
     const { deps, exports } = await loadAmd(url);

@@ -3,7 +3,7 @@
  * pictures: a prebuilt dashboard's panels laid out by gridPos on Grafana's
  * 24-column grid, each panel's targets run through the plugin's DataSource
  * (the caller does that), and the returned frames drawn by small renderers
- * of our own in Grafana's dark theme: time series, stat, heatmap-rows,
+ * of our own in Grafana's dark theme: time series, stat, heatmap-cells,
  * histogram, node graph and table. Grafana's panels cannot run without a
  * Grafana server; this shows what the queries return, not how Grafana's
  * panels would lay it out to the pixel. Every drawn mark carries data-mark
@@ -344,35 +344,45 @@ function ramp(stops: string[], t: number): string {
   return `rgb(${a.map((v, k) => Math.round(v + (b[k] - v) * f)).join(',')})`;
 }
 
+/**
+ * A heatmap-cells frame (xMax, yMin, yMax, count) as Grafana's heatmap draws
+ * a sparse one: each cell over the step that ends at its xMax, between its
+ * own yMin and yMax on a log2 y axis, so unequal buckets keep their heights.
+ */
 function HeatmapPanel({ panel, frames, theme, width, height, from, to }: RendererProps) {
-  const frame = frames.find((f) => f.fields.some((x) => x.type === FieldType.time) && f.fields.length > 1);
-  const time = frame?.fields.find((x) => x.type === FieldType.time);
-  const buckets = frame ? frame.fields.filter((x) => x.type === FieldType.number) : [];
-  const counts = buckets.map((b) => values(b).map((v) => (numeric(v) ? v : 0)));
-  const maxCount = Math.max(0, ...counts.flat());
-  if (!frame || !time || maxCount <= 0) return <NoData theme={theme} />;
-  const times = values(time) as number[];
+  const frame = frames.find((f) => (f.meta?.type as string | undefined) === 'heatmap-cells');
+  const col = (n: string) => (frame ? (values(frame.fields.find((x) => x.name === n) ?? ({ values: [] } as unknown as Field)) as number[]) : []);
+  const [xs, lo, hi] = [col('xMax'), col('yMin'), col('yMax')];
+  const counts = col('count').map((v) => (numeric(v) ? v : 0));
+  const maxCount = Math.max(0, ...counts);
+  if (!frame || maxCount <= 0) return <NoData theme={theme} />;
   const exponent = panel.options?.color?.exponent ?? 0.5;
   const yUnit = panel.options?.yAxis?.unit ?? 's';
-  const labels = buckets.map((b) => {
-    const le = b.labels?.le ?? b.name;
-    return le === '+Inf' ? '+Inf' : fmt(Number(le), yUnit);
-  });
-  const axisW = Math.max(...labels.map((l) => l.length)) * 7 + 12;
+  const hideBelow = panel.options?.filterValues?.le ?? 1e-9;
+  // The y range: the occupied cells' bounds, in octaves.
+  const used = counts.map((c, i) => (c > hideBelow ? i : -1)).filter((i) => i >= 0);
+  const yLo = Math.log2(Math.min(...used.map((i) => lo[i])));
+  const yHi = Math.log2(Math.max(...used.map((i) => hi[i])));
+  const yTicks: number[] = [];
+  for (let e = Math.ceil(yLo); e <= Math.floor(yHi); e++) yTicks.push(2 ** e);
+  const labels = yTicks.map((t) => fmt(t, yUnit));
+  const axisW = Math.max(40, ...labels.map((l) => l.length * 7 + 12));
   const legendH = 24;
   const plot = { x: axisW, y: 4, w: width - axisW - 8, h: height - 4 - 22 - legendH };
-  const rowH = plot.h / buckets.length;
-  const step = times.length > 1 ? times[1] - times[0] : (to - from) / 50;
+  const Y = (v: number) => plot.y + plot.h - ((Math.log2(v) - yLo) / Math.max(1e-9, yHi - yLo)) * plot.h;
+  const distinct = [...new Set(xs)].sort((a, b) => a - b);
+  // Grafana's rule: the cell width is the gap between the first two steps.
+  const step = distinct.length > 1 ? distinct[1] - distinct[0] : (to - from) / 50;
   const X = (t: number) => plot.x + ((t - from) / (to - from)) * plot.w;
   const cellW = Math.max(1, X(step) - X(0) - 1);
-  const labelEvery = Math.max(1, Math.ceil(14 / rowH));
   const xTicks = timeTicks(from, to, plot.w);
+  const labelEvery = Math.max(1, Math.ceil((14 * yTicks.length) / plot.h));
   return (
     <svg width={width} height={height} style={{ display: 'block' }}>
-      {labels.map((l, k) =>
+      {yTicks.map((t, k) =>
         k % labelEvery === 0 ? (
-          <text key={k} x={plot.x - 6} y={plot.y + plot.h - k * rowH - rowH / 2 + 4} textAnchor="end" fontSize={11} fill={theme.colors.text.secondary}>
-            {l}
+          <text key={t} x={plot.x - 6} y={Y(t) + 4} textAnchor="end" fontSize={11} fill={theme.colors.text.secondary}>
+            {labels[k]}
           </text>
         ) : null,
       )}
@@ -381,14 +391,10 @@ function HeatmapPanel({ panel, frames, theme, width, height, from, to }: Rendere
           {timeOfDay(t)}
         </text>
       ))}
-      {counts.map((row, k) =>
-        row.map((v, j) =>
-          v > 0 ? (
-            // The cell of the bucket ending at le, over the interval ending at its time.
-            <rect key={`${k}-${j}`} data-mark="cell" x={X(times[j]) - cellW} y={plot.y + plot.h - (k + 1) * rowH + 0.5} width={cellW} height={Math.max(1, rowH - 1)} fill={ramp(ORANGES, Math.pow(v / maxCount, exponent))} />
-          ) : null,
-        ),
-      )}
+      {used.map((i) => (
+        // The cell of the bucket [yMin, yMax], over the step ending at xMax.
+        <rect key={i} data-mark="cell" x={X(xs[i]) - cellW} y={Y(hi[i]) + 0.5} width={cellW} height={Math.max(1, Y(lo[i]) - Y(hi[i]) - 1)} fill={ramp(ORANGES, Math.pow(counts[i] / maxCount, exponent))} />
+      ))}
       <defs>
         <linearGradient id={`heat-${panel.id}`}>
           {ORANGES.map((c, i) => (

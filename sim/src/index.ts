@@ -1,5 +1,6 @@
 /** @nfscope/sim: the 5G namespace testbed and traffic simulator (see README.md). */
 export { Testbed, TESTBED_NFS, type TestbedNf, type TestbedOptions } from './testbed';
+export { Topology, checkBenchmarkingIpv4, checkBenchmarkingIpv6, topologyNames, type Host, type HostSpec, type Ipv6Mode, type TopologyOptions } from './topology';
 export { runAgents, writeRecord, type Progress, type RunOptions } from './run';
 export {
   DEFAULT_SCENARIO,

@@ -14,7 +14,7 @@ import type { Procedure, RunRecord, Transaction } from './record';
 import { defaultAgentDir } from './run';
 import { pfcpBehaviour, resolveScenario, type ScenarioInput } from './scenario';
 import { Testbed } from './testbed';
-import { describeRoot } from './test-helpers/root';
+import { describeRoot, netnsTestProblem } from '../../test/lib/env';
 
 const SIM = path.resolve(__dirname, '..');
 const REPO = path.resolve(SIM, '..');
@@ -251,7 +251,7 @@ describeRoot('testbed (root: namespaces, real traffic)', () => {
     expect(Testbed.existingNames(id)).toEqual([]);
     expect(() => tb!.destroy()).not.toThrow(); // idempotent
   });
-});
+}, netnsTestProblem);
 
 describeRoot('testbed: interruption and failure', () => {
   beforeAll(() => ensureBuilt(), 30_000);
@@ -284,4 +284,4 @@ describeRoot('testbed: interruption and failure', () => {
     }
     expect(namesWith(tb.id)).toEqual([]);
   });
-});
+}, netnsTestProblem);

@@ -1,19 +1,19 @@
 /**
  * The 5G testbed: one network namespace per NF, each with eth0 joined by a
- * veth pair to a bridge in the root namespace, as containers and pods are. Addresses come from the benchmarking range
- * 198.18.0.0/24 (and 2001:2::/64 with ipv6). Every name carries the run's id;
- * destroy() removes them all, and so does process exit unless keep() was
- * called (then `Testbed.destroyById(id)` / `nfscope remove-testbed ID`).
+ * veth pair to a bridge in the root namespace, as containers and pods are
+ * (built by topology.ts, as the tests' and benchmarks' hosts are). Addresses
+ * come from the benchmarking range 198.18.0.0/24 (and 2001:2::/64 with ipv6).
+ * Every name carries the run's id; destroy() removes them all, and so does
+ * process exit unless keep() was called (then `Testbed.destroyById(id)` /
+ * `nfscope remove-testbed ID`).
  */
-import { spawnSync } from 'child_process';
 import * as crypto from 'crypto';
-import * as fs from 'fs';
 import * as os from 'os';
 import { exporterConfigYaml, type ExporterConfigExtra } from './exporter-config';
-import { ip, ipQuiet, listLinks, listNetns } from './netns';
 import { runAgents, type RunOptions } from './run';
 import type { RunRecord } from './record';
 import { resolveScenario, type Scenario, type ScenarioInput } from './scenario';
+import { Topology, topologyNames, type TopologyOptions } from './topology';
 
 export interface TestbedOptions {
   /** Also give every NF an IPv6 address, 2001:2::N/64 (added with nodad: usable at once). */
@@ -54,11 +54,13 @@ const ID_RE = /^[0-9a-f]{6}$/;
 
 /** Names a testbed with this id uses. */
 export function testbedNames(id: string): { netnsPrefix: string; vethPrefix: string; bridge: string } {
-  return { netnsPrefix: `nfsim-${id}-`, vethPrefix: `nfv${id}`, bridge: `nfsb${id}` };
+  return topologyNames(topologyOptions(id));
 }
 
-const live = new Set<Testbed>();
-let exitHookInstalled = false;
+/** How the testbed's topology is named: nfsim-ID-NF, nfvIDn, nfsbID; IPv6 off on the bridge ports. */
+function topologyOptions(id: string): TopologyOptions & { id: string } {
+  return { id, netnsPrefix: 'nfsim-', vethPrefix: 'nfv', bridgePrefix: 'nfsb', ipv6: 'off-host-side' };
+}
 
 export class Testbed {
   readonly id: string;
@@ -68,17 +70,14 @@ export class Testbed {
   readonly nfs: readonly TestbedNf[];
   private destroyed = false;
   private running = false;
+  private readonly topology: Topology;
 
-  private constructor(id: string, ipv6: boolean) {
-    this.id = id;
-    const n = testbedNames(id);
-    this.bridge = n.bridge;
-    this.vethGlob = `${n.vethPrefix}*`;
-    this.nfs = TESTBED_NFS.map((nf, i) => {
-      const ipv4 = `198.18.0.${i + 1}`;
-      const v6 = ipv6 ? `2001:2::${i + 1}` : undefined;
-      return { ...nf, ipv4, ipv6: v6, addresses: v6 ? [ipv4, v6] : [ipv4], netns: `${n.netnsPrefix}${nf.name}`, veth: `${n.vethPrefix}${i}` };
-    });
+  private constructor(topology: Topology, nfs: TestbedNf[]) {
+    this.topology = topology;
+    this.id = topology.id;
+    this.bridge = topology.bridge;
+    this.vethGlob = topology.vethGlob;
+    this.nfs = nfs;
   }
 
   /** Creates the namespaces, veths and bridge. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN). Cleans up after itself when it fails. */
@@ -87,37 +86,14 @@ export class Testbed {
     if (!ID_RE.test(id)) throw new Error(`testbed id ${JSON.stringify(id)} is not six lower-case hex digits`);
     const existing = Testbed.existingNames(id);
     if (existing.length > 0) throw new Error(`testbed ${id} already exists (${existing.join(', ')}); remove it with: nfscope remove-testbed ${id}`);
-    const tb = new Testbed(id, opts.ipv6 ?? false);
-    live.add(tb);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      // Last resort: a process that ends without destroy() (exception, process.exit) leaves nothing behind.
-      process.on('exit', () => {
-        for (const t of live) t.destroy();
-      });
-    }
-    try {
-      ip('link', 'add', tb.bridge, 'type', 'bridge');
-      disableIpv6(tb.bridge);
-      ip('link', 'set', tb.bridge, 'up');
-      for (const nf of tb.nfs) tb.addNf(nf);
-      return tb;
-    } catch (e) {
-      tb.destroy();
-      throw e;
-    }
-  }
-
-  private addNf(nf: TestbedNf): void {
-    ip('netns', 'add', nf.netns);
-    ip('link', 'add', nf.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', nf.netns);
-    // The host side is a bridge port only: no addresses, no IPv6 chatter (router solicitations, MLD).
-    disableIpv6(nf.veth);
-    ip('link', 'set', nf.veth, 'master', this.bridge, 'up');
-    ip('-n', nf.netns, 'addr', 'add', `${nf.ipv4}/24`, 'dev', 'eth0');
-    if (nf.ipv6) ip('-n', nf.netns, 'addr', 'add', `${nf.ipv6}/64`, 'dev', 'eth0', 'nodad');
-    ip('-n', nf.netns, 'link', 'set', 'eth0', 'up');
-    ip('-n', nf.netns, 'link', 'set', 'lo', 'up');
+    const ipv6 = opts.ipv6 ?? false;
+    const specs = TESTBED_NFS.map((nf, i) => ({ name: nf.name, type: nf.type, addr: `198.18.0.${i + 1}/24`, ...(ipv6 ? { addr6: `2001:2::${i + 1}/64` } : {}) }));
+    const topology = Topology.create(specs, topologyOptions(id));
+    const nfs = TESTBED_NFS.map((nf) => {
+      const h = topology.host(nf.name);
+      return { ...nf, ipv4: h.ip, ipv6: h.ip6, addresses: h.ip6 ? [h.ip, h.ip6] : [h.ip], netns: h.netns, veth: h.veth };
+    });
+    return new Testbed(topology, nfs);
   }
 
   nf(name: string): TestbedNf {
@@ -150,9 +126,8 @@ export class Testbed {
 
   /** Runs a command in an NF's namespace and returns its output; throws with its stderr when it fails. */
   exec(nfName: string, cmd: string, args: string[], timeoutMs = 20000): string {
-    const r = spawnSync('ip', ['netns', 'exec', this.nf(nfName).netns, cmd, ...args], { encoding: 'utf8', timeout: timeoutMs });
-    if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} in ${nfName} failed (${r.status ?? r.signal}): ${r.stderr}`);
-    return r.stdout;
+    this.nf(nfName);
+    return this.topology.exec(nfName, cmd, args, timeoutMs);
   }
 
   /** Names of this testbed's namespaces and links that still exist. */
@@ -162,46 +137,23 @@ export class Testbed {
 
   /** Leaves the testbed in place when this process exits (remove it later with Testbed.destroyById). */
   keep(): void {
-    live.delete(this);
+    this.topology.keep();
   }
 
   /** Removes everything the testbed created. Idempotent; never throws. */
   destroy(): void {
-    live.delete(this);
     this.destroyed = true;
-    for (const nf of this.nfs) {
-      // Deleting the namespace deletes its end of the veth pair, and with it the host side.
-      ipQuiet('netns', 'del', nf.netns);
-      ipQuiet('link', 'del', nf.veth);
-    }
-    ipQuiet('link', 'del', this.bridge);
+    this.topology.destroy();
   }
 
   /** Names of namespaces and root-namespace links that belong to testbed `id`. */
   static existingNames(id: string): string[] {
-    const n = testbedNames(id);
-    return [...listNetns().filter((x) => x.startsWith(n.netnsPrefix)), ...listLinks().filter((x) => x === n.bridge || x.startsWith(n.vethPrefix))];
+    return Topology.existingNames(testbedNames(id));
   }
 
   /** Removes a testbed left in place (keep()); returns the names removed. */
   static destroyById(id: string): string[] {
     if (!ID_RE.test(id)) throw new Error(`testbed id ${JSON.stringify(id)} is not six lower-case hex digits`);
-    const names = Testbed.existingNames(id);
-    const n = testbedNames(id);
-    for (const x of names) {
-      if (x.startsWith(n.netnsPrefix)) ipQuiet('netns', 'del', x);
-    }
-    for (const x of names) {
-      if (!x.startsWith(n.netnsPrefix)) ipQuiet('link', 'del', x);
-    }
-    return names;
-  }
-}
-
-function disableIpv6(ifname: string): void {
-  try {
-    fs.writeFileSync(`/proc/sys/net/ipv6/conf/${ifname}/disable_ipv6`, '1');
-  } catch {
-    // No IPv6 in this kernel: nothing to disable.
+    return Topology.destroyNames(testbedNames(id));
   }
 }

@@ -45,14 +45,25 @@ export function rootTestProblem(): string | null {
   return null;
 }
 
-const inCI = process.env.CI === 'true';
+/** Why tests that only need network namespaces (root and iproute2, no eBPF) cannot run here, or null when they can. */
+export function netnsTestProblem(): string | null {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth pairs, a bridge)';
+  if (!has('ip')) return 'ip (iproute2) is not installed';
+  return null;
+}
 
-/** describe() for tests that need root and the built project. */
-export function describeRoot(name: string, fn: () => void): void {
-  const problem = rootTestProblem();
+/**
+ * describe() gated on a prerequisite: `problem` is null when the tests can
+ * run, else what is missing. Outside CI a missing prerequisite skips the
+ * block (its name says why); with CI=true it fails the run instead, with one
+ * test named "prerequisites" carrying the reason. The one gate of nfscope's
+ * tests: describeRoot below and describeWithTools (tools.ts) are this with
+ * their own checks.
+ */
+export function describeGated(name: string, problem: string | null, fn: () => void): void {
   if (!problem) {
     describe(name, fn);
-  } else if (inCI) {
+  } else if (process.env.CI === 'true') {
     describe(name, () => {
       test('prerequisites', () => {
         throw new Error(`cannot run in CI: ${problem}`);
@@ -61,6 +72,15 @@ export function describeRoot(name: string, fn: () => void): void {
   } else {
     describe.skip(`${name} (skipped: ${problem})`, fn);
   }
+}
+
+/**
+ * describe() for tests that need root and the built project (rootTestProblem);
+ * `needs` names a narrower check, e.g. netnsTestProblem for tests that only
+ * make namespaces.
+ */
+export function describeRoot(name: string, fn: () => void, needs: () => string | null = rootTestProblem): void {
+  describeGated(name, needs(), fn);
 }
 
 /** Polls fn until it returns a value that is not undefined, or throws after timeoutMs with the last reason. */

@@ -4,26 +4,12 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import type { SummaryLatencyRow } from '@nfscope/api';
+import { assertAnswer } from '@nfscope/api/dist/validate';
 import { EXPORTER_CMD, NFSCOPE_BIN, waitFor } from './env';
 
-/** One latency row of /api/v1/summary (docs/query-api.md), as the tests read it. */
-export interface SummaryRow {
-  client: string;
-  client_type: string;
-  server: string;
-  server_type: string;
-  interface: string;
-  procedure: string;
-  count: number;
-  p50_ms: number;
-  p90_ms: number;
-  p99_ms: number;
-  max_ms: number;
-  mean_ms: number;
-  rejected: number;
-  timeouts: number;
-  retransmissions: number;
-}
+/** One latency row of /api/v1/summary (docs/query-api.md): the contract's. */
+export type SummaryRow = SummaryLatencyRow;
 
 export async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -45,8 +31,13 @@ export interface RunningExporter {
 }
 
 /** Writes a YAML config into a temp dir and returns its path. */
+/** Folders of the config files this test file wrote; removed when it ends. */
+const configDirs: string[] = [];
+if (typeof afterAll === 'function') afterAll(() => configDirs.splice(0).forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+
 export function writeConfig(yaml: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nfscope-test-'));
+  configDirs.push(dir);
   const file = path.join(dir, 'config.yaml');
   fs.writeFileSync(file, yaml);
   return file;
@@ -90,6 +81,15 @@ export function testPinDir(): string {
  * (what a test that does not look at restarts expects), removed again by
  * stop() whatever the signal.
  */
+/** Exporters started and not yet stopped by this test file. */
+const running = new Set<RunningExporter>();
+// A test that fails before it stops its exporter must not leave it running (attached, and holding jest open).
+if (typeof afterAll === 'function') {
+  afterAll(async () => {
+    for (const ex of [...running]) await ex.stop('SIGKILL');
+  });
+}
+
 export async function startExporter(configYaml: string, opts: { port?: number } = {}): Promise<RunningExporter> {
   const port = opts.port ?? (await freePort());
   let ownPins: string | undefined;
@@ -115,12 +115,16 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
       if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
       const { code, at } = await exited;
       if (ownPins) fs.rmSync(ownPins, { recursive: true, force: true });
+      running.delete(ex);
       return { code, ms: at - t0 };
     },
     async getJson<T>(p: string): Promise<T> {
       const r = await fetch(url + p);
       if (!r.ok) throw new Error(`GET ${p}: ${r.status} ${await r.text()}`);
-      return (await r.json()) as T;
+      const body = await r.json();
+      // Every answer a test reads keeps the API contract.
+      assertAnswer(p, r.status, body);
+      return body as T;
     },
     async getText(p: string): Promise<string> {
       const r = await fetch(url + p);
@@ -128,6 +132,7 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
       return r.text();
     },
   };
+  running.add(ex);
   try {
     await waitFor(
       'exporter /readyz',
@@ -136,7 +141,8 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
         const r = await fetch(`${url}/readyz`);
         return r.status === 200 ? true : undefined;
       },
-      15000,
+      // A bound, not a wait: ready in about 3 s (loading and verifying the programs), slower on a busy machine.
+      60000,
     );
   } catch (e) {
     await ex.stop('SIGKILL');

@@ -12,6 +12,7 @@ import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
 import * as path from 'path';
+import { assertAnswer } from '@nfscope/api/dist/validate';
 
 export interface PluginRoute {
   path: string;
@@ -34,6 +35,8 @@ export interface ForwardedRequest {
   path: string;
   headers: http.OutgoingHttpHeaders;
   status: number;
+  /** How the answer broke the API contract (@nfscope/api's schema); empty when it kept it. */
+  contract: string[];
 }
 
 const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'application/javascript', '.json': 'application/json', '.svg': 'image/svg+xml', '.map': 'application/json', '.md': 'text/markdown' };
@@ -102,13 +105,25 @@ export class GrafanaStandIn {
     }
     const timeoutS = Number(this.ds.jsonData.timeout) > 0 ? Number(this.ds.jsonData.timeout) : 30;
     const out = http.request({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: pathOut + search, headers, timeout: timeoutS * 1000 }, (up) => {
-      this.forwarded.push({ method: req.method ?? 'GET', path: pathOut + search, headers, status: up.statusCode ?? 0 });
-      res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'application/json' });
-      up.pipe(res);
+      const chunks: Buffer[] = [];
+      up.on('data', (c: Buffer) => chunks.push(c));
+      up.on('end', () => {
+        const body = Buffer.concat(chunks);
+        // What the exporter answered the plugin, checked against the API contract (@nfscope/api).
+        let contract: string[] = [];
+        try {
+          assertAnswer(pathOut + search, up.statusCode ?? 0, JSON.parse(body.toString('utf8')));
+        } catch (e) {
+          contract = [(e as Error).message];
+        }
+        this.forwarded.push({ method: req.method ?? 'GET', path: pathOut + search, headers, status: up.statusCode ?? 0, contract });
+        res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'application/json' });
+        res.end(body);
+      });
     });
     out.on('timeout', () => out.destroy(new Error('timeout')));
     out.on('error', (e) => {
-      this.forwarded.push({ method: req.method ?? 'GET', path: pathOut + search, headers, status: 502 });
+      this.forwarded.push({ method: req.method ?? 'GET', path: pathOut + search, headers, status: 502, contract: [] });
       if (!res.headersSent) json(res, 502, { message: `Bad Gateway: ${e.message}` });
     });
     req.pipe(out);

@@ -14,7 +14,34 @@ import { GrafanaStandIn } from './grafana-standin';
 
 export const PLUGIN = path.join(REPO, 'plugin');
 export const DIST = path.join(PLUGIN, 'dist');
-export const HOST = path.join(PLUGIN, 'test-host', 'dist');
+export const HOST_SRC = path.join(PLUGIN, 'test-host');
+/**
+ * The Grafana releases the plugin is tested on: one host page per
+ * plugin/test-host/grafana-<major>/ folder, whose package.json pins that
+ * release's packages (React 18 for 11, React 19 for 13).
+ */
+export const GRAFANA_RELEASES: string[] = fs
+  .readdirSync(HOST_SRC)
+  .map((d) => /^grafana-(\d+)$/.exec(d)?.[1])
+  .filter((m): m is string => m !== undefined && fs.existsSync(path.join(HOST_SRC, `grafana-${m}`, 'package.json')))
+  .sort((a, b) => Number(a) - Number(b));
+/** The newest release tested: its pictures are the ones the docs and plugin.json show. */
+export const NEWEST_RELEASE = GRAFANA_RELEASES[GRAFANA_RELEASES.length - 1];
+/** Where plugin.json's screenshots are (src/img/screenshots, copied into dist/img/screenshots). */
+export const PLUGIN_SCREENSHOTS = path.join(PLUGIN, 'src', 'img', 'screenshots');
+
+/**
+ * With NFSCOPE_DOCS_IMG=1 (scripts/render-dashboards.sh), a picture taken on
+ * the newest release is copied to where the docs or plugin.json show it.
+ */
+export function keepPicture(release: string, shot: string, dest: string): void {
+  if (process.env.NFSCOPE_DOCS_IMG !== '1' || release !== NEWEST_RELEASE) return;
+  fs.mkdirSync(path.dirname(dest), { recursive: true });
+  fs.copyFileSync(shot, dest);
+}
+
+/** The built host page for a Grafana major. */
+export const hostDir = (release: string) => path.join(HOST_SRC, 'dist', `grafana-${release}`);
 export const CHROMIUM = '/usr/bin/chromium';
 export const DASHBOARDS = path.join(PLUGIN, 'src', 'dashboards');
 
@@ -22,7 +49,10 @@ export const DASHBOARDS = path.join(PLUGIN, 'src', 'dashboards');
 export function prerequisiteProblem(): string | null {
   if (!fs.existsSync(CHROMIUM)) return `${CHROMIUM} is missing: install Debian's chromium (scripts/setup.sh does)`;
   if (!fs.existsSync(path.join(DIST, 'module.js'))) return 'plugin/dist/module.js is not built: npm run build -w plugin (scripts/setup.sh does)';
-  if (!fs.existsSync(path.join(HOST, 'host.js'))) return 'plugin/test-host/dist/host.js is not built: npm run build:host -w plugin (scripts/setup.sh does)';
+  if (GRAFANA_RELEASES.length < 2) return `plugin/test-host/ has ${GRAFANA_RELEASES.length} grafana-<major>/ folders; the plugin is tested on at least two Grafana releases`;
+  for (const r of GRAFANA_RELEASES) {
+    if (!fs.existsSync(path.join(hostDir(r), 'host.js'))) return `plugin/test-host/dist/grafana-${r}/host.js is not built: npm run build:host -w plugin (scripts/setup.sh does)`;
+  }
   return null;
 }
 
@@ -39,10 +69,12 @@ export interface PluginPage {
 
 /**
  * Starts the Grafana stand-in for a data source at `exporterUrl` and opens
- * the host page in Chromium. The plugin is not loaded yet: the caller does
+ * the host page of one Grafana release in Chromium. The plugin is not loaded yet: the caller does
  * that (host('loadPlugin', …)) or passes `loadPlugin` to have it done.
  */
 export async function openPluginPage(opts: {
+  /** The Grafana major whose packages the page runs (GRAFANA_RELEASES). */
+  grafana: string;
   uid: string;
   exporterUrl: string;
   jsonData: Record<string, unknown>;
@@ -54,7 +86,7 @@ export async function openPluginPage(opts: {
   const grafana = await GrafanaStandIn.start({
     pluginId: pluginJson.id,
     pluginDist: DIST,
-    hostDir: HOST,
+    hostDir: hostDir(opts.grafana),
     routes: pluginJson.routes,
     ds: { uid: opts.uid, url: opts.exporterUrl, jsonData: opts.jsonData, secureJsonData: opts.secureJsonData ?? {} },
   });

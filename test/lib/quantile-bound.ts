@@ -86,9 +86,9 @@ export interface QuantileBand {
 /**
  * Checks an exporter's q-quantile `got` (ms) against the oracle's values
  * `sample` (ms) of the same transactions; `oracle` names the oracle in the
- * text.
+ * text. An exporter with no quantile (null: no completed request) is outside.
  */
-export function quantileBand(got: number, sample: number[], q: number, opts: { confidence?: number; slackMs?: number; oracle?: string } = {}): QuantileBand {
+export function quantileBand(got: number | null, sample: number[], q: number, opts: { confidence?: number; slackMs?: number; oracle?: string } = {}): QuantileBand {
   if (sample.length === 0) throw new Error('quantileBand: the oracle sample is empty');
   const s = [...sample].sort((a, b) => a - b);
   const n = s.length;
@@ -102,6 +102,7 @@ export function quantileBand(got: number, sample: number[], q: number, opts: { c
   const low = slotBounds(slotOf(lowEnd * 1e6))[0] / 1e6 - slack;
   const high = slotBounds(slotOf(highEnd * 1e6))[1] / 1e6 + slack;
   const ref = s[k - 1];
+  if (got === null) return { ref, low, high, ranks, ok: false, text: `nfscope has no quantile, ${opts.oracle ?? 'tshark'} ${ref.toFixed(3)} ms` };
   const ok = Number.isFinite(got) && got >= low && got <= high;
   const pct = ref > 0 ? ` (${((100 * (got - ref)) / ref).toFixed(2)} %)` : '';
   const text = `nfscope ${got.toFixed(3)} ms, ${opts.oracle ?? 'tshark'} ${ref.toFixed(3)} ms${pct}, accepted ${low.toFixed(3)}–${high.toFixed(3)} ms (ranks ${ranks[0]}–${ranks[1]} of ${s.length})`;

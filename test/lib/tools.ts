@@ -1,10 +1,11 @@
 /**
  * External programs some tests run (promtool, prometheus, docker-compose,
  * python3 with the Kubernetes client). scripts/setup.sh installs them; a test
- * whose tool is missing skips outside CI and fails with CI=true, as the root
- * tests do (env.ts).
+ * whose tool is missing skips outside CI and fails with CI=true, through the
+ * same gate as the root tests (env.ts, describeGated).
  */
 import { spawnSync } from 'child_process';
+import { describeGated } from './env';
 
 /** Full path of a command on PATH, or null. */
 export function which(cmd: string): string | null {
@@ -16,14 +17,7 @@ export function which(cmd: string): string | null {
 export function describeWithTools(name: string, tools: string[], fn: () => void, check?: () => string | null): void {
   const missing = tools.filter((t) => !which(t));
   const problem = missing.length > 0 ? `${missing.join(', ')} not installed (scripts/setup.sh installs them)` : (check?.() ?? null);
-  if (!problem) describe(name, fn);
-  else if (process.env.CI === 'true') {
-    describe(name, () => {
-      test('prerequisites', () => {
-        throw new Error(`cannot run in CI: ${problem}`);
-      });
-    });
-  } else describe.skip(`${name} (skipped: ${problem})`, fn);
+  describeGated(name, problem, fn);
 }
 
 export interface Run {

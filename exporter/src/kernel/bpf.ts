@@ -84,6 +84,7 @@ export interface NativeBinding {
   atomicCas32(buf: ArrayBuffer, byteOffset: number, expected: number, desired: number): number;
   mapDump(fd: number, keySize: number, valueBytes: number, withValues: boolean, sumValueSize: number, batch: boolean): { n: number; keys: Buffer; values: Buffer | null; batched: boolean };
   progInfo(fd: number): ProgramStats & { id: number; name: string };
+  testRun(progFd: number, packet: Buffer): { retval: number; durationNs: number };
   enableStats(): number;
   closeFd(fd: number): void;
   numPossibleCpus(): number;
@@ -242,6 +243,16 @@ export class BpfProgram {
     const fd = this.fd;
     const link = call(() => native().tcAttach(fd, ifindex, direction, opts));
     return new BpfLink(link, `tc ${direction} ${label}`);
+  }
+
+  /**
+   * Runs the loaded program once on `packet` (BPF_PROG_TEST_RUN; an Ethernet
+   * frame for tc programs), with no interface or namespace: its return value
+   * and the kernel's run time. Maps see the run as they would a real packet.
+   */
+  testRun(packet: Buffer): { retval: number; durationNs: number } {
+    const fd = this.fd;
+    return call(() => native().testRun(fd, packet));
   }
 
   /** Run count and run time; non-zero only while statistics are enabled (see enableStats). */

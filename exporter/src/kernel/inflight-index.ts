@@ -5,10 +5,10 @@
  * request). The kernel's table is the truth; test/inflight.test.ts checks
  * this mirror against it.
  */
-import { type FlowSeq, NfProto } from './layout';
+import { type FlowSeq, INFLIGHT_SLOTS, NfProto } from './layout';
 
-/** Slots of the `inflight` table (latency.bpf.h INFLIGHT_SLOTS). */
-export const INFLIGHT_SLOTS = 65536;
+/** Slots of the `inflight` table (nfscope.h INFLIGHT_SLOTS). */
+export { INFLIGHT_SLOTS };
 
 const MASK64 = (1n << 64n) - 1n;
 const K1 = 0x9e3779b97f4a7c15n;

@@ -1,34 +1,45 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { addressBytes, defineStruct, DROP_KEY, FAST_OUTCOME_CODES, InflightState, NF_EVENT_SLOTS, NfEvent, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, NfOutcome, NfProto, SBI_STATUS_UNSEEN, SbiMethod, SHARED_LAYOUTS } from './layout';
+import { addressBytes, DROP_KEY, FAST_OUTCOME_CODES, type FieldSpec, HIST, HIST_MAX_EXP, HIST_MIN_EXP, HIST_SLOTS, HIST_SUB_BITS, INFLIGHT_SLOTS, InflightState, L4Slot, NF_EVENT_SLOTS, NF_UNKNOWN, NfEvent, NfOutcome, NfProto, PORT_TABLE_BYTES, PORT_TABLE_SLOTS, PROTO_SLOTS, SBI_STATUS_UNSEEN, SbiMethod, SHARED_LAYOUTS, structLayout } from './layout';
 
-describe('defineStruct', () => {
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const gen = require('../../../scripts/gen-layouts.js') as {
+  OBJECTS: string[];
+  OUT: string;
+  btfFromJson(name: string, json: unknown): unknown;
+  generate(btfs: unknown[]): string;
+  readBtf(file: string): unknown;
+};
+
+/** [name, type, count?] in order, at C's natural alignment: test layouts written the short way. */
+function packed<T extends object>(cName: string, spec: [string, FieldSpec['type'], number?][]) {
+  const bytes = { u8: 1, u16: 2, u32: 4, u64: 8 };
+  let offset = 0;
+  let align = 1;
+  const fields = spec.map(([name, type, count = 1]) => {
+    align = Math.max(align, bytes[type]);
+    offset = Math.ceil(offset / bytes[type]) * bytes[type];
+    const f = { name, type, count, offset };
+    offset += bytes[type] * count;
+    return f;
+  });
+  return structLayout<T>(cName, Math.ceil(offset / align) * align, fields);
+}
+
+describe('structLayout', () => {
   interface Mixed {
     a: number;
     b: bigint;
   }
-  const MIXED = defineStruct<Mixed>('mixed', [
-    ['a', 'u8'],
-    ['b', 'u64'],
+  const MIXED = structLayout<Mixed, 'a' | 'b'>('mixed', 16, [
+    { name: 'a', type: 'u8', count: 1, offset: 0 },
+    { name: 'b', type: 'u64', count: 1, offset: 8 },
   ]);
 
-  test('offsets and size follow C natural alignment', () => {
-    expect(MIXED.fields.map((f) => [f.name, f.offset])).toEqual([
-      ['a', 0],
-      ['b', 8],
-    ]);
+  test('offsets by name', () => {
+    expect(MIXED.offset).toEqual({ a: 0, b: 8 });
     expect(MIXED.size).toBe(16);
-
-    const s = defineStruct('s', [
-      ['x', 'u32'],
-      ['y', 'u8'],
-      ['z', 'u16'],
-      ['w', 'u8'],
-    ]);
-    // x 0..3, y 4, z aligned to 6, w 8, size rounded up to 4 → 12
-    expect(s.fields.map((f) => f.offset)).toEqual([0, 4, 6, 8]);
-    expect(s.size).toBe(12);
   });
 
   test('encodes little-endian and decodes back', () => {
@@ -46,7 +57,7 @@ describe('defineStruct', () => {
   });
 
   test('byte arrays decode to a copy', () => {
-    const arr = defineStruct<{ id: number; bytes: Buffer }>('arr', [
+    const arr = packed<{ id: number; bytes: Buffer }>('arr', [
       ['id', 'u16'],
       ['bytes', 'u8', 3],
     ]);
@@ -63,13 +74,19 @@ describe('defineStruct', () => {
   });
 
   test('a byte array of the wrong length throws', () => {
-    const k = defineStruct<{ addr: Buffer }>('k', [['addr', 'u8', 16]]);
+    const k = packed<{ addr: Buffer }>('k', [['addr', 'u8', 16]]);
     expect(() => k.encode({ addr: Buffer.alloc(15) })).toThrow('k.addr must be 16 bytes');
     expect(() => k.encode({ addr: Buffer.alloc(17) })).toThrow('k.addr must be 16 bytes');
   });
 
   test('decoding a short buffer throws', () => {
     expect(() => MIXED.decode(Buffer.alloc(15))).toThrow(RangeError);
+  });
+
+  test('a member outside the struct, misaligned or twice is refused', () => {
+    expect(() => structLayout('s', 8, [{ name: 'x', type: 'u64', count: 2, offset: 0 }])).toThrow('struct s: member x (u64 × 2 at 0) does not fit a 8-byte struct');
+    expect(() => structLayout('s', 8, [{ name: 'x', type: 'u32', count: 1, offset: 2 }])).toThrow('struct s: member x (u32 × 1 at 2)');
+    expect(() => structLayout('s', 8, [{ name: 'x', type: 'u8', count: 1, offset: 0 }, { name: 'x', type: 'u8', count: 1, offset: 1 }])).toThrow('member x appears twice');
   });
 });
 
@@ -104,7 +121,7 @@ describe('addressBytes', () => {
 });
 
 // ---------------------------------------------------------------------------
-// Drift between layout.ts and bpf/nfscope.h, read from the compiled objects' BTF.
+// layout.gen.ts against the compiled objects' BTF.
 
 const BPF_DIR = path.resolve(__dirname, '../../../bpf/build');
 const OBJECTS = ['drops.bpf.o', 'traffic.bpf.o'];
@@ -127,15 +144,82 @@ interface BtfType {
   values?: { name: string; val: number }[];
 }
 
-function readBtf(file: string): Map<number, BtfType> {
+function btfJson(file: string): { types: BtfType[] } {
   const full = path.join(BPF_DIR, file);
   if (!fs.existsSync(full)) {
     throw new Error(`${full} not found: build the eBPF objects first (run \`make -C bpf\`)`);
   }
-  const json = execFileSync('bpftool', ['btf', 'dump', 'file', full, '-j'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-  const types = (JSON.parse(json) as { types: BtfType[] }).types;
-  return new Map(types.map((t) => [t.id, t]));
+  return JSON.parse(execFileSync('bpftool', ['btf', 'dump', 'file', full, '-j'], { encoding: 'utf8', maxBuffer: 64 << 20 })) as { types: BtfType[] };
 }
+
+function readBtf(file: string): Map<number, BtfType> {
+  return new Map(btfJson(file).types.map((t) => [t.id, t]));
+}
+
+describe('layout.gen.ts is generated from the objects', () => {
+  test('regenerating from bpf/build gives the committed file', () => {
+    const fresh = gen.generate(gen.OBJECTS.map((o) => gen.readBtf(o)));
+    const committed = fs.readFileSync(gen.OUT, 'utf8');
+    if (fresh !== committed) {
+      const a = fresh.split('\n');
+      const b = committed.split('\n');
+      const i = a.findIndex((l, n) => l !== b[n]);
+      throw new Error(`${path.relative(process.cwd(), gen.OUT)} differs from the objects' BTF at line ${i + 1}: generated ${JSON.stringify(a[i])}, committed ${JSON.stringify(b[i])}; run \`npm run gen\` and commit it`);
+    }
+    expect(committed.split('\n')[0]).toMatch(/^\/\/ Code generated by scripts\/gen-layouts\.js .* DO NOT EDIT\.$/);
+  });
+
+  describe('the generator refuses BTF it cannot mirror', () => {
+    let drops: { types: BtfType[] };
+    let traffic: { types: BtfType[] };
+    beforeAll(() => {
+      drops = btfJson('drops.bpf.o');
+      traffic = btfJson('traffic.bpf.o');
+    });
+    const copy = (j: { types: BtfType[] }) => JSON.parse(JSON.stringify(j)) as { types: BtfType[] };
+    const run = (d: { types: BtfType[] }, t: { types: BtfType[] }) => gen.generate([gen.btfFromJson('drops.bpf.o', d), gen.btfFromJson('traffic.bpf.o', t)]);
+
+    test('the unmodified BTF generates', () => {
+      expect(run(drops, traffic)).toContain("export const DROP_KEY = structLayout<DropKey");
+    });
+
+    test('a struct laid out differently in two objects', () => {
+      const t = copy(traffic);
+      const key = t.types.find((x) => x.kind === 'STRUCT' && x.name === 'addr_key')!;
+      key.size = 20;
+      expect(() => run(drops, t)).toThrow(/^struct addr_key differs between drops\.bpf\.o and traffic\.bpf\.o/);
+    });
+
+    test('a shared struct missing from every object', () => {
+      const rename = (j: { types: BtfType[] }) => {
+        const c = copy(j);
+        for (const x of c.types) if (x.kind === 'STRUCT' && x.name === 'lat_key') x.name = 'lat_key_v2';
+        return c;
+      };
+      expect(() => run(rename(drops), rename(traffic))).toThrow('struct lat_key is in the BTF of none of drops.bpf.o, traffic.bpf.o');
+    });
+
+    test('an enum no variable keeps', () => {
+      const drop = (j: { types: BtfType[] }) => ({ types: copy(j).types.filter((x) => !(x.kind === 'ENUM' && x.name === 'sbi_method')) });
+      expect(() => run(drop(drops), drop(traffic))).toThrow(/enum sbi_method is in the BTF of none of .*bpf\/common\.bpf\.h/);
+    });
+
+    test('an enumerator without its prefix', () => {
+      const bad = (j: { types: BtfType[] }) => {
+        const c = copy(j);
+        c.types.find((x) => x.kind === 'ENUM' && x.name === 'nf_outcome')!.values![1].name = 'REJECTED';
+        return c;
+      };
+      expect(() => run(bad(drops), bad(traffic))).toThrow('enum nf_outcome: enumerator REJECTED does not start with OUTCOME_');
+    });
+
+    test('a bit field', () => {
+      const t = copy(traffic);
+      t.types.find((x) => x.kind === 'STRUCT' && x.name === 'flow_seq')!.members![4].bitfield_size = 3;
+      expect(() => run(drops, t)).toThrow('traffic.bpf.o: struct flow_seq.seq: bit fields are not supported');
+    });
+  });
+});
 
 /** Byte size of a BTF type, through typedefs, const/volatile and arrays. */
 function sizeOf(btf: Map<number, BtfType>, id: number): number {
@@ -158,15 +242,6 @@ function sizeOf(btf: Map<number, BtfType>, id: number): number {
   }
 }
 
-/** Parses `NAME = n,` enumerators of one enum in a C header. */
-function headerEnum(text: string, name: string): Map<string, number> {
-  const body = new RegExp(`enum\\s+${name}\\s*\\{([^}]*)\\}`).exec(text);
-  if (!body) throw new Error(`enum ${name} not found in bpf/nfscope.h`);
-  const out = new Map<string, number>();
-  for (const m of body[1].matchAll(/([A-Z_][A-Z0-9_]*)\s*=\s*(\d+)/g)) out.set(m[1], Number(m[2]));
-  return out;
-}
-
 /** PROTO_OTHER → Other, ERR_DROPS_MAP_FULL → DropsMapFull */
 function pascal(cName: string, prefix: string): string {
   return cName
@@ -177,11 +252,29 @@ function pascal(cName: string, prefix: string): string {
     .join('');
 }
 
+/** Numeric members of a TypeScript enum by name. */
+const tsEnum = (e: object) => Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number'));
+
+// The generated file is checked against a second reading of the same BTF, written independently of
+// scripts/gen-layouts.js: a generator bug that misplaces a member fails here.
 describe('layouts match the BTF of the compiled eBPF objects', () => {
   let btfs: Map<string, Map<number, BtfType>>;
   beforeAll(() => {
     btfs = new Map(OBJECTS.map((o) => [o, readBtf(o)]));
   });
+
+  /** enum `name` from the BTF of every object, which must all have it (common.bpf.h keeps it). */
+  function btfEnum(name: string): Map<string, number> {
+    let out: Map<string, number> | undefined;
+    for (const [obj, btf] of btfs) {
+      const e = [...btf.values()].find((t) => t.kind === 'ENUM' && t.name === name);
+      if (!e) throw new Error(`enum ${name} is not in the BTF of ${obj}`);
+      const m = new Map(e.values!.map((v) => [v.name, v.val]));
+      if (out) expect(Object.fromEntries(m)).toEqual(Object.fromEntries(out));
+      out = m;
+    }
+    return out!;
+  }
 
   test.each(SHARED_LAYOUTS.map((l) => [l.cName, l] as const))('struct %s', (cName, layout) => {
     let found = 0;
@@ -196,17 +289,16 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
           const f = ts.get(m.name);
           if (!f) throw new Error(`${where}: member ${m.name} is missing from the TypeScript layout`);
           expect(m.bitfield_size ?? 0).toBe(0);
-          // byte size of every member; offset of every member but padding
-          const pad = f.name.startsWith('pad');
-          expect({ where, member: m.name, size: sizeOf(btf, m.type_id), offset: pad ? 'pad' : m.bits_offset / 8 }).toEqual({
+          // byte size and offset of every member, padding included
+          expect({ where, member: m.name, size: sizeOf(btf, m.type_id), offset: m.bits_offset / 8 }).toEqual({
             where,
             member: m.name,
             size: FIELD_BYTES[f.type] * f.count,
-            offset: pad ? 'pad' : f.offset,
+            offset: f.offset,
           });
         }
         const cMembers = new Set(s.members!.map((m) => m.name));
-        const extra = layout.fields.filter((f) => !f.name.startsWith('pad') && !cMembers.has(f.name)).map((f) => f.name);
+        const extra = layout.fields.filter((f) => !cMembers.has(f.name)).map((f) => f.name);
         expect({ where, notInC: extra }).toEqual({ where, notInC: [] });
       }
     }
@@ -214,54 +306,40 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
   });
 
   test('enum nf_proto matches NfProto', () => {
-    let c: Map<string, number> | undefined;
-    for (const btf of btfs.values()) {
-      const e = [...btf.values()].find((t) => t.kind === 'ENUM' && t.name === 'nf_proto');
-      if (e) c = new Map(e.values!.map((v) => [v.name, v.val]));
-    }
-    // clang leaves enums out of BTF when no BTF-described type uses them: read the header then.
-    c ??= headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_proto');
-    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'PROTO_'), v]));
-    const fromTs = Object.fromEntries(Object.entries(NfProto).filter(([, v]) => typeof v === 'number'));
-    expect(fromC).toEqual(fromTs);
+    const fromC = Object.fromEntries([...btfEnum('nf_proto')].map(([k, v]) => [pascal(k, 'PROTO_'), v]));
+    expect(fromC).toEqual(tsEnum(NfProto));
     expect(Object.keys(fromC)).toHaveLength(5);
+    expect(btfEnum('nf_proto_slots').get('PROTO_SLOTS')).toBe(PROTO_SLOTS);
+    expect(PROTO_SLOTS).toBe(Object.keys(fromC).length);
   });
 
   test('enum nf_event matches NfEvent and NF_EVENT_SLOTS', () => {
-    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_event');
+    const c = btfEnum('nf_event');
     expect(c.get('EV_MAX')).toBe(NF_EVENT_SLOTS);
     c.delete('EV_MAX');
     const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'EV_'), v]));
-    const fromTs = Object.fromEntries(Object.entries(NfEvent).filter(([, v]) => typeof v === 'number'));
-    expect(fromC).toEqual(fromTs);
+    expect(fromC).toEqual(tsEnum(NfEvent));
   });
 
   test('enum inflight_state matches InflightState', () => {
-    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'inflight_state');
-    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'INFLIGHT_'), v]));
-    const fromTs = Object.fromEntries(Object.entries(InflightState).filter(([, v]) => typeof v === 'number'));
-    expect(fromC).toEqual(fromTs);
+    const fromC = Object.fromEntries([...btfEnum('inflight_state')].map(([k, v]) => [pascal(k, 'INFLIGHT_'), v]));
+    expect(fromC).toEqual(tsEnum(InflightState));
     expect(Object.keys(fromC)).toHaveLength(3);
   });
 
   test('enum nf_outcome matches NfOutcome', () => {
-    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'nf_outcome');
-    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'OUTCOME_'), v]));
-    const fromTs = Object.fromEntries(Object.entries(NfOutcome).filter(([, v]) => typeof v === 'number'));
-    expect(fromC).toEqual(fromTs);
+    const fromC = Object.fromEntries([...btfEnum('nf_outcome')].map(([k, v]) => [pascal(k, 'OUTCOME_'), v]));
+    expect(fromC).toEqual(tsEnum(NfOutcome));
   });
 
   test('enum sbi_method matches SbiMethod, and SBI_STATUS_UNSEEN its C value', () => {
-    const header = fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8');
-    const c = headerEnum(header, 'sbi_method');
-    const fromC = Object.fromEntries([...c].map(([k, v]) => [pascal(k, 'SBI_METHOD_'), v]));
-    const fromTs = Object.fromEntries(Object.entries(SbiMethod).filter(([, v]) => typeof v === 'number'));
-    expect(fromC).toEqual(fromTs);
-    expect(Number(/#define SBI_STATUS_UNSEEN (\d+)/.exec(header)?.[1])).toBe(SBI_STATUS_UNSEEN);
+    const fromC = Object.fromEntries([...btfEnum('sbi_method')].map(([k, v]) => [pascal(k, 'SBI_METHOD_'), v]));
+    expect(fromC).toEqual(tsEnum(SbiMethod));
+    expect(btfEnum('sbi_status').get('SBI_STATUS_UNSEEN')).toBe(SBI_STATUS_UNSEEN);
   });
 
   test('enum fast_outcome matches FAST_OUTCOME_CODES', () => {
-    const c = headerEnum(fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8'), 'fast_outcome');
+    const c = btfEnum('fast_outcome');
     expect(c.get('FAST_OUTCOMES')).toBe(FAST_OUTCOME_CODES.length);
     c.delete('FAST_OUTCOMES');
     // FAST_ACCEPTED_<code> = its index
@@ -269,15 +347,39 @@ describe('layouts match the BTF of the compiled eBPF objects', () => {
   });
 
   test('histogram constants match nfscope.h', () => {
-    const text = fs.readFileSync(path.resolve(BPF_DIR, '../nfscope.h'), 'utf8');
-    const define = (n: string) => Number(new RegExp(`#define ${n} (\\d+)`).exec(text)?.[1]);
-    expect([define('HIST_SUB_BITS'), define('HIST_MIN_EXP'), define('HIST_MAX_EXP')]).toEqual([HIST_SUB_BITS, HIST_MIN_EXP, HIST_MAX_EXP]);
+    const c = btfEnum('hist_layout');
+    expect([c.get('HIST_SUB_BITS'), c.get('HIST_MIN_EXP'), c.get('HIST_MAX_EXP'), c.get('HIST_SLOTS')]).toEqual([HIST_SUB_BITS, HIST_MIN_EXP, HIST_MAX_EXP, HIST_SLOTS]);
+    expect(HIST_SLOTS).toBe(2 + (HIST_MAX_EXP - HIST_MIN_EXP + 1) * (1 << HIST_SUB_BITS));
     expect(HIST_SLOTS).toBe(434);
+    expect(HIST.fields.find((f) => f.name === 'slots')!.count).toBe(HIST_SLOTS);
+  });
+
+  test('NF_UNKNOWN, the port table and its transport slots match common.bpf.h', () => {
+    expect(btfEnum('nf_id').get('NF_UNKNOWN')).toBe(NF_UNKNOWN);
+    const l4 = btfEnum('l4_slot');
+    expect(l4.get('L4_SLOTS')).toBe(PORT_TABLE_SLOTS);
+    l4.delete('L4_SLOTS');
+    expect(Object.fromEntries([...l4].map(([k, v]) => [pascal(k, 'L4_'), v]))).toEqual(tsEnum(L4Slot));
+    for (const [obj, btf] of btfs) {
+      const v = [...btf.values()].find((t) => t.kind === 'VAR' && t.name === 'port_proto');
+      expect({ obj, bytes: v && sizeOf(btf, v.type_id!) }).toEqual({ obj, bytes: PORT_TABLE_BYTES });
+    }
+    expect(PORT_TABLE_BYTES).toBe(PORT_TABLE_SLOTS * 65536);
+  });
+
+  test('INFLIGHT_SLOTS is the size of the inflight table', () => {
+    expect(btfEnum('inflight_slots').get('INFLIGHT_SLOTS')).toBe(INFLIGHT_SLOTS);
+    // The map definition's max_entries member: a pointer to an array of that many elements.
+    const btf = btfs.get('traffic.bpf.o')!;
+    const v = [...btf.values()].find((t) => t.kind === 'VAR' && t.name === 'inflight')!;
+    const def = btf.get(v.type_id!)!;
+    const ptr = btf.get(def.members!.find((m) => m.name === 'max_entries')!.type_id)!;
+    expect(btf.get(ptr.type_id!)!.nr_elems).toBe(INFLIGHT_SLOTS);
   });
 });
 
 test('arrays of wider types take their element size and decode to arrays', () => {
-  const l = defineStruct<{ a: number; x: number[] }>('arr', [['a', 'u8'], ['x', 'u32', 2]]);
+  const l = packed<{ a: number; x: number[] }>('arr', [['a', 'u8'], ['x', 'u32', 2]]);
   expect(l.size).toBe(12);
   expect(l.fields[1].offset).toBe(4);
   const buf = l.encode({ a: 7, x: [1, 0x01020304] });

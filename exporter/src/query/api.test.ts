@@ -1,3 +1,4 @@
+import { assertAnswer } from '@nfscope/api/dist/validate';
 import type { AddressInfo } from 'net';
 import type { Server } from 'http';
 import express from 'express';
@@ -64,9 +65,12 @@ const NFS = [
   { name: 'gnb-1', type: 'gNB' },
 ];
 
+/** A GET whose answer must keep the API contract (@nfscope/api's schema), success or error. */
 async function get(url: string): Promise<{ status: number; body: Record<string, any> }> {
   const r = await fetch(url);
-  return { status: r.status, body: (await r.json()) as Record<string, any> };
+  const body = (await r.json()) as Record<string, any>;
+  assertAnswer(new URL(url).pathname + new URL(url).search, r.status, body);
+  return { status: r.status, body };
 }
 
 /** The values of the `value` field of the frame whose labels include `match`. */
@@ -170,7 +174,9 @@ describe('/api/v1/query on one node', () => {
     expect(frame.fields[1].values).toEqual([450, 450]);
     expect(frame.fields[2].values).toEqual([0, 0]);
     expect(frame.fields[5].values).toEqual([150, 150]);
-    expect(frame.fields[5].labels).toEqual({ le: String(Number((2 ** 24 / 1e9).toPrecision(6))) });
+    expect(frame.fields[5].labels).toEqual({ le: String(Number((2 ** 24 / 1e9).toPrecision(6))), ge: String(Number((2 ** 23 / 1e9).toPrecision(6))) });
+    // Each bucket starts where the one below it ends: no gaps, no overlaps.
+    for (let i = 2; i < frame.fields.length; i++) expect(frame.fields[i].labels.ge).toBe(frame.fields[i - 1].labels.le);
   });
 
   test('distribution over the range at full resolution', async () => {

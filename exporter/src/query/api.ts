@@ -4,6 +4,7 @@
  * the cluster-wide /api/v1/summary.
  */
 import express, { type Express, type Request, type Response } from 'express';
+import type { LabelsAnswer, LabelValuesAnswer, QueryAnswer, SummaryAnswer, SummaryDropRow, SummaryLatencyRow } from '@nfscope/api';
 import { maxBound, quantile, total } from '../histogram';
 import { bucketCount, FAMILIES, FAMILY_LABELS, LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, type HistoryStore } from '../history/store';
 import { at } from '../history/sparse';
@@ -32,7 +33,7 @@ async function gather(ctx: QueryContext, plan: Plan, scope: 'node' | 'cluster'):
 }
 
 /** Answers a parsed query. */
-export async function runQuery(ctx: QueryContext, q: Query): Promise<Record<string, unknown>> {
+export async function runQuery(ctx: QueryContext, q: Query): Promise<QueryAnswer> {
   const tier = ctx.store.tiers[ctx.store.tierFor(q.fromMs)];
   const { stepMs, n } = wholeRange(q.kind) ? { stepMs: q.toMs - q.fromMs, n: 1 } : resolveStep(q, tier.resolutionS * 1000);
   const grid = { fromMs: q.fromMs, stepMs, n };
@@ -128,12 +129,12 @@ export function registerQueryRoutes(app: Express, ctx: QueryContext): void {
 
   app.get(
     '/api/v1/labels',
-    json(() => ({ labels: ALL_LABELS })),
+    json((): LabelsAnswer => ({ labels: ALL_LABELS })),
   );
 
   app.get(
     '/api/v1/labels/:name/values',
-    json(async (req) => {
+    json(async (req): Promise<LabelValuesAnswer> => {
       const name = String(req.params.name);
       if (!ALL_LABELS.includes(name)) throw new HttpError(400, `name: ${JSON.stringify(name)} is not a label (labels: ${ALL_LABELS.join(', ')})`);
       const q = req.query as Record<string, unknown>;
@@ -163,7 +164,7 @@ export function registerQueryRoutes(app: Express, ctx: QueryContext): void {
  * /api/v1/summary from the history: this node's (the same answer the
  * collector's own window gave), or the cluster's, each transaction once.
  */
-export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'node' | 'cluster'): Promise<Record<string, unknown>> {
+export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'node' | 'cluster'): Promise<SummaryAnswer> {
   const nowMs = (ctx.now ?? Date.now)();
   const grid = { fromMs: nowMs - windowS * 1000, stepMs: windowS * 1000, n: 1 };
   const latLabels = ['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure'];
@@ -183,7 +184,7 @@ export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'n
   const dropPlan = planFor(dropQ, grid);
   const [lat, drop] = await Promise.all([gather(ctx, latPlan, scope), gather(ctx, dropPlan, scope)]);
   const ms = (ns: number) => (Number.isFinite(ns) ? Math.round(ns / 1e3) / 1e3 : null);
-  const rows = new Map<string, Record<string, unknown>>();
+  const rows = new Map<string, SummaryLatencyRow>();
   const latGroups = combine(latQ, latPlan, lat.nodes);
   // The summary's window is read from one tier: its histogram resolution is the groups'.
   const bpo = latencyBpo(latGroups);
@@ -223,7 +224,7 @@ export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'n
       String(a.procedure).localeCompare(String(b.procedure)),
   );
   const drops = combine(dropQ, dropPlan, drop.nodes)
-    .map((g) => ({ ...(g.labels as { nf: string; reason: string }), count: at(g.steps[0], 0) }))
+    .map((g): SummaryDropRow => ({ ...(g.labels as unknown as Omit<SummaryDropRow, 'count'>), count: at(g.steps[0], 0) }))
     .filter((d) => d.count > 0)
     .sort((a, b) => b.count - a.count || a.nf.localeCompare(b.nf) || a.reason.localeCompare(b.reason));
   if (scope === 'node') return { node: ctx.node, window_s: windowS, latency, drops };

@@ -10,6 +10,7 @@ import type { Family, Grid, Group, Labels } from '../history/store';
 import { bucketCount, bucketOfSlot, coarsenBucket, FINE_BPO, LAT_RETRANS, LAT_SUM, LAT_TIMEOUTS, TRAFFIC_BYTES, TRAFFIC_PACKETS } from '../history/store';
 import { addSparse, at, sumRange, type Sparse } from '../history/sparse';
 import type { Query } from './params';
+import type { Field, Frame } from '@nfscope/api';
 
 /** What one node is asked for: its series summed into groups on a grid. */
 export interface Plan {
@@ -33,19 +34,8 @@ export interface NodeData {
   groups: Group[];
 }
 
-export interface Frame {
-  name: string;
-  meta?: Record<string, unknown>;
-  fields: Field[];
-}
-
-export interface Field {
-  name: string;
-  type: 'time' | 'number' | 'string';
-  values: (number | string | null)[];
-  labels?: Labels;
-  config?: Record<string, unknown>;
-}
+/** A data frame of an answer, as the API contract (@nfscope/api) has it. */
+export type { Frame, Field };
 
 /** Whether a kind answers over the whole range (one sample) rather than as time series. */
 export function wholeRange(kind: Query['kind']): boolean {
@@ -366,8 +356,10 @@ function heatmap(q: Query, grid: Grid, groups: Group[]): Frame {
   for (const m of perStep) for (const b of m.keys()) [lo, hi] = [Math.min(lo, b), Math.max(hi, b)];
   const fields: Field[] = [timeField(grid)];
   for (let b = lo; b <= hi; b++) {
-    const le = leText(coarseBounds(b, bpo)[1]);
-    fields.push({ name: le, type: 'number', values: perStep.map((m) => m.get(b) ?? 0), labels: { le }, config: { unit: 'short' } });
+    const [lower, upper] = coarseBounds(b, bpo);
+    const le = leText(upper);
+    // ge, the bucket's lower bound, lets a client draw each bucket at its true height (the buckets are not uniform).
+    fields.push({ name: le, type: 'number', values: perStep.map((m) => m.get(b) ?? 0), labels: { le, ge: leText(lower) }, config: { unit: 'short' } });
   }
   return { name: 'latency heatmap', meta: { type: 'heatmap-rows' }, fields };
 }

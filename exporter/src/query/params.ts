@@ -3,25 +3,14 @@
  * or a JSON body (POST), checked completely: every error is a 400 whose
  * message starts with the parameter it is about.
  */
+import { KINDS, VIRTUAL_LABELS as API_VIRTUAL_LABELS, type FilterOp, type Kind, type Scope, type Vantage } from '@nfscope/api';
 import { FAMILY_LABELS, type Family } from '../history/store';
 import { HttpError } from '../http-error';
 
-export const KINDS = [
-  'latency_percentiles',
-  'request_rate',
-  'timeouts',
-  'retransmissions',
-  'error_ratio',
-  'drops',
-  'traffic',
-  'latency_heatmap',
-  'latency_distribution',
-  'topology',
-  'nf_pairs',
-] as const;
-export type Kind = (typeof KINDS)[number];
-
-export type Op = '=' | '!=' | '=~' | '!~';
+// The kinds and operators are the API contract's (@nfscope/api), shared with the plugin and nfscope top.
+export { KINDS };
+export type { Kind, Scope };
+export type Op = FilterOp;
 
 export interface Filter {
   label: string;
@@ -34,8 +23,7 @@ export interface Filter {
   source: string;
 }
 
-export type VantageMode = 'auto' | 'client' | 'server';
-export type Scope = 'node' | 'cluster';
+export type VantageMode = Vantage;
 
 export interface Query {
   kind: Kind;
@@ -57,7 +45,7 @@ export const MAX_POINTS = 11_000;
 const LAT = FAMILY_LABELS.latency;
 const LATENCY_DEFAULT_GROUP = ['client_nf', 'server_nf', 'interface', 'procedure'];
 /** Labels that only filter: they stand for several real labels. */
-export const VIRTUAL_LABELS = ['nf', 'nf_type'];
+export const VIRTUAL_LABELS: string[] = [...API_VIRTUAL_LABELS];
 
 /** The labels a kind's series have (the virtual ones come on top). */
 export function kindLabels(kind: Kind): readonly string[] {

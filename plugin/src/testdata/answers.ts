@@ -8,7 +8,7 @@ import type { QueryAnswer } from '../frames';
 
 const T0 = 1796150012000;
 const times = [T0, T0 + 12000, T0 + 24000];
-const base = { scope: 'node', from: T0 - 12000, to: T0 + 24000, step_ms: 12000, nodes: { answered: ['worker-1'], missing: [] }, overflow: { series: 0 } };
+const base = { scope: 'node' as const, from: T0 - 12000, to: T0 + 24000, step_ms: 12000, nodes: { answered: ['worker-1'], missing: [] }, overflow: { series: 0 } };
 
 const pair = { client_nf: 'smf-1', server_nf: 'upf-1', interface: 'N4', procedure: 'SessionEstablishment' };
 
@@ -47,9 +47,9 @@ export const ANSWERS: Record<string, QueryAnswer> = {
         meta: { type: 'heatmap-rows' },
         fields: [
           { name: 'time', type: 'time', values: times },
-          { name: '0.000977', type: 'number', values: [3, 0, 1], labels: { le: '0.000977' } },
-          { name: '0.00195', type: 'number', values: [10, 4, 8], labels: { le: '0.00195' } },
-          { name: '0.00391', type: 'number', values: [2, 1, 0], labels: { le: '0.00391' } },
+          { name: '0.000977', type: 'number', values: [3, 0, 1], labels: { le: '0.000977', ge: '0.000488' } },
+          { name: '0.00195', type: 'number', values: [10, 4, 8], labels: { le: '0.00195', ge: '0.000977' } },
+          { name: '0.00391', type: 'number', values: [2, 1, 0], labels: { le: '0.00391', ge: '0.00195' } },
         ],
       },
     ],
