@@ -21,6 +21,8 @@ RUN apt-get update \
 WORKDIR /opt/nfscope
 COPY --from=build /opt/nfscope/package.json ./
 COPY --from=build /opt/nfscope/node_modules ./node_modules
+COPY --from=build /opt/nfscope/api/package.json ./api/
+COPY --from=build /opt/nfscope/api/dist ./api/dist
 COPY --from=build /opt/nfscope/cli/package.json ./cli/
 COPY --from=build /opt/nfscope/cli/bin ./cli/bin
 COPY --from=build /opt/nfscope/cli/dist ./cli/dist

@@ -144,7 +144,7 @@ describe('Dockerfile', () => {
 
   test('the run stage copies only what setup.sh builds, and those files exist after a build', () => {
     const copied = steps.filter((s) => s.startsWith('COPY --from=build ')).map((s) => s.split(/\s+/)[2].replace('/opt/nfscope/', ''));
-    expect(copied).toEqual(expect.arrayContaining(['bpf/build', 'cli/bin', 'cli/dist', 'exporter/dist', 'exporter/build/Release/nfscope_bpf.node', 'top/dist', 'sim/dist', 'node_modules']));
+    expect(copied).toEqual(expect.arrayContaining(['api/dist', 'bpf/build', 'cli/bin', 'cli/dist', 'exporter/dist', 'exporter/build/Release/nfscope_bpf.node', 'top/dist', 'sim/dist', 'node_modules']));
     for (const p of copied) expect({ p, exists: fs.existsSync(path.join(REPO, p)) }).toEqual({ p, exists: true });
   });
 
