@@ -29,7 +29,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
-node sim/bin/nfscope.js testbed --duration "$((SECONDS_RUN + 5))s" "${SCENARIO[@]}" --config-out "$WORK/config.yaml" --start-delay 3s --quiet >/dev/null &
+node cli/bin/nfscope.js testbed --duration "$((SECONDS_RUN + 5))s" "${SCENARIO[@]}" --config-out "$WORK/config.yaml" --start-delay 3s --quiet >/dev/null &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$WORK/config.yaml" ] && break; sleep 0.1; done
 PORT=$((20000 + RANDOM % 20000))

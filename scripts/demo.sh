@@ -56,13 +56,13 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 # The testbed waits 3 s before its traffic starts, so that the exporter is attached first.
-node sim/bin/nfscope.js testbed --duration "$DURATION" "${SCENARIO[@]}" --config-out "$WORK/config.yaml" \
+node cli/bin/nfscope.js testbed --duration "$DURATION" "${SCENARIO[@]}" --config-out "$WORK/config.yaml" \
   --record "$WORK/record.json" --start-delay 3s --quiet &
 PIDS+=($!)
 for _ in $(seq 100); do [ -s "$WORK/config.yaml" ] && break; sleep 0.1; done
 [ -s "$WORK/config.yaml" ] || { echo "demo: the testbed did not start" >&2; exit 1; }
 
-exporter/bin/nfscope-exporter.js --config "$WORK/config.yaml" --listen "$LISTEN" --detach-on-exit 2> "$WORK/exporter.log" &
+cli/bin/nfscope.js exporter --config "$WORK/config.yaml" --listen "$LISTEN" --detach-on-exit 2> "$WORK/exporter.log" &
 PIDS+=($!)
 for _ in $(seq 50); do curl -sf "http://$LISTEN/readyz" >/dev/null 2>&1 && break; sleep 0.2; done
 curl -sf "http://$LISTEN/readyz" >/dev/null || { cat "$WORK/exporter.log" >&2; exit 1; }
@@ -90,12 +90,12 @@ echo "[demo] Ctrl-C stops everything"
 # The live view: `nfscope top` where this build has it (redrawn in place on a
 # terminal; one view every 2 s when the output is a pipe or a file), else the
 # summary printer.
-if node sim/bin/nfscope.js top --help >/dev/null 2>&1; then
+if node cli/bin/nfscope.js top --help >/dev/null 2>&1; then
   if [ -t 1 ]; then
-    VIEW=(node sim/bin/nfscope.js top --url "http://$LISTEN")
+    VIEW=(node cli/bin/nfscope.js top --url "http://$LISTEN")
   else
     # (SIGTERM ends the loop: a background job of a script ignores SIGINT)
-    VIEW=(bash -c 'trap "exit 0" TERM; while :; do node sim/bin/nfscope.js top --once --url "$1" || true; echo; sleep 2 & wait $!; done' view "http://$LISTEN")
+    VIEW=(bash -c 'trap "exit 0" TERM; while :; do node cli/bin/nfscope.js top --once --url "$1" || true; echo; sleep 2 & wait $!; done' view "http://$LISTEN")
   fi
 else
   VIEW=(node scripts/show-summary.js "http://$LISTEN")

@@ -56,8 +56,12 @@ if [ ! -f exporter/build/Release/nfscope_bpf.node ] || [ exporter/native/binding
   (cd exporter && npx --no-install node-gyp rebuild --loglevel=error >/dev/null)
 fi
 say "compiling TypeScript"
+# In dependency order: api (the query API's contract), cli (the nfscope
+# command) <- exporter <- top, sim.
 npm run -s build -w api
+npm run -s build -w cli
 npm run -s build:ts -w exporter
+npm run -s build -w top
 npm run -s build -w sim
 npm run -s build:bench  # bench/*.ts -> bench/dist (the benchmarks, bench/README.md)
 # The Grafana plugin, and the page that stands in for Grafana in its browser test; rebuilt when a source is newer.

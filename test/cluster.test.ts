@@ -9,10 +9,7 @@
  */
 import { Testbed, type Transaction } from '../sim/src';
 import { spawnSync } from 'child_process';
-import * as path from 'path';
-import { describeRoot, REPO } from './lib/env';
-
-const NFSCOPE_BIN = path.join(REPO, 'sim/bin/nfscope.js');
+import { describeRoot, NFSCOPE_BIN } from './lib/env';
 import { freePort, startExporter, type RunningExporter } from './lib/exporter';
 
 const NODE_OF: Record<string, string> = { 'smf-1': 'node-a', 'gnb-1': 'node-a', 'upf-1': 'node-b', 'upf-2': 'node-b' };

@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { Testbed } from '../sim/src';
-import { describeRoot, EXPORTER_BIN, REPO, waitFor } from './lib/env';
+import { describeRoot, EXPORTER_CMD, NFSCOPE_BIN, REPO, waitFor } from './lib/env';
 import { freePort, runExporter, testPinDir, writeConfig } from './lib/exporter';
 import { describeWithTools, run } from './lib/tools';
 
@@ -144,7 +144,7 @@ describe('Dockerfile', () => {
 
   test('the run stage copies only what setup.sh builds, and those files exist after a build', () => {
     const copied = steps.filter((s) => s.startsWith('COPY --from=build ')).map((s) => s.split(/\s+/)[2].replace('/opt/nfscope/', ''));
-    expect(copied).toEqual(expect.arrayContaining(['bpf/build', 'exporter/dist', 'exporter/build/Release/nfscope_bpf.node', 'sim/dist', 'node_modules']));
+    expect(copied).toEqual(expect.arrayContaining(['api/dist', 'bpf/build', 'cli/bin', 'cli/dist', 'exporter/dist', 'exporter/build/Release/nfscope_bpf.node', 'top/dist', 'sim/dist', 'node_modules']));
     for (const p of copied) expect({ p, exists: fs.existsSync(path.join(REPO, p)) }).toEqual({ p, exists: true });
   });
 
@@ -276,7 +276,7 @@ describeRoot('least privilege, for real', () => {
     const pins = testPinDir();
     const cfg = writeConfig(`${tb.exporterConfigYaml({ requestTimeout: '2s' }).trimEnd()}\ndatapath: { pin_dir: "${pins}", on_exit: detach }\n`);
     // As in the container: uid 0 whose bounding set holds only these capabilities.
-    const proc = spawn('setpriv', [`--bounding-set=-all,${setprivCaps(compose)}`, '--inh-caps=-all', '--', process.execPath, EXPORTER_BIN, '--config', cfg, '--listen', `127.0.0.1:${port}`], {
+    const proc = spawn('setpriv', [`--bounding-set=-all,${setprivCaps(compose)}`, '--inh-caps=-all', '--', process.execPath, ...EXPORTER_CMD, '--config', cfg, '--listen', `127.0.0.1:${port}`], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -308,7 +308,7 @@ describeRoot('least privilege, for real', () => {
 
   test('the simulator runs the testbed with only the capabilities docker-compose.yml grants it', () => {
     const caps = parse(read('docker-compose.yml')).services.simulator.cap_add as string[];
-    const r = run('setpriv', [`--bounding-set=-all,${setprivCaps(caps)}`, '--inh-caps=-all', '--', process.execPath, path.join(REPO, 'sim/bin/nfscope.js'), 'testbed', '--duration', '2s', '--quiet'], { timeoutMs: 30000 });
+    const r = run('setpriv', [`--bounding-set=-all,${setprivCaps(caps)}`, '--inh-caps=-all', '--', process.execPath, NFSCOPE_BIN, 'testbed', '--duration', '2s', '--quiet'], { timeoutMs: 30000 });
     expect({ status: r.status, stderr: r.status === 0 ? '' : r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(r.stdout).toMatch(/N4\s+smf-1\s+upf-1/);
   });

@@ -17,11 +17,11 @@ nfs:
   - { name: upf-1, type: UPF, addresses: ["198.18.0.2"] }
 `;
 
-describe('nfscope-exporter command line', () => {
+describe('nfscope exporter command line', () => {
   test('--help prints usage and exits 0', async () => {
     const r = await runExporter(['--help']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('usage: nfscope-exporter --config FILE');
+    expect(r.stdout).toContain('usage: nfscope exporter --config FILE');
   });
 
   test('a missing --config is a usage error', async () => {

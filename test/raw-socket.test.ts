@@ -1,12 +1,11 @@
 /**
- * The simulator's raw sockets (sim/src/raw.ts over the binding's rawOpen,
+ * The simulator's raw sockets (exporter/src/kernel/raw-socket.ts over the binding's rawOpen,
  * rawSend and rawWatch): packets read from the event loop arrive whole, once
  * and in order; close() stops the reads and closes the socket. Loopback only,
  * on an experimental protocol number (RFC 3692) that nothing else uses.
  */
 import * as fs from 'fs';
-import { RawSocket } from '../sim/src/raw';
-import { native } from '../exporter/src/kernel/bpf';
+import { RawSocket, rawBinding } from '../exporter/src/kernel/raw-socket';
 import { describeRoot, waitFor } from './lib/env';
 
 const PROTO = 253;
@@ -43,7 +42,7 @@ describeRoot('raw sockets read on the event loop', () => {
   test('close() stops the reads and closes the socket; a second close() is harmless', async () => {
     let after = 0;
     let open = true;
-    const addon = native();
+    const addon = rawBinding();
     const fd = addon.rawOpen(4, PROTO, false);
     const other = new RawSocket('127.0.0.1', PROTO, () => undefined, () => undefined);
     const stop = addon.rawWatch(fd, () => {
@@ -62,7 +61,7 @@ describeRoot('raw sockets read on the event loop', () => {
   });
 
   test('bad arguments are refused by name', () => {
-    const addon = native();
+    const addon = rawBinding();
     expect(() => (addon.rawWatch as unknown as (a: unknown, b: unknown) => void)('x', () => undefined)).toThrow(/rawWatch\(fd, onPacket/);
     expect(() => addon.rawWatch(-1, () => undefined)).toThrow(/non-blocking/);
   });

@@ -6,7 +6,7 @@
  * packets to it and sends no ICMP "protocol unreachable" back. Prints
  * "ready", then one JSON line with its counts.
  */
-import { native, type NativeBinding } from '@nfscope/exporter/dist/kernel/bpf';
+import { rawBinding, type RawBinding } from '@nfscope/exporter/raw-socket';
 import { commandLine, main, num, str, UsageError } from '../lib/args';
 import * as pk from '../lib/packets';
 
@@ -77,7 +77,7 @@ const srcOf = (pkt: Buffer): string => `${pkt[12]}.${pkt[13]}.${pkt[14]}.${pkt[1
  * socket: libuv reports it readable, the addon reads until it would block.
  * stop(then) ends the watch and calls then().
  */
-function readLoop(addon: NativeBinding, fd: number, onPacket: (pkt: Buffer) => void): { stop(then: () => void): void } {
+function readLoop(addon: RawBinding, fd: number, onPacket: (pkt: Buffer) => void): { stop(then: () => void): void } {
   const stopWatch = addon.rawWatch(fd, (e, pkt) => {
     if (e) {
       process.stderr.write(`sctp-peer: read: ${e.message}\n`);
@@ -117,7 +117,7 @@ function idleWatch(idleMs: number, count: () => number, onIdle: () => void, from
 }
 
 function respond(o: Options): void {
-  const addon = native();
+  const addon = rawBinding();
   const fd = addon.rawOpen(4, PROTO_SCTP, false);
   let received = 0;
   let sent = 0;
@@ -141,7 +141,7 @@ function respond(o: Options): void {
 }
 
 function request(o: Options): void {
-  const addon = native();
+  const addon = rawBinding();
   const fd = addon.rawOpen(4, PROTO_SCTP, false);
   // InitialUEMessage (procedure code 15) with an open type of ngapBytes octets.
   const template = pk.sctp(PORT, PORT, [pk.sctpData(0, pk.ngap(0x00, 15, o.ngapBytes))]);

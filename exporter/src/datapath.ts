@@ -314,7 +314,7 @@ export class Datapath {
       for (const obj of [dropsObj, trafficObj]) {
         for (const m of obj.maps()) {
           const pinned = BpfMap.openPinned(mapPin(this.pinDir, m.name));
-          if (!pinned) throw new Error(`the datapath pinned in ${this.pinDir} has no map ${m.name}; remove it with \`nfscope-exporter --remove-datapath\``);
+          if (!pinned) throw new Error(`the datapath pinned in ${this.pinDir} has no map ${m.name}; remove it with \`nfscope remove-datapath\``);
           obj.reuseMap(m.name, pinned); // libbpf keeps a copy of the fd: ours goes
           pinned.close();
         }

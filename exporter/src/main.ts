@@ -1,8 +1,11 @@
 /**
- * nfscope-exporter: loads the eBPF programs, attaches them to the configured
- * interfaces, reads their maps every second and serves /metrics and the JSON API.
+ * `nfscope exporter` (also started as nfscope-exporter): loads the eBPF
+ * programs, attaches them to the configured interfaces, reads their maps every
+ * second and serves /metrics and the JSON API. `nfscope check-config` and
+ * `nfscope remove-datapath` are its --check-config and --remove-datapath.
  */
 import * as fs from 'fs';
+import { parseOptions, UsageError } from '@nfscope/cli';
 import type { Server } from 'http';
 import { createServer as createHttpsServer } from 'https';
 import { Collector, VERSION } from './collector';
@@ -19,26 +22,31 @@ import { HistoryStore } from './history/store';
 import { loadHistory, saveHistory, StateFileError } from './history/state';
 import { DropClassifier, unclassifiedReasons } from './drop-class';
 
+/** What the exporter's log lines begin with, however it was started. */
 const PROG = 'nfscope-exporter';
 export const DEFAULT_LISTEN = '0.0.0.0:9810';
 /** Seconds between hand-backs of the C heap's free pages. */
 const RELEASE_EVERY_TICKS = 10;
 
-const USAGE = `usage: ${PROG} --config FILE [--listen HOST:PORT] [--check-config] [--detach-on-exit]
-       ${PROG} --remove-datapath [--config FILE | --pin-dir DIR]
+/** The exporter's usage, for the name it was started as (`nfscope exporter` or `nfscope-exporter`). */
+export function usage(prog = PROG): string {
+  return `usage: ${prog} --config FILE [--listen HOST:PORT] [--check-config] [--detach-on-exit]
+       ${prog} --remove-datapath [--config FILE | --pin-dir DIR]
 
 Measures latency and packet drops between 5G network functions from the
 kernel and serves them as Prometheus metrics and a JSON API.
 
   --config FILE        YAML configuration (NFs, their addresses, interfaces)
   --listen HOST:PORT   address of the HTTP server (default ${DEFAULT_LISTEN})
-  --check-config       validate the configuration and exit
+  --check-config       validate the configuration and exit (as
+                       "nfscope check-config --config FILE")
   --detach-on-exit     SIGTERM/SIGINT detach and remove the datapath (as
                        datapath.on_exit: detach); by default it is left
                        running in datapath.pin_dir for the next exporter
   --remove-datapath    detach and remove the datapath pinned in pin_dir
                        (the config's datapath.pin_dir, --pin-dir DIR, or
                        ${DEFAULT_PIN_DIR}) and exit: what an uninstall runs
+                       (as "nfscope remove-datapath")
   --pin-dir DIR        with --remove-datapath: the directory to remove
   --version            print the version and exit
   -h, --help           show this help
@@ -48,6 +56,27 @@ The programs, links and maps are pinned in datapath.pin_dir: they keep
 counting while no exporter runs (a restart, an upgrade, SIGKILL, OOM), and
 the next exporter adopts them. SIGTERM or SIGINT leave them there and exit,
 unless datapath.on_exit is detach or --detach-on-exit is given.`;
+}
+
+const CHECK_USAGE = `usage: nfscope check-config --config FILE
+
+Validates an exporter configuration (every problem with its file, path and
+value) and exits: 0 when it is valid, 2 when not. Needs no root and attaches
+nothing. The same as "nfscope exporter --config FILE --check-config".
+
+  --config FILE        the YAML configuration
+  -h, --help           show this help`;
+
+const REMOVE_USAGE = `usage: nfscope remove-datapath [--config FILE | --pin-dir DIR]
+
+Detaches and removes the datapath an exporter left running in a bpf file
+system (links, tc filters, maps), and exits: what an uninstall runs on each
+node. The directory is the config's datapath.pin_dir, DIR, or by default
+${DEFAULT_PIN_DIR}. The same as "nfscope exporter --remove-datapath".
+
+  --config FILE        take the directory from this configuration
+  --pin-dir DIR        the directory to remove (an absolute path)
+  -h, --help           show this help`;
 
 export interface Args {
   config: string;
@@ -62,8 +91,6 @@ export interface RemoveArgs {
   pinDir?: string;
 }
 
-class UsageError extends Error {}
-
 export function parseListen(text: string): { host: string; port: number } {
   const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
@@ -73,65 +100,52 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
+const OPTIONS = {
+  config: { type: 'string' },
+  listen: { type: 'string' },
+  'check-config': { type: 'boolean' },
+  'detach-on-exit': { type: 'boolean' },
+  'remove-datapath': { type: 'boolean' },
+  'pin-dir': { type: 'string' },
+  version: { type: 'boolean' },
+} as const;
+
+function checkPinDir(pinDir: string | undefined): string | undefined {
+  if (pinDir !== undefined && !pinDir.startsWith('/')) throw new UsageError(`--pin-dir: ${JSON.stringify(pinDir)} is not an absolute path`);
+  return pinDir;
+}
+
+/** The exporter's arguments (`nfscope exporter …`, `nfscope-exporter …`). */
 export function parseArgs(argv: string[]): Args | RemoveArgs | 'help' | 'version' {
-  let config: string | undefined;
-  let listen = DEFAULT_LISTEN;
-  let checkConfig = false;
-  let detachOnExit = false;
-  let remove = false;
-  let pinDir: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const noValue = () => {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        noValue();
-        return 'help';
-      case '--version':
-        noValue();
-        return 'version';
-      case '--config':
-        config = value();
-        break;
-      case '--listen':
-        listen = value();
-        break;
-      case '--check-config':
-        noValue();
-        checkConfig = true;
-        break;
-      case '--detach-on-exit':
-        noValue();
-        detachOnExit = true;
-        break;
-      case '--remove-datapath':
-        noValue();
-        remove = true;
-        break;
-      case '--pin-dir':
-        pinDir = value();
-        if (!pinDir.startsWith('/')) throw new UsageError(`--pin-dir: ${JSON.stringify(pinDir)} is not an absolute path`);
-        break;
-      default:
-        throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
-    }
-  }
-  if (remove) {
+  const o = parseOptions(argv, OPTIONS);
+  if (o === 'help') return 'help';
+  if (o.version) return 'version';
+  const pinDir = checkPinDir(o['pin-dir']);
+  const config = o.config;
+  if (o['remove-datapath']) {
     if (config && pinDir) throw new UsageError('--remove-datapath takes --config FILE or --pin-dir DIR, not both');
     return { remove: true, config, pinDir };
   }
   if (pinDir) throw new UsageError('--pin-dir goes with --remove-datapath (the exporter reads datapath.pin_dir from its config)');
   if (!config) throw new UsageError('--config FILE is required');
-  return { config, listen: parseListen(listen), checkConfig, detachOnExit };
+  return { config, listen: parseListen(o.listen ?? DEFAULT_LISTEN), checkConfig: o['check-config'] === true, detachOnExit: o['detach-on-exit'] === true };
+}
+
+/** `nfscope check-config …`: the exporter's arguments for --check-config. */
+export function parseCheckConfigArgs(argv: string[]): Args | 'help' {
+  const o = parseOptions(argv, { config: OPTIONS.config });
+  if (o === 'help') return 'help';
+  if (!o.config) throw new UsageError('--config FILE is required');
+  return { config: o.config, listen: parseListen(DEFAULT_LISTEN), checkConfig: true, detachOnExit: false };
+}
+
+/** `nfscope remove-datapath …`: the exporter's arguments for --remove-datapath. */
+export function parseRemoveArgs(argv: string[]): RemoveArgs | 'help' {
+  const o = parseOptions(argv, { config: OPTIONS.config, 'pin-dir': OPTIONS['pin-dir'] });
+  if (o === 'help') return 'help';
+  const pinDir = checkPinDir(o['pin-dir']);
+  if (o.config && pinDir) throw new UsageError('--config FILE or --pin-dir DIR, not both');
+  return { remove: true, config: o.config, pinDir };
 }
 
 function log(msg: string): void {
@@ -139,14 +153,14 @@ function log(msg: string): void {
 }
 
 /** --remove-datapath: what an uninstall runs on each node. */
-function removeCommand(args: RemoveArgs): void {
+function removeCommand(args: RemoveArgs, prog: string): void {
   let dir = args.pinDir ?? DEFAULT_PIN_DIR;
   if (args.config) {
     try {
       dir = loadConfig(args.config).datapath.pinDir;
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      log(`invalid configuration:\n${e.message}`);
+      process.stderr.write(`${prog}: invalid configuration:\n${e.message}\n`);
       process.exit(2);
     }
   }
@@ -159,23 +173,38 @@ function removeCommand(args: RemoveArgs): void {
     const r = removeDatapath(dir);
     process.stdout.write(`removed the datapath pinned in ${dir}: ${r.links} links, ${r.filters} tc filters, ${r.maps} maps\n`);
   } catch (e) {
-    log(`cannot remove the datapath in ${dir}: ${(e as Error).message}`);
+    process.stderr.write(`${prog}: cannot remove the datapath in ${dir}: ${(e as Error).message}\n`);
     process.exit(1);
   }
 }
 
-export async function main(argv: string[]): Promise<void> {
+/** `nfscope exporter …` (and `nfscope-exporter …`): returns once it serves, or exits. */
+export function main(argv: string[], prog = PROG): Promise<void> {
+  return run(argv, prog, parseArgs, usage(prog));
+}
+export const exporterMain = main;
+
+/** `nfscope check-config --config FILE`. */
+export function checkConfigMain(argv: string[], prog = 'nfscope check-config'): Promise<void> {
+  return run(argv, prog, parseCheckConfigArgs, CHECK_USAGE);
+}
+
+/** `nfscope remove-datapath [--config FILE | --pin-dir DIR]`. */
+export function removeDatapathMain(argv: string[], prog = 'nfscope remove-datapath'): Promise<void> {
+  return run(argv, prog, parseRemoveArgs, REMOVE_USAGE);
+}
+
+async function run(argv: string[], prog: string, parse: (argv: string[]) => Args | RemoveArgs | 'help' | 'version', help: string): Promise<void> {
   let args: Args;
   try {
-    const parsed = parseArgs(argv);
-    if (parsed === 'help') return void process.stdout.write(`${USAGE}\n`);
+    const parsed = parse(argv);
+    if (parsed === 'help') return void process.stdout.write(`${help}\n`);
     if (parsed === 'version') return void process.stdout.write(`${VERSION}\n`);
-    if ('remove' in parsed) return removeCommand(parsed);
+    if ('remove' in parsed) return removeCommand(parsed, prog);
     args = parsed;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    log(e.message);
-    process.stderr.write(`${USAGE}\n`);
+    process.stderr.write(`${prog}: ${e.message}\n${help}\n`);
     process.exit(2);
   }
 
@@ -184,7 +213,7 @@ export async function main(argv: string[]): Promise<void> {
     config = loadConfig(args.config);
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    log(`invalid configuration:\n${e.message}`);
+    process.stderr.write(`${prog}: invalid configuration:\n${e.message}\n`);
     process.exit(2);
   }
   if (args.checkConfig) {
@@ -230,7 +259,7 @@ export async function main(argv: string[]): Promise<void> {
   const detachOnExit = args.detachOnExit || config.datapath.onExit === 'detach';
   log(
     `${datapath.origin === 'adopted' ? 'adopted the running datapath' : 'loaded a new datapath'} in ${datapath.pinDir} (${Date.now() - t0} ms); ` +
-      (detachOnExit ? 'SIGTERM detaches and removes it' : 'it stays running when the exporter stops (remove it with --remove-datapath)'),
+      (detachOnExit ? 'SIGTERM detaches and removes it' : 'it stays running when the exporter stops (remove it with nfscope remove-datapath)'),
   );
   const unclassified = unclassifiedReasons(datapath.reasons.enumerators);
   if (unclassified.length) log(`drop reasons of this kernel that nfscope's table does not know, counted as loss: ${unclassified.join(', ')} (drops.benign_reasons in the config reclassifies them)`);

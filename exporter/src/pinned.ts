@@ -140,7 +140,7 @@ export function readRecord(dir: string): DatapathRecord | undefined {
     r.clsact ??= [];
     return r;
   } catch (e) {
-    throw new Error(`the record of the pinned datapath (${mapPin(dir, 'meta')}) is not readable: ${(e as Error).message}; remove it with \`nfscope-exporter --remove-datapath\``);
+    throw new Error(`the record of the pinned datapath (${mapPin(dir, 'meta')}) is not readable: ${(e as Error).message}; remove it with \`nfscope remove-datapath\``);
   }
 }
 

@@ -18,13 +18,16 @@ describe('start flags', () => {
 
   test('the bin script and the Dockerfile start node with both', () => {
     const repo = path.resolve(__dirname, '../..');
-    const shebang = fs.readFileSync(path.join(repo, 'exporter/bin/nfscope-exporter.js'), 'utf8').split('\n')[0];
-    expect(shebang).toBe(`#!/usr/bin/env -S ${missingStartEnv({}).join(' ')} node ${START_FLAGS.join(' ')}`);
+    // `nfscope` (which runs `nfscope exporter`) and its older name nfscope-exporter.
+    for (const bin of ['cli/bin/nfscope.js', 'exporter/bin/nfscope-exporter.js']) {
+      const shebang = fs.readFileSync(path.join(repo, bin), 'utf8').split('\n')[0];
+      expect({ bin, shebang }).toEqual({ bin, shebang: `#!/usr/bin/env -S ${missingStartEnv({}).join(' ')} node ${START_FLAGS.join(' ')}` });
+    }
     const docker = fs.readFileSync(path.join(repo, 'Dockerfile'), 'utf8');
     for (const [k, v] of Object.entries(START_ENV)) expect(docker).toMatch(new RegExp(`^ENV ${k}=${v}$`, 'm'));
-    expect(docker).toContain(`ENTRYPOINT ["node", ${START_FLAGS.map((f) => JSON.stringify(f)).join(', ')}, `);
+    expect(docker).toContain(`ENTRYPOINT ["node", ${START_FLAGS.map((f) => JSON.stringify(f)).join(', ')}, "/opt/nfscope/cli/bin/nfscope.js", "exporter"]`);
     // docker-compose replaces the entrypoint (it waits for the simulator's config) and keeps the image's ENV.
     const compose = fs.readFileSync(path.join(repo, 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain(`exec node ${START_FLAGS.join(' ')} /opt/nfscope/exporter/bin/nfscope-exporter.js`);
+    expect(compose).toContain(`exec node ${START_FLAGS.join(' ')} /opt/nfscope/cli/bin/nfscope.js exporter`);
   });
 });

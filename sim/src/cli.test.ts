@@ -1,18 +1,19 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { formatSummary, main, parseDuration, parseTestbedArgs, UsageError } from './cli';
+import { main, parseDuration } from '@nfscope/cli';
+import { formatSummary, parseTestbedArgs, UsageError } from './cli';
 import type { RunRecord } from './record';
 import { resolveScenario } from './scenario';
 
-/** Runs the CLI's main() and captures what it writes. */
+/** Runs the `nfscope` command's main() (@nfscope/cli, which loads this package's testbed) and captures what it writes. */
 async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const o = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
   const e = jest.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
   try {
-    return { code: await main(argv), out, err };
+    return { code: (await main(argv)) ?? 0, out, err };
   } finally {
     o.mockRestore();
     e.mockRestore();

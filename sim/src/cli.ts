@@ -1,7 +1,7 @@
 /**
- * The `nfscope` command: `nfscope testbed …` creates the namespace testbed,
- * runs a scenario, records it and tears everything down; `nfscope top`
- * (top.ts) watches an exporter.
+ * `nfscope testbed …` (the `nfscope` command is @nfscope/cli; this is its
+ * testbed subcommand): creates the namespace testbed, runs a scenario,
+ * records it and tears everything down.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -13,22 +13,12 @@ import { summarizeNgap } from './ngap-record';
 import { describe as describeDelay } from './distributions';
 import { estimatePacketsPerSecond, loadScenario, resolveScenario, ScenarioError, type Scenario } from './scenario';
 import { Testbed, TESTBED_NFS } from './testbed';
-import { topMain } from './top';
-
-const USAGE = `usage: nfscope <command> [options]
-
-Commands:
-  testbed    create the 5G network-namespace testbed, run simulated 5G traffic
-             (N2, N3/N9, N4, SBI) between its NFs and record every transaction
-  top        live view of an exporter (or its cluster): NF pairs, latency,
-             rejections, timeouts and drop reasons, every second
-
-Run "nfscope <command> --help" for the options of a command.`;
+import { durationOption, parseCommandLine, parseOptions, UsageError } from '@nfscope/cli';
 
 const TESTBED_USAGE = `usage: nfscope testbed [--duration 30s] [--scenario FILE.json] [--seed N]
                        [--record FILE] [--config-out FILE] [--ipv6]
                        [--start-delay DURATION] [--keep] [--quiet]
-       nfscope testbed --down ID
+       nfscope testbed --down ID   (or: nfscope remove-testbed ID)
 
 Creates one network namespace per simulated NF (${TESTBED_NFS.map((n) => n.name).join(' ')})
 joined by veth pairs to a bridge, with addresses 198.18.0.1-9/24 (and
@@ -62,16 +52,28 @@ Options:
   --start-delay DURATION  wait after creating the testbed before the traffic
                           starts, e.g. to start the exporter (default 0)
   --keep                  leave the testbed up after the run (no traffic)
-  --down ID               remove a testbed left up by --keep, and exit
+  --down ID               remove a testbed left up by --keep, and exit (as
+                          "nfscope remove-testbed ID")
   --quiet                 print only the summary and errors
   -h, --help              show this help
 
 Measure it with the exporter, in another terminal:
-  npx nfscope-exporter --config CONFIG   (CONFIG: the file --config-out names)
+  sudo npx nfscope exporter --config CONFIG   (CONFIG: the file --config-out names)
 
 Exit status: 0 done, 1 failure, 2 bad arguments or scenario, 130 interrupted.`;
 
-export class UsageError extends Error {}
+export { UsageError };
+
+const REMOVE_USAGE = `usage: nfscope remove-testbed ID
+
+Removes a testbed that "nfscope testbed --keep" left up: its namespaces,
+veths, bridge and exporter configuration; ID is the six hex digits printed
+when it was created. The same as "nfscope testbed --down ID". Needs root.
+
+Options:
+  -h, --help   show this help
+
+Exit status: 0 removed, 1 no such testbed or not all of it removed, 2 bad arguments.`;
 
 export interface TestbedArgs {
   durationMs?: number;
@@ -86,78 +88,35 @@ export interface TestbedArgs {
   quiet: boolean;
 }
 
-/** "500ms", "30s", "2m", "1h", or a number of seconds → milliseconds. */
-export function parseDuration(text: string, flag: string, minMs: number, maxMs: number): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m?.[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
-  const ms = m ? Math.round(Number(m[1]) * unit) : NaN;
-  if (!m || !Number.isFinite(ms)) throw new UsageError(`${flag}: ${JSON.stringify(text)} is not a duration (examples: 500ms, 30s, 2m, 1h)`);
-  if (ms < minMs || ms > maxMs) throw new UsageError(`${flag}: ${text} is out of range (${minMs} ms to ${maxMs / 3_600_000} h)`);
-  return ms;
-}
+const OPTIONS = {
+  duration: { type: 'string' },
+  scenario: { type: 'string' },
+  seed: { type: 'string' },
+  record: { type: 'string' },
+  'config-out': { type: 'string' },
+  ipv6: { type: 'boolean' },
+  'start-delay': { type: 'string' },
+  keep: { type: 'boolean' },
+  down: { type: 'string' },
+  quiet: { type: 'boolean' },
+} as const;
 
 export function parseTestbedArgs(argv: string[]): TestbedArgs | 'help' {
-  const a: TestbedArgs = { ipv6: false, startDelayMs: 0, keep: false, quiet: false };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const eq = arg.startsWith('--') ? arg.indexOf('=') : -1;
-    const flag = eq > 0 ? arg.slice(0, eq) : arg;
-    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '' || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    const noValue = (): void => {
-      if (inline !== undefined) throw new UsageError(`${flag} takes no value`);
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        noValue();
-        return 'help';
-      case '--duration':
-        a.durationMs = parseDuration(value(), flag, 100, 86_400_000);
-        break;
-      case '--scenario':
-        a.scenarioFile = value();
-        break;
-      case '--seed': {
-        const v = value();
-        if (!/^\d+$/.test(v) || Number(v) > 0xffffffff) throw new UsageError(`--seed: ${JSON.stringify(v)} is not an integer from 0 to 4294967295`);
-        a.seed = Number(v);
-        break;
-      }
-      case '--record':
-        a.recordFile = value();
-        break;
-      case '--config-out':
-        a.configOut = value();
-        break;
-      case '--ipv6':
-        noValue();
-        a.ipv6 = true;
-        break;
-      case '--start-delay':
-        a.startDelayMs = parseDuration(value(), flag, 0, 3_600_000);
-        break;
-      case '--keep':
-        noValue();
-        a.keep = true;
-        break;
-      case '--down': {
-        const v = value();
-        if (!/^[0-9a-f]{6}$/.test(v)) throw new UsageError(`--down: ${JSON.stringify(v)} is not a testbed id (six hex digits, as printed when it was created)`);
-        a.down = v;
-        break;
-      }
-      case '--quiet':
-        noValue();
-        a.quiet = true;
-        break;
-      default:
-        throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
-    }
+  const o = parseOptions(argv, OPTIONS);
+  if (o === 'help') return 'help';
+  const a: TestbedArgs = { ipv6: o.ipv6 === true, startDelayMs: 0, keep: o.keep === true, quiet: o.quiet === true };
+  if (o.duration !== undefined) a.durationMs = durationOption(o.duration, '--duration', 100, 86_400_000);
+  if (o.scenario !== undefined) a.scenarioFile = o.scenario;
+  if (o.seed !== undefined) {
+    if (!/^\d+$/.test(o.seed) || Number(o.seed) > 0xffffffff) throw new UsageError(`--seed: ${JSON.stringify(o.seed)} is not an integer from 0 to 4294967295`);
+    a.seed = Number(o.seed);
+  }
+  if (o.record !== undefined) a.recordFile = o.record;
+  if (o['config-out'] !== undefined) a.configOut = o['config-out'];
+  if (o['start-delay'] !== undefined) a.startDelayMs = durationOption(o['start-delay'], '--start-delay', 0, 3_600_000);
+  if (o.down !== undefined) {
+    if (!/^[0-9a-f]{6}$/.test(o.down)) throw new UsageError(`--down: ${JSON.stringify(o.down)} is not a testbed id (six hex digits, as printed when it was created)`);
+    a.down = o.down;
   }
   if (a.down !== undefined) {
     const others = argv.filter((x) => x.startsWith('-') && !x.startsWith('--down'));
@@ -229,8 +188,58 @@ function scenarioLine(s: Scenario): string {
   );
 }
 
+/** Removes the testbed `id` left up by --keep (its config file too); returns the exit status. Needs root. */
+function removeTestbed(id: string, prog: string): number {
+  const removed = Testbed.destroyById(id);
+  const left = Testbed.existingNames(id);
+  const conf = path.join(os.tmpdir(), `nfscope-testbed-${id}.yaml`);
+  if (fs.existsSync(conf)) fs.rmSync(conf);
+  if (removed.length === 0) {
+    process.stderr.write(`${prog}: no testbed ${id} here\n`);
+    return 1;
+  }
+  if (left.length > 0) {
+    process.stderr.write(`${prog}: could not remove ${left.join(', ')}\n`);
+    return 1;
+  }
+  process.stdout.write(`removed testbed ${id}: ${removed.join(', ')}\n`);
+  return 0;
+}
+
+/** `nfscope remove-testbed ID`: what `nfscope testbed --down ID` does. */
+export function parseRemoveTestbedArgs(argv: string[]): string | 'help' {
+  const r = parseCommandLine(argv, {}, 1);
+  if (r === 'help') return 'help';
+  const [id] = r.positionals;
+  if (id === undefined) throw new UsageError('ID is required: the six hex digits printed when the testbed was created');
+  if (!/^[0-9a-f]{6}$/.test(id)) throw new UsageError(`${JSON.stringify(id)} is not a testbed id (six hex digits, as printed when it was created)`);
+  return id;
+}
+
+/** `nfscope remove-testbed ID`; returns the exit status. */
+export async function removeTestbedMain(argv: string[], prog = 'nfscope remove-testbed'): Promise<number> {
+  let id: string;
+  try {
+    const parsed = parseRemoveTestbedArgs(argv);
+    if (parsed === 'help') {
+      process.stdout.write(`${REMOVE_USAGE}\n`);
+      return 0;
+    }
+    id = parsed;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${prog}: ${e.message}\nRun "${prog} --help" for usage.\n`);
+    return 2;
+  }
+  if (process.getuid?.() !== 0) {
+    process.stderr.write(`${prog}: needs root (it removes network namespaces and interfaces): sudo npx ${prog} ${id}\n`);
+    return 1;
+  }
+  return removeTestbed(id, prog);
+}
+
 /** `nfscope testbed …`; returns the exit status. */
-export async function testbedMain(argv: string[]): Promise<number> {
+export async function testbedMain(argv: string[], prog = 'nfscope testbed'): Promise<number> {
   let args: TestbedArgs;
   let scenario: Scenario;
   try {
@@ -246,7 +255,7 @@ export async function testbedMain(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`nfscope testbed: ${e.message}\nRun "nfscope testbed --help" for usage.\n`);
+      process.stderr.write(`${prog}: ${e.message}\nRun "${prog} --help" for usage.\n`);
       return 2;
     }
     if (e instanceof ScenarioError) {
@@ -261,22 +270,7 @@ export async function testbedMain(argv: string[]): Promise<number> {
     return 1;
   }
 
-  if (args.down !== undefined) {
-    const removed = Testbed.destroyById(args.down);
-    const left = Testbed.existingNames(args.down);
-    const conf = path.join(os.tmpdir(), `nfscope-testbed-${args.down}.yaml`);
-    if (fs.existsSync(conf)) fs.rmSync(conf);
-    if (removed.length === 0) {
-      process.stderr.write(`nfscope testbed: no testbed ${args.down} here\n`);
-      return 1;
-    }
-    if (left.length > 0) {
-      process.stderr.write(`nfscope testbed: could not remove ${left.join(', ')}\n`);
-      return 1;
-    }
-    process.stdout.write(`removed testbed ${args.down}: ${removed.join(', ')}\n`);
-    return 0;
-  }
+  if (args.down !== undefined) return removeTestbed(args.down, 'nfscope testbed');
 
   const say = (msg: string): void => {
     if (!args.quiet) process.stdout.write(`${msg}\n`);
@@ -308,7 +302,7 @@ export async function testbedMain(argv: string[]): Promise<number> {
       tempConfig = true;
     }
     fs.writeFileSync(configFile, tb.exporterConfigYaml());
-    say(`exporter config: ${configFile}  (npx nfscope-exporter --config ${configFile})`);
+    say(`exporter config: ${configFile}  (npx nfscope exporter --config ${configFile})`);
     if (args.startDelayMs > 0 && !abort.signal.aborted) {
       say(`waiting ${args.startDelayMs / 1000} s before starting the traffic`);
       await new Promise<void>((resolve) => {
@@ -338,7 +332,7 @@ export async function testbedMain(argv: string[]): Promise<number> {
       if (args.keep && !abort.signal.aborted) {
         tb.keep();
         // Printed even with --quiet: without the id the testbed cannot be removed.
-        process.stdout.write(`testbed ${tb.id} is still up (no traffic); exporter config ${configFile}; remove it with: nfscope testbed --down ${tb.id}\n`);
+        process.stdout.write(`testbed ${tb.id} is still up (no traffic); exporter config ${configFile}; remove it with: nfscope remove-testbed ${tb.id}\n`);
       } else {
         tb.destroy();
         if (tempConfig && configFile) fs.rmSync(configFile, { force: true });
@@ -349,25 +343,5 @@ export async function testbedMain(argv: string[]): Promise<number> {
     }
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-/** `nfscope …`; returns the exit status. */
-export async function main(argv: string[]): Promise<number> {
-  const [cmd, ...rest] = argv;
-  switch (cmd) {
-    case 'testbed':
-      return testbedMain(rest);
-    case 'top':
-      return topMain(rest);
-    case undefined:
-    case '-h':
-    case '--help':
-    case 'help':
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    default:
-      process.stderr.write(`nfscope: unknown command ${JSON.stringify(cmd)}\n${USAGE}\n`);
-      return 2;
   }
 }

@@ -116,12 +116,12 @@ describeRoot('testbed (root: namespaces, real traffic)', () => {
     const yaml = tb!.exporterConfigYaml({ node: 'test-node' });
     expect(yaml).toContain(`interfaces: ["nfv${id}*"]`);
     expect(yaml).toContain('- { name: "upf-2", type: "UPF", addresses: ["198.18.0.5", "2001:2::5"] }');
-    // The exporter's own validator, when it is built.
+    // The exporter's own validator (nfscope check-config), when it is built.
     const exporterMain = path.join(REPO, 'exporter/dist/main.js');
-    if (fs.existsSync(exporterMain)) {
+    if (fs.existsSync(exporterMain) && fs.existsSync(path.join(REPO, 'cli/dist/main.js'))) {
       const f = `${recordFile}.yaml`;
       fs.writeFileSync(f, yaml);
-      const r = spawnSync(process.execPath, [path.join(REPO, 'exporter/bin/nfscope-exporter.js'), '--config', f, '--check-config'], { encoding: 'utf8' });
+      const r = spawnSync(process.execPath, [path.join(REPO, 'cli/bin/nfscope.js'), 'check-config', '--config', f], { encoding: 'utf8' });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
     }

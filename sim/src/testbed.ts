@@ -5,7 +5,7 @@
  * come from the benchmarking range 198.18.0.0/24 (and 2001:2::/64 with ipv6).
  * Every name carries the run's id; destroy() removes them all, and so does
  * process exit unless keep() was called (then `Testbed.destroyById(id)` /
- * `nfscope testbed --down ID`).
+ * `nfscope remove-testbed ID`).
  */
 import * as crypto from 'crypto';
 import * as os from 'os';
@@ -85,7 +85,7 @@ export class Testbed {
     const id = opts.id ?? crypto.randomBytes(3).toString('hex');
     if (!ID_RE.test(id)) throw new Error(`testbed id ${JSON.stringify(id)} is not six lower-case hex digits`);
     const existing = Testbed.existingNames(id);
-    if (existing.length > 0) throw new Error(`testbed ${id} already exists (${existing.join(', ')}); remove it with: nfscope testbed --down ${id}`);
+    if (existing.length > 0) throw new Error(`testbed ${id} already exists (${existing.join(', ')}); remove it with: nfscope remove-testbed ${id}`);
     const ipv6 = opts.ipv6 ?? false;
     const specs = TESTBED_NFS.map((nf, i) => ({ name: nf.name, type: nf.type, addr: `198.18.0.${i + 1}/24`, ...(ipv6 ? { addr6: `2001:2::${i + 1}/64` } : {}) }));
     const topology = Topology.create(specs, topologyOptions(id));

@@ -8,6 +8,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export const REPO = path.resolve(__dirname, '../..');
+/** The `nfscope` command (@nfscope/cli). */
+export const NFSCOPE_BIN = path.join(REPO, 'cli/bin/nfscope.js');
+/** `nfscope exporter`: what node runs to start the exporter. */
+export const EXPORTER_CMD = [NFSCOPE_BIN, 'exporter'];
+/** nfscope-exporter, the exporter's older command name, which stays as an alias. */
 export const EXPORTER_BIN = path.join(REPO, 'exporter/bin/nfscope-exporter.js');
 export const BPF_DIR = path.join(REPO, 'bpf/build');
 export const SEND_UDP = path.join(REPO, 'test/tools/send-udp.js');
@@ -29,6 +34,9 @@ export function rootTestProblem(): string | null {
     path.join(BPF_DIR, 'traffic.bpf.o'),
     path.join(REPO, 'exporter/build/Release/nfscope_bpf.node'),
     path.join(REPO, 'exporter/dist/main.js'),
+    path.join(REPO, 'cli/dist/main.js'),
+    path.join(REPO, 'top/dist/top.js'),
+    path.join(REPO, 'sim/dist/cli.js'),
   ]) {
     if (!fs.existsSync(f)) return `${path.relative(REPO, f)} is not built (run scripts/test.sh or npm run build)`;
   }

@@ -6,7 +6,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { SummaryLatencyRow } from '@nfscope/api';
 import { assertAnswer } from '@nfscope/api/dist/validate';
-import { EXPORTER_BIN, waitFor } from './env';
+import { EXPORTER_CMD, NFSCOPE_BIN, waitFor } from './env';
 
 /** One latency row of /api/v1/summary (docs/query-api.md): the contract's. */
 export type SummaryRow = SummaryLatencyRow;
@@ -43,9 +43,19 @@ export function writeConfig(yaml: string): string {
   return file;
 }
 
-/** Runs the exporter to completion (for commands that should exit on their own). */
+/** Runs `nfscope exporter …` to completion (for commands that should exit on their own). */
 export function runExporter(args: string[], opts: { wrapper?: string[]; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const cmd = [...(opts.wrapper ?? []), process.execPath, EXPORTER_BIN, ...args];
+  return runNode([...EXPORTER_CMD, ...args], opts);
+}
+
+/** Runs `nfscope …` (any subcommand) to completion. */
+export function runNfscope(args: string[], opts: { wrapper?: string[]; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return runNode([NFSCOPE_BIN, ...args], opts);
+}
+
+/** Runs node with `argv` (a script and its arguments) to completion. */
+export function runNode(argv: string[], opts: { wrapper?: string[]; timeoutMs?: number } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const cmd = [...(opts.wrapper ?? []), process.execPath, ...argv];
   const p = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -88,7 +98,7 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
     configYaml = `${configYaml.trimEnd()}\ndatapath: { pin_dir: "${ownPins}", on_exit: detach }\n`;
   }
   const config = writeConfig(configYaml);
-  const proc = spawn(process.execPath, [EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...EXPORTER_CMD, '--config', config, '--listen', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -1,9 +1,11 @@
 /**
- * The only module that touches the kernel: a typed wrapper over the native
- * libbpf binding (exporter/native/binding.cc). Everything above it works with
- * BpfObject, BpfProgram, BpfMap and BpfLink and can be tested without root.
+ * The only module that touches the kernel's BPF: a typed wrapper over the
+ * native libbpf binding (exporter/native/binding.cc, loaded by addon.ts).
+ * Everything above it works with BpfObject, BpfProgram, BpfMap and BpfLink
+ * and can be tested without root. The binding's raw sockets are typed in
+ * raw-socket.ts.
  */
-import * as path from 'path';
+import { loadAddon } from './addon';
 
 /** A failure reported by libbpf or a bpf() system call. */
 export class BpfError extends Error {
@@ -88,29 +90,11 @@ export interface NativeBinding {
   numPossibleCpus(): number;
   btfEnum(name: string): Record<string, number>;
   releaseFreeMemory(): boolean;
-  rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
-  rawSend(fd: number, packet: Buffer, address: string): number;
-  /** Reads a raw socket from the event loop; the function returned stops it (the fd stays open). */
-  rawWatch(fd: number, onPacket: (err: Error | null, packet: Buffer | undefined) => void): () => void;
 }
 
-const ADDON_PATH = path.resolve(__dirname, '../../build/Release/nfscope_bpf.node');
-let addon: NativeBinding | undefined;
-
-/** The native addon, loaded on first use (so modules that import this one load without it). */
+/** The native addon's libbpf calls, loaded on first use (so modules that import this one load without it). */
 export function native(): NativeBinding {
-  if (!addon) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      addon = require(ADDON_PATH) as NativeBinding;
-    } catch (e) {
-      throw new Error(
-        `cannot load the native libbpf binding at ${ADDON_PATH}: ${(e as Error).message}\n` +
-          'build it with `npm run build` (needs libbpf-dev; see scripts/setup.sh)',
-      );
-    }
-  }
-  return addon;
+  return loadAddon<NativeBinding>();
 }
 
 /** Runs a native call, turning its errors into BpfError. */

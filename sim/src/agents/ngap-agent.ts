@@ -28,7 +28,7 @@ import * as ngap from '../ngap';
 import type { NgapProcedure } from '../ngap';
 import type { NgapProcedureRecord, NgapResponderView, SctpDataRecord } from '../ngap-record';
 import { Rng } from '../random';
-import { RawSocket } from '../raw';
+import { RawSocket } from '@nfscope/exporter/raw-socket';
 import * as sctp from '../sctp';
 import type { NgapScenario } from '../scenario';
 import { atRate, type Ticker } from '../schedule';

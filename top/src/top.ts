@@ -7,7 +7,7 @@
  * laid out for 80 columns so it works over SSH.
  */
 import * as fs from 'fs';
-import { parseDuration, UsageError } from './cli';
+import { durationOption, parseOptions, UsageError } from '@nfscope/cli';
 
 export const TOP_USAGE = `usage: nfscope top [--url URL] [--window 60s] [--scope node|cluster]
                    [--token-file FILE] [--once]
@@ -38,49 +38,34 @@ export interface TopArgs {
   once: boolean;
 }
 
+const OPTIONS = {
+  url: { type: 'string' },
+  window: { type: 'string' },
+  scope: { type: 'string' },
+  'token-file': { type: 'string' },
+  once: { type: 'boolean' },
+} as const;
+
 export function parseTopArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): TopArgs | 'help' {
-  const out: TopArgs = { url: 'http://127.0.0.1:9810', windowS: 60, scope: 'node', once: false, token: env.NFSCOPE_TOKEN || undefined };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
-    const value = (): string => {
-      const v = inline ?? argv[++i];
-      if (v === undefined || v === '') throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '-h':
-      case '--help':
-        return 'help';
-      case '--url': {
-        const v = value().replace(/\/+$/, '');
-        if (!/^https?:\/\/[^/]+$/.test(v) || !URL.canParse(v)) throw new UsageError(`--url: ${JSON.stringify(v)} is not an http:// or https:// URL of an exporter (e.g. http://worker-1:9810)`);
-        out.url = v;
-        break;
-      }
-      case '--window':
-        out.windowS = parseDuration(value(), '--window', 1000, 3_600_000) / 1000;
-        break;
-      case '--scope': {
-        const v = value();
-        if (v !== 'node' && v !== 'cluster') throw new UsageError(`--scope: ${JSON.stringify(v)} is not "node" or "cluster"`);
-        out.scope = v;
-        break;
-      }
-      case '--token-file': {
-        const f = value();
-        try {
-          out.token = fs.readFileSync(f, 'utf8').trim();
-        } catch (e) {
-          throw new UsageError(`--token-file: cannot read ${JSON.stringify(f)}: ${(e as Error).message}`);
-        }
-        break;
-      }
-      case '--once':
-        out.once = true;
-        break;
-      default:
-        throw new UsageError(`unknown argument ${JSON.stringify(a)}`);
+  const o = parseOptions(argv, OPTIONS);
+  if (o === 'help') return 'help';
+  const out: TopArgs = { url: 'http://127.0.0.1:9810', windowS: 60, scope: 'node', once: o.once === true, token: env.NFSCOPE_TOKEN || undefined };
+  if (o.url !== undefined) {
+    const v = o.url.replace(/\/+$/, '');
+    if (!/^https?:\/\/[^/]+$/.test(v) || !URL.canParse(v)) throw new UsageError(`--url: ${JSON.stringify(v)} is not an http:// or https:// URL of an exporter (e.g. http://worker-1:9810)`);
+    out.url = v;
+  }
+  if (o.window !== undefined) out.windowS = durationOption(o.window, '--window', 1000, 3_600_000) / 1000;
+  if (o.scope !== undefined) {
+    if (o.scope !== 'node' && o.scope !== 'cluster') throw new UsageError(`--scope: ${JSON.stringify(o.scope)} is not "node" or "cluster"`);
+    out.scope = o.scope;
+  }
+  const f = o['token-file'];
+  if (f !== undefined) {
+    try {
+      out.token = fs.readFileSync(f, 'utf8').trim();
+    } catch (e) {
+      throw new UsageError(`--token-file: cannot read ${JSON.stringify(f)}: ${(e as Error).message}`);
     }
   }
   return out;
@@ -253,7 +238,7 @@ const errText = (e: unknown): string => {
 };
 
 /** Runs the live view until q / Ctrl-C; with --once prints one view. Returns the exit status. */
-export async function topMain(argv: string[]): Promise<number> {
+export async function topMain(argv: string[], prog = 'nfscope top'): Promise<number> {
   let args: TopArgs;
   try {
     const parsed = parseTopArgs(argv);
@@ -264,7 +249,7 @@ export async function topMain(argv: string[]): Promise<number> {
     args = parsed;
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    process.stderr.write(`nfscope top: ${e.message}\n${TOP_USAGE}\n`);
+    process.stderr.write(`${prog}: ${e.message}\n${TOP_USAGE}\n`);
     return 2;
   }
   const view = (summary?: Summary, error?: string) =>
@@ -275,7 +260,7 @@ export async function topMain(argv: string[]): Promise<number> {
       process.stdout.write(`${view(await fetchSummary(args))}\n`);
       return 0;
     } catch (e) {
-      process.stderr.write(`nfscope top: cannot read ${args.url}: ${errText(e)}\n`);
+      process.stderr.write(`${prog}: cannot read ${args.url}: ${errText(e)}\n`);
       return 1;
     }
   }

@@ -1,5 +1,5 @@
 import { fit, parseTopArgs, rate, render, type Summary } from './top';
-import { UsageError } from './cli';
+import { UsageError } from '@nfscope/cli';
 
 const NOW = new Date('2026-12-01T12:34:56Z');
 

@@ -1,32 +1,26 @@
 /**
- * A raw IP socket for one protocol (SCTP on N2: the kernel has no SCTP
- * sockets), through the exporter's native binding, which already owns the
- * project's only native code. Packets are read on the event loop, as dgram
- * reads a UDP socket: libuv reports the socket readable, the binding reads it
- * until it would block.
+ * A raw IP socket for one protocol (SCTP on the testbed's N2: the kernel here
+ * has no SCTP sockets), over the native binding that the exporter builds (the
+ * project's only native code). The exporter does not use it; the simulator
+ * imports it as @nfscope/exporter/raw-socket. Packets are read on the event
+ * loop, as dgram reads a UDP socket: libuv reports the socket readable, the
+ * binding reads it until it would block.
  */
 import { isIPv6 } from 'net';
-import * as path from 'path';
+import { loadAddon } from './addon';
 
-interface RawBinding {
+/** The native binding's raw-socket calls. */
+export interface RawBinding {
   rawOpen(family: 4 | 6, protocol: number, headerIncluded: boolean): number;
   rawSend(fd: number, packet: Buffer, address: string): number;
+  /** Reads a raw socket from the event loop; the function returned stops it (the fd stays open). */
   rawWatch(fd: number, onPacket: (err: Error | null, packet: Buffer | undefined) => void): () => void;
   closeFd(fd: number): void;
 }
 
-/** exporter/dist/kernel/bpf.js, from sim/dist/*.js or (under jest) sim/src/*.ts. */
-const BINDING_MODULE = path.resolve(__dirname, '..', '..', 'exporter', 'dist', 'kernel', 'bpf.js');
-
-function binding(): RawBinding {
-  let mod: { native(): RawBinding };
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    mod = require(BINDING_MODULE) as typeof mod;
-  } catch (e) {
-    throw new Error(`raw sockets need the exporter's native binding (${BINDING_MODULE}): ${(e as Error).message}; build it with \`npm run build\``);
-  }
-  return mod.native();
+/** The binding's raw-socket calls, loaded on first use. */
+export function rawBinding(): RawBinding {
+  return loadAddon<RawBinding>();
 }
 
 export class RawSocket {
@@ -43,7 +37,7 @@ export class RawSocket {
    */
   constructor(address: string, protocol: number, onPacket: (pkt: Buffer) => void, onError: (e: Error) => void) {
     this.family = isIPv6(address) ? 6 : 4;
-    this.addon = binding();
+    this.addon = rawBinding();
     this.fd = this.addon.rawOpen(this.family, protocol, false);
     try {
       this.stopWatch = this.addon.rawWatch(this.fd, (e, pkt) => {
