@@ -9,6 +9,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, normalize, resolve } from 'node:path';
+import { durationSeconds } from '@nfscope/cli/duration';
 import { parseIp } from './address';
 import type { ApiConfig, Config, DatapathConfig, DropsConfig, HistoryConfig, NfConfig, ProtocolPorts } from './config';
 import {
@@ -270,8 +271,7 @@ function checkRequestTimeout(value: unknown, report: Report): number {
   if (typeof value === 'number') {
     seconds = value;
   } else if (typeof value === 'string') {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(value);
-    if (m !== null) seconds = Number(m[1]) * { ms: 0.001, s: 1, m: 60 }[m[2] as 'ms' | 's' | 'm'];
+    seconds = durationSeconds(value, { units: ['ms', 's', 'm'] });
   }
   if (seconds === undefined || Number.isNaN(seconds)) {
     report.add(at, `${show(value)} is not a duration (expected a number of seconds or a string like "500ms", "5s", "2m")`);
@@ -283,16 +283,11 @@ function checkRequestTimeout(value: unknown, report: Report): number {
   return seconds;
 }
 
-const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
-
 /** A duration: a number of seconds or a string like "500ms", "10s", "15m", "6h", "1d"; in [min, max] seconds. */
 function checkDuration(value: unknown, at: At, min: number, max: number, report: Report): number | undefined {
   let seconds: number | undefined;
   if (typeof value === 'number') seconds = value;
-  else if (typeof value === 'string') {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(value);
-    if (m !== null) seconds = Number(m[1]) * DURATION_UNITS[m[2]];
-  }
+  else if (typeof value === 'string') seconds = durationSeconds(value);
   if (seconds === undefined || !Number.isFinite(seconds)) {
     report.add(at, `${show(value)} is not a duration (expected a number of seconds or a string like "10s", "15m", "6h", "1d")`);
     return undefined;

@@ -4,6 +4,7 @@
  * message starts with the parameter it is about.
  */
 import { KINDS, VIRTUAL_LABELS as API_VIRTUAL_LABELS, type FilterOp, type Kind, type Scope, type Vantage } from '@nfscope/api';
+import { durationSeconds, UNIT_MS } from '@nfscope/cli/duration';
 import { FAMILY_LABELS, type Family } from '../history/store';
 import { HttpError } from '../http-error';
 
@@ -86,14 +87,14 @@ export const ALL_LABELS: string[] = [...new Set([...Object.values(FAMILY_LABELS)
 const bad = (param: string, msg: string) => new HttpError(400, `${param}: ${msg}`);
 const show = (v: unknown) => JSON.stringify(v);
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** A duration ("10s", "1m", "1500ms") or a number of milliseconds. */
 export function parseDurationMs(param: string, v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(v.trim()) : null;
-  if (!m) throw bad(param, `${show(v)} is not a duration (examples: 10s, 1m, 500ms, or milliseconds)`);
-  const ms = Number(m[1]) * UNITS[m[2] ?? 'ms'];
+  // A bare number is milliseconds here (as Grafana's intervals are), so a unit-less text is read as "ms".
+  const text = typeof v === 'string' ? v.trim() : '';
+  const seconds = text === '' || /^\d+(?:\.\d+)?$/.test(text) ? undefined : durationSeconds(text);
+  const ms = text !== '' && /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : seconds === undefined ? undefined : seconds * 1000;
+  if (ms === undefined || !Number.isFinite(ms)) throw bad(param, `${show(v)} is not a duration (examples: 10s, 1m, 500ms, or milliseconds)`);
   if (!(ms > 0)) throw bad(param, `${show(v)} must be more than 0`);
   return ms;
 }
@@ -105,7 +106,7 @@ export function parseTime(param: string, v: unknown, nowMs: number): number {
     const t = v.trim();
     if (/^\d+$/.test(t)) return Number(t);
     const m = /^now(?:-(\d+(?:\.\d+)?)(s|m|h|d))?$/.exec(t);
-    if (m) return m[1] === undefined ? nowMs : nowMs - Number(m[1]) * UNITS[m[2]];
+    if (m) return m[1] === undefined ? nowMs : nowMs - Number(m[1]) * UNIT_MS[m[2] as 's' | 'm' | 'h' | 'd'];
   }
   throw bad(param, `${show(v)} is not a time (milliseconds since the epoch, "now" or "now-15m"; units s, m, h, d)`);
 }
