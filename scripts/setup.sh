@@ -79,7 +79,7 @@ for dir in plugin/test-host/grafana-*/; do
     say "installing the packages of ${release/grafana-/Grafana } for the plugin's browser test ($dir)"
     npm ci --prefix "$dir" --no-audit --no-fund --ignore-scripts --loglevel=error
   fi
-  if stale "plugin/test-host/dist/$release/host.js" plugin/test-host/*.ts plugin/test-host/*.tsx plugin/test-host/index.html plugin/test-host/webpack.config.js "$dir/package-lock.json"; then
+  if stale "plugin/test-host/dist/$release/host.js" plugin/test-host/*.ts plugin/test-host/*.tsx plugin/test-host/panels plugin/test-host/index.html plugin/test-host/webpack.config.js "$dir/package-lock.json"; then
     say "building the browser-test host page for ${release/grafana-/Grafana } (plugin/test-host/dist/$release)"
     npm run -s build:host -w plugin -- --env "grafana=${release#grafana-}"
   fi
