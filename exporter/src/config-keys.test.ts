@@ -4,35 +4,8 @@
  * unknown keys, node, interfaces and reporting: config.test.ts).
  */
 import { ConfigError, ConfigProblem, DEFAULT_DURATION_BUCKETS, NF_TYPES, parseConfig } from './config';
+import { expectProblem, minimal, MINIMAL_NFS, problemsOf } from './test-helpers/config';
 
-/** The smallest valid file; tests add or replace top-level keys. */
-const MINIMAL_NFS = `
-nfs:
-  - name: smf-1
-    type: SMF
-    addresses: ["198.18.0.10"]
-`;
-const minimal = (extra: string): string => `interfaces: [eth0]\n${MINIMAL_NFS}${extra}`;
-
-/** The problems parseConfig reports for `text` (failing the test if it reports none). */
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, 'config.yaml', { hostname: 'test-host' });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-/** Asserts that `text` yields exactly one problem, at `path`, whose message matches. */
-function expectProblem(text: string, path: string, message: string | RegExp): void {
-  const problems = problemsOf(text);
-  expect(problems).toHaveLength(1);
-  expect(problems[0].path).toBe(path);
-  if (typeof message === 'string') expect(problems[0].message).toBe(message);
-  else expect(problems[0].message).toMatch(message);
-}
 
 describe('parseConfig: nfs', () => {
   const withNfs = (nfs: string): string => `interfaces: [eth0]\nnfs:\n${nfs}`;

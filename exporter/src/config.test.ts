@@ -11,6 +11,7 @@ import {
   NF_TYPES,
   parseConfig,
 } from './config';
+import { expectProblem, minimal, MINIMAL_NFS, problemsOf } from './test-helpers/config';
 
 /** A full configuration file, in the shape docs/configuration.md shows. */
 const EXAMPLE = `
@@ -33,34 +34,6 @@ protocols:                     # optional; defaults shown
 peers: []                      # other exporters, for cluster-wide queries
 `;
 
-/** The smallest valid file; tests add or replace top-level keys. */
-const MINIMAL_NFS = `
-nfs:
-  - name: smf-1
-    type: SMF
-    addresses: ["198.18.0.10"]
-`;
-const minimal = (extra: string): string => `interfaces: [eth0]\n${MINIMAL_NFS}${extra}`;
-
-/** The problems parseConfig reports for `text` (failing the test if it reports none). */
-function problemsOf(text: string): ConfigProblem[] {
-  try {
-    parseConfig(text, 'config.yaml', { hostname: 'test-host' });
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).problems;
-  }
-  throw new Error('expected a ConfigError');
-}
-
-/** Asserts that `text` yields exactly one problem, at `path`, whose message matches. */
-function expectProblem(text: string, path: string, message: string | RegExp): void {
-  const problems = problemsOf(text);
-  expect(problems).toHaveLength(1);
-  expect(problems[0].path).toBe(path);
-  if (typeof message === 'string') expect(problems[0].message).toBe(message);
-  else expect(problems[0].message).toMatch(message);
-}
 
 describe('parseConfig: valid files', () => {
   test('a full configuration file (docs/configuration.md)', () => {
