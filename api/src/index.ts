@@ -5,3 +5,4 @@
  */
 export * from './query';
 export * from './answers';
+export { errorMessage } from './errors';

@@ -5,6 +5,7 @@
  * and theirs. Raw groups are bucket counts and counters, so merging is exact.
  * Peers answer POST /api/v1/raw, which never fans out further.
  */
+import { errorMessage } from '@nfscope/api';
 import { lookup } from 'dns/promises';
 import type { HistoryStore, Series } from './history/store';
 import type { NodeData, Plan } from './query/engine';
@@ -107,15 +108,7 @@ export async function fanOut<T>(opts: PeerOptions, path: string, init: { method:
           signal: AbortSignal.timeout(opts.timeoutMs),
         });
         const text = await r.text();
-        if (!r.ok) {
-          let msg = text.slice(0, 200);
-          try {
-            msg = (JSON.parse(text) as { error?: string }).error ?? msg;
-          } catch {
-            // not JSON: keep the text
-          }
-          throw new Error(`HTTP ${r.status}: ${msg}`);
-        }
+        if (!r.ok) throw new Error(errorMessage(r.status, text));
         answers.push({ url, body: JSON.parse(text) as T });
       } catch (e) {
         const err = e as Error;

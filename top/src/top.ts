@@ -6,6 +6,7 @@
  * client of the API; the drawing is a pure function of the answer (render),
  * laid out for 80 columns so it works over SSH.
  */
+import { errorMessage, type SummaryAnswer, type SummaryLatencyRow } from '@nfscope/api';
 import * as fs from 'fs';
 import { durationOption, parseOptions, UsageError } from '@nfscope/cli';
 
@@ -72,25 +73,14 @@ export function parseTopArgs(argv: string[], env: NodeJS.ProcessEnv = process.en
 }
 
 /** The parts of /api/v1/summary the view draws. */
-export interface Summary {
-  node: string;
-  window_s: number;
-  scope?: string;
-  nodes?: { answered: string[]; missing: { node: string; error: string }[] };
-  latency: {
-    client: string;
-    server: string;
-    interface: string;
-    procedure: string;
-    count: number;
-    p50_ms: number | null;
-    p99_ms: number | null;
-    rejected: number;
-    timeouts: number;
-  }[];
-  /** class: `loss`, or `benign` (not loss: docs/drops.md); exporters before the class have none, taken as loss */
-  drops: { nf: string; peer_nf: string; interface: string; reason: string; class?: string; count: number }[];
-}
+/**
+ * What top reads of /api/v1/summary (the contract's SummaryAnswer): the
+ * latency columns it shows, and drops, whose class older exporters lack
+ * (taken as loss).
+ */
+export type Summary = Omit<SummaryAnswer, 'latency'> & {
+  latency: Array<Pick<SummaryLatencyRow, 'client' | 'server' | 'interface' | 'procedure' | 'count' | 'p50_ms' | 'p99_ms' | 'rejected' | 'timeouts'>>;
+};
 
 export interface View {
   url: string;
@@ -219,15 +209,7 @@ export async function fetchSummary(args: TopArgs, timeoutMs = 2000): Promise<Sum
   if (args.token) headers.authorization = `Bearer ${args.token}`;
   const r = await fetch(`${args.url}/api/v1/summary?window=${args.windowS}s&scope=${args.scope}`, { headers, signal: AbortSignal.timeout(timeoutMs) });
   const text = await r.text();
-  if (!r.ok) {
-    let msg = text.slice(0, 200);
-    try {
-      msg = (JSON.parse(text) as { error?: string }).error ?? msg;
-    } catch {
-      // not JSON
-    }
-    throw new Error(`HTTP ${r.status}: ${msg}`);
-  }
+  if (!r.ok) throw new Error(errorMessage(r.status, text));
   return JSON.parse(text) as Summary;
 }
 
