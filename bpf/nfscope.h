@@ -84,8 +84,10 @@ enum nf_event {
 	EV_INFLIGHT_FULL = 6, /* requests not stamped: both of their slots held requests newer than they */
 	EV_SBI_RESYNC = 7,    /* HTTP/2 byte streams that lost their frame boundary and wait to resynchronise */
 	/* 8 is free: requests ended by the protocol (HTTP/2 RST_STREAM) are not counted. */
-	EV_INFLIGHT_EVICTED = 9,  /* requests in flight overwritten by a newer one (no slot free, or the same sequence number reused) */
-	EV_INFLIGHT_CONTENDED = 10, /* requests not stamped: other CPUs held their slots at every try (latency.bpf.h inflight_put) */
+	/* requests in flight overwritten by a newer one (no slot free, or the same sequence number reused) */
+	EV_INFLIGHT_EVICTED = 9,
+	/* requests not stamped: other CPUs held their slots at every try (latency.bpf.h inflight_put) */
+	EV_INFLIGHT_CONTENDED = 10,
 	EV_MAX = 16,
 };
 
@@ -213,7 +215,8 @@ enum sbi_status { SBI_STATUS_UNSEEN = 1 };
 enum h2_hp_state {
 	H2_HP_KNOWN = 0,  /* followed from the connection's start */
 	H2_HP_LOST = 1,   /* a header block went unread since */
-	H2_HP_UNSEEN = 3, /* the connection's start was not seen: never known (LOST | 2, so that losing it again keeps it) */
+	/* the connection's start was not seen: never known (LOST | 2, so that losing it again keeps it) */
+	H2_HP_UNSEEN = 3,
 };
 
 /*
@@ -251,7 +254,8 @@ enum h2_sync {
 	H2_UNSYNCED = 0, /* frame boundary unknown: wait for a segment that holds whole frames */
 	H2_PREFACE = 1,  /* client direction after the SYN: the connection preface comes first */
 	H2_SYNCED = 2,   /* next_seq is a frame boundary */
-	H2_NOT_H2C = 3,  /* client direction: its first octets were not the preface; both directions are skipped until one comes (h2c upgrade) */
+	/* client direction: its first octets were not the preface; both directions are skipped until one comes (h2c upgrade) */
+	H2_NOT_H2C = 3,
 };
 
 /* Value of the `h2_conns` map, keyed by the client→server flow_seq with seq 0. */

@@ -18,6 +18,7 @@ PACKAGES+=(docker-compose)  # `docker-compose config` validates docker-compose.y
 PACKAGES+=(python3-kubernetes)  # the Kubernetes API models the manifest test checks deploy/kubernetes against
 PACKAGES+=(nghttp2-client)  # h2load: HTTP/2 client nfscope did not write, for the SBI latency test
 PACKAGES+=(nghttp2-server)  # nghttpd: HTTP/2 server nfscope did not write, for the SBI latency test
+PACKAGES+=(clang-format)  # `npm run format` and the formatting check in test/lint.test.ts
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

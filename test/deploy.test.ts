@@ -16,7 +16,6 @@ import { describeRoot, EXPORTER_CMD, NFSCOPE_BIN, REPO, waitFor } from './lib/en
 import { freePort, runExporter, testPinDir, writeConfig } from './lib/exporter';
 import { describeWithTools, run } from './lib/tools';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 const PLUGIN_ID = 'nfscope-ebpf-datasource';
 const read = (...p: string[]) => fs.readFileSync(path.join(REPO, ...p), 'utf8');

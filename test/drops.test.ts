@@ -276,7 +276,7 @@ nfs:
     await waitFor('the multicast drops', async () => (sum(await unspecified()) >= MULTICAST ? true : undefined));
     await twoMoreReads(exporter!);
     const d = await unspecified();
-    expect(d.map(({ count, ...rest }) => rest)).toEqual([{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'other', reason: 'NOT_SPECIFIED@ip6_mc_input', class: 'loss' }]);
+    expect(d.map(({ count: _count, ...rest }) => rest)).toEqual([{ nf: 'upf-1', nf_type: 'UPF', peer_nf: 'unknown', interface: 'other', reason: 'NOT_SPECIFIED@ip6_mc_input', class: 'loss' }]);
     // One per receiving stack and datagram: the gNB host's and the bridge's.
     expect(d[0].count).toBe(2 * MULTICAST);
   });

@@ -232,12 +232,20 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
       const pv = p.flatMap((f) => field(f, 'value').values.filter((v): v is number => typeof v === 'number'));
       expect(pv.length).toBeGreaterThan(0);
       // The testbed's PFCP responder answers after about 2 ms (lognormal); GTP-U echo at once.
-      for (const v of pv) expect(v).toBeGreaterThan(0), expect(v).toBeLessThan(1);
+      for (const v of pv) {
+        expect(v).toBeGreaterThan(0);
+        expect(v).toBeLessThan(1);
+      }
 
       const rate = await series({ kind: 'request_rate', filters: { interface: ['N4'] }, groupBy: ['interface'] }, 'reqps');
       expect(Math.max(...(field(rate[0], 'value').values as number[]))).toBeGreaterThan(1);
       const errors = await series({ kind: 'error_ratio', groupBy: ['interface'] }, 'percentunit');
-      for (const f of errors) for (const v of field(f, 'value').values) if (v !== null) expect(v as number).toBeGreaterThanOrEqual(0), expect(v as number).toBeLessThanOrEqual(1);
+      for (const f of errors)
+        for (const v of field(f, 'value').values) {
+          if (v === null) continue;
+          expect(v as number).toBeGreaterThanOrEqual(0);
+          expect(v as number).toBeLessThanOrEqual(1);
+        }
       const timeouts = await series({ kind: 'timeouts', groupBy: ['interface'] }, 'reqps');
       expect(timeouts.some((f) => sum(field(f, 'value').values) > 0)).toBe(record.transactions.some((t) => t.outcome === 'timeout'));
       await series({ kind: 'retransmissions', groupBy: ['interface'] }, 'reqps');

@@ -20,7 +20,6 @@ const GRAFANA_NOTIFICATIONS = P('grafana/alerting/notifications.yaml');
 const DATASOURCES = P('grafana/datasources/nfscope.yaml');
 const DASHBOARDS = P('grafana/dashboards/nfscope.yaml');
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Any = any;
 const load = (f: string): Any => {
   const docs = parseAllDocuments(fs.readFileSync(f, 'utf8'));

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { describeRoot, REPO, waitFor } from './lib/env';
+import { describeRoot, REPO } from './lib/env';
 import { startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
 import { Topology } from './lib/netns';
 import { quantileBand } from './lib/quantile-bound';

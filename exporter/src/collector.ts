@@ -14,6 +14,8 @@ import { codeLabel, OUTCOME_LABELS, procedureName } from './procedures';
 import { BucketHistogram } from './prom-histogram';
 import type { HistorySink } from './history/feed';
 
+// The package's own version: package.json sits outside the compiled tree, so it is read at run time.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
 export const VERSION: string = (require('../package.json') as { version: string }).version;
 
 export interface DropLabels {

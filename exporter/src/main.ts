@@ -269,6 +269,8 @@ async function run(argv: string[], prog: string, parse: (argv: string[]) => Args
   const feed = new HistoryFeed(store, config);
   collector.history = feed;
   let server: Server | undefined;
+  // Declared before stop(), which can run before the interval is set (an exception in the first tick).
+  // eslint-disable-next-line prefer-const -- a const there would be read before its declaration
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
   let listening = false;

@@ -9,8 +9,6 @@ import { validator } from './testdata/schemas';
 import { buildQueryBody } from './query';
 import { KINDS, type NfscopeQuery } from './types';
 
-const PLUGIN = path.resolve(__dirname, '..');
-const DIST = path.join(PLUGIN, 'dist');
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { dashboards, render } = require('../scripts/gen-dashboards.js');

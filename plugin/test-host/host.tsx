@@ -12,7 +12,7 @@
  * through window.nfscopeHost.
  */
 import './boot-data';
-import React, { useState } from 'react';
+import React, { useEffect, useState } from 'react';
 import * as jsxRuntime from 'react/jsx-runtime';
 import * as jsxDevRuntime from 'react/jsx-dev-runtime';
 import { createRoot, type Root } from 'react-dom/client';
@@ -192,14 +192,19 @@ const state: { configOptions?: any; query?: any; runs: number } = { runs: 0 };
 
 function ConfigHost({ initial }: { initial: any }) {
   const [options, setOptions] = useState(initial);
-  state.configOptions = options;
+  // Recorded after each render commits, for the browser test to read what the editor holds.
+  useEffect(() => {
+    state.configOptions = options;
+  }, [options]);
   const Editor = plugin!.components.ConfigEditor;
   return <Editor options={options} onOptionsChange={setOptions} />;
 }
 
 function QueryHost({ initial, range }: { initial: any; range: grafanaData.TimeRange }) {
   const [query, setQuery] = useState(initial);
-  state.query = query;
+  useEffect(() => {
+    state.query = query;
+  }, [query]);
   const Editor = plugin!.components.QueryEditor;
   return <Editor datasource={ds} query={query} range={range} onChange={setQuery} onRunQuery={() => (state.runs += 1)} />;
 }

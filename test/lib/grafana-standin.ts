@@ -58,6 +58,8 @@ export class GrafanaStandIn {
   ) {}
 
   static async start(opts: { pluginId: string; pluginDist: string; hostDir: string; routes: PluginRoute[]; ds: DataSourceConfig }): Promise<GrafanaStandIn> {
+    // The request handler needs the stand-in, which needs the server's port: assigned once it listens.
+    // eslint-disable-next-line prefer-const -- the handler closes over it before the assignment
     let self: GrafanaStandIn | undefined;
     const server = http.createServer((req, res) => self!.handle(req, res, opts));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -37,6 +37,7 @@ describe('render at 80 columns', () => {
 
   test('no line is wider than 80 columns, and there are no escape sequences', () => {
     for (const l of lines) expect([...l].length).toBeLessThanOrEqual(80);
+    // eslint-disable-next-line no-control-regex -- ESC is the character this looks for
     expect(lines.join('\n')).not.toMatch(/\x1b/);
   });
 
