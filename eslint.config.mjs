@@ -27,8 +27,10 @@ export default tseslint.config(
       'api/**/*.ts',
       'exporter/src/**/*.ts',
       'sim/src/**/*.ts',
+      'cli/src/**/*.ts',
+      'top/src/**/*.ts',
       'plugin/src/**/*.{ts,tsx}',
-      'plugin/test-host/*.{ts,tsx}',
+      'plugin/test-host/**/*.{ts,tsx}',
       'plugin/jest.setup.ts',
       'test/**/*.ts',
       'bench/**/*.ts',
@@ -49,13 +51,13 @@ export default tseslint.config(
   {
     // Tests and the plugin's browser-test host read JSON answers, dashboards and Grafana objects whose shape
     // the test itself asserts; `any` there stands for "what the answer holds". Code that ships has none.
-    files: ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts', 'plugin/test-host/*.{ts,tsx}'],
+    files: ['**/*.test.ts', '**/*.test.tsx', 'test/**/*.ts', 'plugin/test-host/**/*.{ts,tsx}'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   {
-    files: ['plugin/src/**/*.{ts,tsx}', 'plugin/test-host/*.{ts,tsx}'],
+    files: ['plugin/src/**/*.{ts,tsx}', 'plugin/test-host/**/*.{ts,tsx}'],
     extends: [reactHooks.configs.flat.recommended],
     languageOptions: {
       globals: { ...globals.browser },

@@ -3,8 +3,8 @@
  * duration_buckets, program_stats, drops, datapath (the document as a whole,
  * unknown keys, node, interfaces and reporting: config.test.ts).
  */
-import { ConfigError, ConfigProblem, DEFAULT_DURATION_BUCKETS, NF_TYPES, parseConfig } from './config';
-import { expectProblem, minimal, MINIMAL_NFS, problemsOf } from './test-helpers/config';
+import { DEFAULT_DURATION_BUCKETS, NF_TYPES, parseConfig } from './config';
+import { expectProblem, minimal, problemsOf } from './test-helpers/config';
 
 
 describe('parseConfig: nfs', () => {

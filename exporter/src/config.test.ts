@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import {
   canonicalAddress,
   ConfigError,
-  ConfigProblem,
   DEFAULT_DURATION_BUCKETS,
   loadConfig,
   matchInterface,

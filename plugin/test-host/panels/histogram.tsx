@@ -7,7 +7,7 @@ import { fmt, niceMax, NoData, numeric, seriesColor, ticks, values } from './com
 const { getFieldDisplayName } = grafanaData;
 
 
-export function HistogramPanel({ panel, frames, theme, width, height }: RendererProps) {
+export function HistogramPanel({ frames, theme, width, height }: RendererProps) {
   const groups = frames
     .map((frame) => {
       const f = (n: string) => frame.fields.find((x) => x.name === n);

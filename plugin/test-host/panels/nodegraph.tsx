@@ -34,7 +34,11 @@ function layers(ids: string[], edges: Array<{ s: string; t: string; rate: number
     for (const id of queue) layer.set(id, 0);
     while (queue.length) {
       const u = queue.shift()!;
-      for (const t of out.get(u)!) if (!layer.has(t)) layer.set(t, layer.get(u)! + 1), queue.push(t);
+      for (const t of out.get(u)!) {
+        if (layer.has(t)) continue;
+        layer.set(t, layer.get(u)! + 1);
+        queue.push(t);
+      }
     }
   }
 }
