@@ -161,7 +161,10 @@ async function run(): Promise<number> {
     if (o.fullHistory) {
       say('writing 24 h of history for these NFs (bench/history-state.ts)');
       const rate = o.rate / (SMFS.length * UPFS.length);
-      const gen = start<HistoryStateResult>([process.execPath, HISTORY_STATE, '--out', stateFile, '--smfs', String(SMFS.length), '--upfs', String(UPFS.length), '--rate', String(rate), '--gpdu', String(o.gpdu)], { timeoutMs: 170_000, label: 'history-state' });
+      const gen = start<HistoryStateResult>(
+        [process.execPath, HISTORY_STATE, '--out', stateFile, '--smfs', String(SMFS.length), '--upfs', String(UPFS.length), '--rate', String(rate), '--gpdu', String(o.gpdu)],
+        { timeoutMs: 170_000, label: 'history-state' },
+      );
       generated = await finished(gen, 'bench/history-state');
       say(`state file: ${generated.series} series, ${r2(generated.file_bytes / 2 ** 20)} MiB, in ${generated.seconds} s`);
     }
@@ -169,9 +172,26 @@ async function run(): Promise<number> {
     const pin = os.cpus().length > 1 ? ['taskset', '-c', `${os.cpus().length - 1}`] : [];
     // The window measured below: from the end of the warm-up (after the exporter is ready and the load started) for o.seconds.
     const prof = o.cpuProf ? ['-r', tool('cpu-profile')] : [];
-    if (o.cpuProf) Object.assign(process.env, { NFSCOPE_BENCH_PROF_DIR: path.resolve(o.cpuProf), NFSCOPE_BENCH_PROF_DELAY_MS: String((o.warmup + 5) * 1000), NFSCOPE_BENCH_PROF_MS: String(o.seconds * 1000) });
+    if (o.cpuProf)
+      Object.assign(process.env, { NFSCOPE_BENCH_PROF_DIR: path.resolve(o.cpuProf), NFSCOPE_BENCH_PROF_DELAY_MS: String((o.warmup + 5) * 1000), NFSCOPE_BENCH_PROF_MS: String(o.seconds * 1000) });
     const env = Object.entries(o.startEnv).map(([k, v]) => `${k}=${v}`);
-    exporter = start([...pin, ...(env.length > 0 ? ['env', ...env] : []), process.execPath, ...o.startFlags, ...o.nodeFlags, ...prof, EXPORTER_BIN, '--config', config, '--listen', `127.0.0.1:${port}`, '--detach-on-exit'], { timeoutMs: 200_000, label: 'exporter' });
+    exporter = start(
+      [
+        ...pin,
+        ...(env.length > 0 ? ['env', ...env] : []),
+        process.execPath,
+        ...o.startFlags,
+        ...o.nodeFlags,
+        ...prof,
+        EXPORTER_BIN,
+        '--config',
+        config,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--detach-on-exit',
+      ],
+      { timeoutMs: 200_000, label: 'exporter' },
+    );
     const url = `http://127.0.0.1:${port}`;
     for (let i = 0; ; i++) {
       try {
@@ -186,15 +206,23 @@ async function run(): Promise<number> {
     const statusOf = async (): Promise<Status> => (await (await fetch(`${url}/api/v1/status`)).json()) as Status;
     const memory = async (): Promise<Record<string, number>> => Object.fromEntries(Object.entries((await statusOf()).memory).map(([k, v]) => [k.replace(/_bytes$/, '_mib'), r2(v / 2 ** 20)]));
     const atStart = { rss_mib: r2(status(pid, 'VmRSS')), history: (await statusOf()).history, memory: await memory(), ...rssSplit(pid) };
-    say(`exporter ${pid} ready: RSS ${atStart.rss_mib} MiB, history ${atStart.history.series} series, ${r2(atStart.history.bytes / 2 ** 20)} MiB, held ${atStart.history.tiers.map((t) => t.held_s).join(' / ')} s`);
+    say(
+      `exporter ${pid} ready: RSS ${atStart.rss_mib} MiB, history ${atStart.history.series} series, ${r2(atStart.history.bytes / 2 ** 20)} MiB, held ${atStart.history.tiers.map((t) => t.held_s).join(' / ')} s`,
+    );
     say(`exporter ${pid} ready; load: ${o.rate} PFCP requests/s over ${SMFS.length * UPFS.length} pairs + ${o.gpdu} G-PDUs/s`);
 
     const total = o.warmup + o.seconds + 40;
     const server = start([...topo.inHost('upf'), process.execPath, LOAD, 'pfcp-server', '--on', UPFS.join(','), '--seconds', String(total + 2)], { readyRe: /ready/, timeoutMs: 170_000 });
     await server.ready;
     const sink = start([...topo.inHost('upf'), 'sh', '-c', 'exec sleep 1000'], { timeoutMs: 170_000 });
-    const client = start([...topo.inHost('smf'), process.execPath, LOAD, 'pfcp-client', '--from', SMFS.join(','), '--to', UPFS.join(','), '--rate', String(o.rate), '--seconds', String(total)], { readyRe: /ready/, timeoutMs: 170_000 });
-    const gpdu = start([...topo.inHost('gnb'), process.execPath, LOAD, 'gpdu', '--from', GNB, '--to', UPFS[0], '--rate', String(o.gpdu), '--seconds', String(total)], { readyRe: /ready/, timeoutMs: 170_000 });
+    const client = start([...topo.inHost('smf'), process.execPath, LOAD, 'pfcp-client', '--from', SMFS.join(','), '--to', UPFS.join(','), '--rate', String(o.rate), '--seconds', String(total)], {
+      readyRe: /ready/,
+      timeoutMs: 170_000,
+    });
+    const gpdu = start([...topo.inHost('gnb'), process.execPath, LOAD, 'gpdu', '--from', GNB, '--to', UPFS[0], '--rate', String(o.gpdu), '--seconds', String(total)], {
+      readyRe: /ready/,
+      timeoutMs: 170_000,
+    });
     await Promise.all([client.ready, gpdu.ready]);
 
     await sleep(o.warmup * 1000);

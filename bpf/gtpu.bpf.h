@@ -27,7 +27,10 @@ static __noinline void handle_gtpu(struct __sk_buff *skb, struct pkt *p)
 	if (len < 4 || p->l7 + 8 + len != p->end)
 		return;
 	if (h[1] == GTPU_ECHO_REQUEST) {
-		struct lat_key lat = { .client_nf = p->src_nf, .server_nf = p->dst_nf, .proto = PROTO_GTPU, .procedure = GTPU_ECHO_REQUEST };
+		struct lat_key lat = { .client_nf = p->src_nf,
+				       .server_nf = p->dst_nf,
+				       .proto = PROTO_GTPU,
+				       .procedure = GTPU_ECHO_REQUEST };
 
 		p->flow.seq = be16_at(h + 8);
 		stamp_request(&p->flow, &lat);

@@ -164,18 +164,24 @@ static __always_inline __u32 huffman_status(__u8 v0, __u8 v1, __u8 v2, __u32 len
 	return code;
 }
 
-
 /* The :status of static table entries 8-14 (RFC 7541 Appendix A). */
 static __always_inline __u32 hpack_static_status(__u32 idx)
 {
 	switch (idx) {
-	case 8: return 200;
-	case 9: return 204;
-	case 10: return 206;
-	case 11: return 304;
-	case 12: return 400;
-	case 13: return 404;
-	case 14: return 500;
+	case 8:
+		return 200;
+	case 9:
+		return 204;
+	case 10:
+		return 206;
+	case 11:
+		return 304;
+	case 12:
+		return 400;
+	case 13:
+		return 404;
+	case 14:
+		return 500;
 	}
 	return 0;
 }
@@ -259,11 +265,11 @@ static __always_inline __u32 hp_dynamic(const struct h2_dir *d, __u32 idx, __u32
 
 /* State of one header block's walk, shared with the bpf_loop callback. */
 struct hp_walk {
-	__u8 *b;        /* h2_window, which holds the block */
+	__u8 *b; /* h2_window, which holds the block */
 	struct h2_dir *d;
-	__u32 n;        /* where the block ends in b */
-	__u32 i;        /* next field */
-	__u32 code;     /* the :method or :status read so far */
+	__u32 n;    /* where the block ends in b */
+	__u32 i;    /* next field */
+	__u32 code; /* the :method or :status read so far */
 	__u32 client;
 	int failed;
 };

@@ -73,12 +73,28 @@ static __always_inline __u32 log2_u64(__u64 v)
 {
 	__u32 r = 0;
 
-	if (v >> 32) { v >>= 32; r += 32; }
-	if (v >> 16) { v >>= 16; r += 16; }
-	if (v >> 8) { v >>= 8; r += 8; }
-	if (v >> 4) { v >>= 4; r += 4; }
-	if (v >> 2) { v >>= 2; r += 2; }
-	if (v >> 1) r += 1;
+	if (v >> 32) {
+		v >>= 32;
+		r += 32;
+	}
+	if (v >> 16) {
+		v >>= 16;
+		r += 16;
+	}
+	if (v >> 8) {
+		v >>= 8;
+		r += 8;
+	}
+	if (v >> 4) {
+		v >>= 4;
+		r += 4;
+	}
+	if (v >> 2) {
+		v >>= 2;
+		r += 2;
+	}
+	if (v >> 1)
+		r += 1;
 	return r;
 }
 
@@ -127,11 +143,16 @@ static __always_inline __u32 fast_outcome(__u8 outcome, __u32 code)
 	if (outcome != OUTCOME_ACCEPTED)
 		return FAST_OUTCOMES;
 	switch (code) {
-	case 0: return FAST_ACCEPTED_0;
-	case 1: return FAST_ACCEPTED_1;
-	case 200: return FAST_ACCEPTED_200;
-	case 201: return FAST_ACCEPTED_201;
-	case 204: return FAST_ACCEPTED_204;
+	case 0:
+		return FAST_ACCEPTED_0;
+	case 1:
+		return FAST_ACCEPTED_1;
+	case 200:
+		return FAST_ACCEPTED_200;
+	case 201:
+		return FAST_ACCEPTED_201;
+	case 204:
+		return FAST_ACCEPTED_204;
 	}
 	return FAST_OUTCOMES;
 }
@@ -225,7 +246,8 @@ static __always_inline int inflight_claim(struct inflight_slot *s, const struct 
 }
 
 /* Fills a slot this CPU holds BUSY with request `f` and makes it visible (HELD). */
-static __always_inline void inflight_fill(struct inflight_slot *s, const struct flow_seq *f, const struct lat_key *lat, __u64 ts)
+static __always_inline void inflight_fill(struct inflight_slot *s, const struct flow_seq *f, const struct lat_key *lat,
+					  __u64 ts)
 {
 	s->seq = f->seq;
 	s->ts_ns = ts;
@@ -303,11 +325,13 @@ __noinline int inflight_put(const struct flow_seq *f, const struct lat_key *lat,
 			count_event(EV_INFLIGHT_EVICTED);
 			return 0;
 		}
-		if (st1 == INFLIGHT_FREE && __sync_val_compare_and_swap(&s1->state, INFLIGHT_FREE, INFLIGHT_BUSY) == INFLIGHT_FREE) {
+		if (st1 == INFLIGHT_FREE &&
+		    __sync_val_compare_and_swap(&s1->state, INFLIGHT_FREE, INFLIGHT_BUSY) == INFLIGHT_FREE) {
 			s = s1;
 			break;
 		}
-		if (st2 == INFLIGHT_FREE && __sync_val_compare_and_swap(&s2->state, INFLIGHT_FREE, INFLIGHT_BUSY) == INFLIGHT_FREE) {
+		if (st2 == INFLIGHT_FREE &&
+		    __sync_val_compare_and_swap(&s2->state, INFLIGHT_FREE, INFLIGHT_BUSY) == INFLIGHT_FREE) {
 			s = s2;
 			break;
 		}
@@ -338,8 +362,8 @@ __noinline int inflight_put(const struct flow_seq *f, const struct lat_key *lat,
 	if (evicted)
 		count_event(EV_INFLIGHT_EVICTED);
 	/* A copy stored in the other candidate at the same moment: the one in the second goes. */
-	if (s1 != s2 && s1->state == INFLIGHT_HELD && slot_match(s1, f) && s2->state == INFLIGHT_HELD && slot_match(s2, f) &&
-	    inflight_claim(s2, f)) {
+	if (s1 != s2 && s1->state == INFLIGHT_HELD && slot_match(s1, f) && s2->state == INFLIGHT_HELD &&
+	    slot_match(s2, f) && inflight_claim(s2, f)) {
 		st2 = s2->procedure == s1->procedure;
 		__sync_lock_test_and_set(&s2->state, INFLIGHT_FREE);
 		if (copies_count && st2)

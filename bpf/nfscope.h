@@ -153,16 +153,16 @@ struct outcome_key {
 	__u8 procedure;
 	__u8 outcome; /* enum nf_outcome */
 	__u8 pad;
-	__u32 code;   /* PFCP cause; 0 when the response carries none */
+	__u32 code; /* PFCP cause; 0 when the response carries none */
 };
 
 /* Key of the `inflight` map: a request as it travelled, client to server. */
 struct flow_seq {
 	__u8 saddr[16]; /* IPv4-mapped for IPv4, as in addr_key */
 	__u8 daddr[16];
-	__u16 sport;    /* host byte order */
+	__u16 sport; /* host byte order */
 	__u16 dport;
-	__u32 seq;      /* PFCP 24-bit or GTP-U 16-bit sequence number, SCTP TSN, HTTP/2 stream id */
+	__u32 seq; /* PFCP 24-bit or GTP-U 16-bit sequence number, SCTP TSN, HTTP/2 stream id */
 	__u8 proto;
 	__u8 pad[3];
 };
@@ -173,9 +173,9 @@ struct flow_seq {
  * octets, one cache line.
  */
 struct inflight_slot {
-	__u32 state;      /* enum inflight_state; changed only by compare-and-swap */
-	__u32 seq;        /* as in flow_seq */
-	__u64 ts_ns;      /* bpf_ktime_get_ns() when the first copy was seen */
+	__u32 state; /* enum inflight_state; changed only by compare-and-swap */
+	__u32 seq;   /* as in flow_seq */
+	__u64 ts_ns; /* bpf_ktime_get_ns() when the first copy was seen */
 	__u8 saddr[16];
 	__u8 daddr[16];
 	__u16 sport;
@@ -213,8 +213,8 @@ enum sbi_status { SBI_STATUS_UNSEEN = 1 };
 
 /* struct h2_dir .hp_lost: whether this direction's HPACK dynamic table is known. */
 enum h2_hp_state {
-	H2_HP_KNOWN = 0,  /* followed from the connection's start */
-	H2_HP_LOST = 1,   /* a header block went unread since */
+	H2_HP_KNOWN = 0, /* followed from the connection's start */
+	H2_HP_LOST = 1,  /* a header block went unread since */
 	/* the connection's start was not seen: never known (LOST | 2, so that losing it again keeps it) */
 	H2_HP_UNSEEN = 3,
 };
@@ -235,8 +235,8 @@ struct h2_dir {
 	__u8 pend;         /* 1 while a HEADERS frame is pending */
 	__u8 fin;          /* 1 once this direction sent FIN */
 	__u8 hdr[9];
-	__u8 hp_lost;      /* enum h2_hp_state: 0 while the dynamic table is known */
-	__u8 hp_next;      /* slot of hp_ins/hp_val to use next */
+	__u8 hp_lost; /* enum h2_hp_state: 0 while the dynamic table is known */
+	__u8 hp_next; /* slot of hp_ins/hp_val to use next */
 	__u8 pad[5];
 	/*
 	 * The HPACK dynamic table of this direction's encoder, as far as nfscope
@@ -260,9 +260,9 @@ enum h2_sync {
 
 /* Value of the `h2_conns` map, keyed by the client→server flow_seq with seq 0. */
 struct h2_conn {
-	struct h2_dir dir[2];  /* 0 client→server, 1 server→client */
-	__u32 max_stream;      /* highest client stream id seen in a HEADERS frame */
-	__u32 goaway_last;     /* last stream id of the server's GOAWAY; 0x7fffffff before one */
+	struct h2_dir dir[2]; /* 0 client→server, 1 server→client */
+	__u32 max_stream;     /* highest client stream id seen in a HEADERS frame */
+	__u32 goaway_last;    /* last stream id of the server's GOAWAY; 0x7fffffff before one */
 };
 
 #endif

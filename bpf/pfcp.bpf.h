@@ -22,8 +22,18 @@
 static __always_inline int pfcp_is_request(__u8 t)
 {
 	switch (t) {
-	case 1: case 3: case 5: case 7: case 9: case 12: case 14: case 16:
-	case 50: case 52: case 54: case 56:
+	case 1:
+	case 3:
+	case 5:
+	case 7:
+	case 9:
+	case 12:
+	case 14:
+	case 16:
+	case 50:
+	case 52:
+	case 54:
+	case 56:
 		return 1;
 	}
 	return 0;
@@ -32,8 +42,19 @@ static __always_inline int pfcp_is_request(__u8 t)
 static __always_inline int pfcp_is_response(__u8 t)
 {
 	switch (t) {
-	case 2: case 4: case 6: case 8: case 10: case 11: case 13: case 15: case 17:
-	case 51: case 53: case 55: case 57:
+	case 2:
+	case 4:
+	case 6:
+	case 8:
+	case 10:
+	case 11:
+	case 13:
+	case 15:
+	case 17:
+	case 51:
+	case 53:
+	case 55:
+	case 57:
 		return 1;
 	}
 	return 0;
@@ -126,10 +147,13 @@ static __always_inline int pfcp_chain_ok(struct __sk_buff *skb, const struct pkt
 	return 0;
 }
 
-static __always_inline void pfcp_message(struct __sk_buff *skb, struct pkt *p, __u32 off, __u8 type, __u32 seq, __u32 hlen, __u32 end)
+static __always_inline void pfcp_message(struct __sk_buff *skb, struct pkt *p, __u32 off, __u8 type, __u32 seq,
+					 __u32 hlen, __u32 end)
 {
 	if (pfcp_is_request(type)) {
-		struct lat_key lat = { .client_nf = p->src_nf, .server_nf = p->dst_nf, .proto = PROTO_PFCP, .procedure = type };
+		struct lat_key lat = {
+			.client_nf = p->src_nf, .server_nf = p->dst_nf, .proto = PROTO_PFCP, .procedure = type
+		};
 
 		p->flow.seq = seq;
 		stamp_request(&p->flow, &lat);
@@ -137,8 +161,8 @@ static __always_inline void pfcp_message(struct __sk_buff *skb, struct pkt *p, _
 		__u32 cause = pfcp_cause(skb, off + 4 + hlen, end);
 
 		p->rflow.seq = seq;
-		complete_response(&p->rflow, type == PFCP_VERSION_NOT_SUPPORTED ? PROC_ANY : type - 1, pfcp_outcome(type, cause),
-				  cause);
+		complete_response(&p->rflow, type == PFCP_VERSION_NOT_SUPPORTED ? PROC_ANY : type - 1,
+				  pfcp_outcome(type, cause), cause);
 	}
 }
 

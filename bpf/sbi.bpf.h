@@ -59,11 +59,11 @@ struct h2_walk {
 	struct h2_dir *d;
 	struct flow_seq *req; /* client→server tuple (in struct pkt); seq = stream id */
 	struct pkt *p;
-	__u64 now;            /* bpf_ktime_get_ns(), read at the segment's first HEADERS frame */
-	__u32 off;            /* next frame header, from skb->data */
-	__u32 end;            /* end of the segment's payload */
-	struct h2_wpos win;   /* what h2_window holds */
-	__u8 dir;             /* 0 client→server, 1 server→client */
+	__u64 now;          /* bpf_ktime_get_ns(), read at the segment's first HEADERS frame */
+	__u32 off;          /* next frame header, from skb->data */
+	__u32 end;          /* end of the segment's payload */
+	struct h2_wpos win; /* what h2_window holds */
+	__u8 dir;           /* 0 client→server, 1 server→client */
 	__u8 result;
 };
 
@@ -200,7 +200,9 @@ static __always_inline int h2_frame(struct h2_walk *w, const struct h2_frame *f,
 
 		/* Streams above the last one the server processed get no response (§6.8). */
 		if (whole && !bpf_skb_load_bytes(w->skb, po, last, 4))
-			conn->goaway_last = (((__u32)last[0] << 24) | ((__u32)last[1] << 16) | ((__u32)last[2] << 8) | last[3]) & 0x7fffffff;
+			conn->goaway_last =
+			    (((__u32)last[0] << 24) | ((__u32)last[1] << 16) | ((__u32)last[2] << 8) | last[3]) &
+			    0x7fffffff;
 	}
 	return 0;
 }

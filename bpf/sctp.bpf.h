@@ -63,7 +63,10 @@ static __noinline void handle_sctp(struct __sk_buff *skb, struct pkt *p)
 			if (bpf_skb_load_bytes(skb, off, c, sizeof(c)))
 				return;
 			if (be32_at(c + 12) == SCTP_PPID_NGAP) {
-				struct lat_key lat = { .client_nf = p->src_nf, .server_nf = p->dst_nf, .proto = PROTO_NGAP, .procedure = c[17] };
+				struct lat_key lat = { .client_nf = p->src_nf,
+						       .server_nf = p->dst_nf,
+						       .proto = PROTO_NGAP,
+						       .procedure = c[17] };
 
 				ngap_message(p, c[16], c[17]);
 				p->flow.seq = be32_at(c + 4); /* TSN */

@@ -107,7 +107,8 @@ static __noinline void nf_pair_of(struct pkt *p, __u32 len)
 	h1 = swap ? s1 : d1;
 	/* The two addresses mixed in turn, not folded together: pairs of addresses in one subnet
 	 * (a ^ b equal for many pairs) would share a few slots. */
-	i = (__u32)(((((l0 ^ l1) * 0x9e3779b97f4a7c15ULL) ^ h0 ^ h1) * 0xc2b2ae3d27d4eb4fULL) >> 56) & (NF_CACHE_SLOTS - 1);
+	i = (__u32)(((((l0 ^ l1) * 0x9e3779b97f4a7c15ULL) ^ h0 ^ h1) * 0xc2b2ae3d27d4eb4fULL) >> 56) &
+	    (NF_CACHE_SLOTS - 1);
 	c = bpf_map_lookup_elem(&nf_pair_cache, &i);
 	if (!c)
 		return;

@@ -214,10 +214,19 @@ describeRoot('native libbpf binding', () => {
       expect(entries.sort((a, b) => a[0] - b[0])).toEqual(Array.from({ length: 300 }, (_, k) => [k, k * 7 + 1]));
       expect(m.fill()).toEqual({ entries: 300, capacity: 1024 });
       for (let k = 0; k < 100; k++) m.delete(u32(k));
-      expect(m.keys().map((k) => k.readUInt32LE(0)).sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, k) => k + 100));
+      expect(
+        m
+          .keys()
+          .map((k) => k.readUInt32LE(0))
+          .sort((a, b) => a - b),
+      ).toEqual(Array.from({ length: 200 }, (_, k) => k + 100));
       const p = obj.map('big_percpu_hash');
       const n = possibleCpus();
-      for (let k = 0; k < 130; k++) p.update(u32(k), Array.from({ length: n }, (_, c) => Buffer.concat([u64(k + c), u64(1000 * k)])));
+      for (let k = 0; k < 130; k++)
+        p.update(
+          u32(k),
+          Array.from({ length: n }, (_, c) => Buffer.concat([u64(k + c), u64(1000 * k)])),
+        );
       const sums = new Map(p.entries().map(([k, v]) => [k.readUInt32LE(0), [Number(v.readBigUInt64LE(0)), Number(v.readBigUInt64LE(8))]]));
       expect(sums.size).toBe(130);
       for (let k = 0; k < 130; k++) expect(sums.get(k)).toEqual([n * k + (n * (n - 1)) / 2, n * 1000 * k]);
@@ -248,7 +257,12 @@ describeRoot('native libbpf binding', () => {
       const byKey = new Map(m.entries().map(([k, v]) => [k.readUInt32LE(0), v]));
       expect([...byKey.keys()].sort()).toEqual([7, 9]);
       expect(byKey.get(7)!.equals(sumPerCpu(Buffer.concat(perCpu), 16))).toBe(true);
-      expect(byKey.get(9)!.readBigUInt64LE(0)).toBe(BigInt.asUintN(64, wrap.reduce((a, b) => a + b.readBigUInt64LE(0), 0n)));
+      expect(byKey.get(9)!.readBigUInt64LE(0)).toBe(
+        BigInt.asUintN(
+          64,
+          wrap.reduce((a, b) => a + b.readBigUInt64LE(0), 0n),
+        ),
+      );
       expect(byKey.get(9)!.readBigUInt64LE(8)).toBe(wrap.reduce((a, b) => a + b.readBigUInt64LE(8), 0n));
       m.delete(u32(9));
       expect(() => m.update(u32(8), Buffer.alloc(16))).toThrow(/one value for each/);

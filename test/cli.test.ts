@@ -31,20 +31,24 @@ describeRoot('nfscope remove-testbed (root)', () => {
   test.each([
     ['remove-testbed', (id: string) => ['remove-testbed', id]],
     ['testbed --down', (id: string) => ['testbed', '--down', id]],
-  ])('nfscope %s removes what testbed --keep left up', (_name, argv) => {
-    const id = keptTestbed();
-    made.push(id);
-    const up = Testbed.existingNames(id);
-    // Nine NF namespaces, their host-side veths and the bridge.
-    expect(up.filter((x) => x.startsWith(`nfsim-${id}-`))).toHaveLength(9);
-    expect(up.length).toBeGreaterThanOrEqual(19);
-    const r = nfscope(argv(id));
-    expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
-    expect(r.out).toMatch(new RegExp(`^removed testbed ${id}: `));
-    expect(Testbed.existingNames(id)).toEqual([]);
-    // Once removed, there is no such testbed: exit 1, naming it.
-    const again = nfscope(argv(id));
-    expect(again.code).toBe(1);
-    expect(again.err).toMatch(new RegExp(`: no testbed ${id} here\\n$`));
-  }, 60000);
+  ])(
+    'nfscope %s removes what testbed --keep left up',
+    (_name, argv) => {
+      const id = keptTestbed();
+      made.push(id);
+      const up = Testbed.existingNames(id);
+      // Nine NF namespaces, their host-side veths and the bridge.
+      expect(up.filter((x) => x.startsWith(`nfsim-${id}-`))).toHaveLength(9);
+      expect(up.length).toBeGreaterThanOrEqual(19);
+      const r = nfscope(argv(id));
+      expect({ code: r.code, err: r.err }).toEqual({ code: 0, err: '' });
+      expect(r.out).toMatch(new RegExp(`^removed testbed ${id}: `));
+      expect(Testbed.existingNames(id)).toEqual([]);
+      // Once removed, there is no such testbed: exit 1, naming it.
+      const again = nfscope(argv(id));
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(new RegExp(`: no testbed ${id} here\\n$`));
+    },
+    60000,
+  );
 });

@@ -118,53 +118,67 @@ describeBrowser('dashboard preview: every prebuilt dashboard drawn from live que
     tb?.destroy();
   });
 
-  test.each(GRAFANA_RELEASES)('Grafana %s: each panel draws what its frames hold; screenshots of every dashboard', async (release) => {
-    const shots = path.join(SHOTS, `grafana-${release}`);
-    fs.mkdirSync(shots, { recursive: true });
-    const browser: PluginPage = await openPluginPage({ grafana: release, uid: UID, exporterUrl: ex!.url, jsonData: { defaultScope: 'node', timeout: 10 }, viewport: { width: WIDTH + 40, height: 900 }, loadPlugin: true });
-    try {
-      const seen = new Set<string>(record.transactions.map((t) => t.interface));
-      if ((record.ngap?.procedures.length ?? 0) > 0) seen.add('N2');
-      expect(record.transactions.some((t) => t.outcome === 'rejected')).toBe(true);
-      expect(record.transactions.some((t) => t.outcome === 'timeout')).toBe(true);
+  test.each(GRAFANA_RELEASES)(
+    'Grafana %s: each panel draws what its frames hold; screenshots of every dashboard',
+    async (release) => {
+      const shots = path.join(SHOTS, `grafana-${release}`);
+      fs.mkdirSync(shots, { recursive: true });
+      const browser: PluginPage = await openPluginPage({
+        grafana: release,
+        uid: UID,
+        exporterUrl: ex!.url,
+        jsonData: { defaultScope: 'node', timeout: 10 },
+        viewport: { width: WIDTH + 40, height: 900 },
+        loadPlugin: true,
+      });
+      try {
+        const seen = new Set<string>(record.transactions.map((t) => t.interface));
+        if ((record.ngap?.procedures.length ?? 0) > 0) seen.add('N2');
+        expect(record.transactions.some((t) => t.outcome === 'rejected')).toBe(true);
+        expect(record.transactions.some((t) => t.outcome === 'timeout')).toBe(true);
 
-      const files = fs.readdirSync(DASHBOARDS).filter((f) => f.endsWith('.json')).sort();
-      const summary: string[] = [];
-      for (const file of files) {
-        const name = file.replace(/\.json$/, '');
-        const dash = JSON.parse(fs.readFileSync(path.join(DASHBOARDS, file), 'utf8'));
-        const panels = await browser.host<Rendered[]>('renderDashboard', dash, file, from, to, WIDTH);
-        const shot = path.join(shots, `dashboard-${name}.png`);
-        await browser.page.locator('#preview').screenshot({ path: shot });
-        if (FOR_DOCS.includes(name)) keepPicture(release, shot, path.join(DOCS_IMG, `dashboard-${name}.png`));
-        if (name === 'overview') keepPicture(release, shot, path.join(PLUGIN_SCREENSHOTS, 'dashboard-overview.png'));
+        const files = fs
+          .readdirSync(DASHBOARDS)
+          .filter((f) => f.endsWith('.json'))
+          .sort();
+        const summary: string[] = [];
+        for (const file of files) {
+          const name = file.replace(/\.json$/, '');
+          const dash = JSON.parse(fs.readFileSync(path.join(DASHBOARDS, file), 'utf8'));
+          const panels = await browser.host<Rendered[]>('renderDashboard', dash, file, from, to, WIDTH);
+          const shot = path.join(shots, `dashboard-${name}.png`);
+          await browser.page.locator('#preview').screenshot({ path: shot });
+          if (FOR_DOCS.includes(name)) keepPicture(release, shot, path.join(DOCS_IMG, `dashboard-${name}.png`));
+          if (name === 'overview') keepPicture(release, shot, path.join(PLUGIN_SCREENSHOTS, 'dashboard-overview.png'));
 
-        expect(panels.map((p) => p.title)).toEqual(dash.panels.map((p: { title: string }) => p.title));
-        panels.forEach((p, i) => {
-          const where = `${file} / ${p.title}`;
-          expect({ where, errors: p.errors }).toEqual({ where, errors: [] });
-          const want = expectedMarks(p.type, p.frames);
-          const got = Object.fromEntries(Object.keys(want).map((k) => [k, p.marks[k] ?? 0]));
-          expect({ where, marks: got }).toEqual({ where, marks: want });
-          const drew = Object.values(want).reduce((a, b) => a + b, 0) > 0;
-          expect({ where, noData: p.noData }).toEqual({ where, noData: !drew });
-          // Data is required wherever the testbed made the traffic the panel asks about.
-          const ifaces: string[] = dash.panels[i].targets.flatMap((t: { filters?: { interface?: string[] } }) => t.filters?.interface ?? []);
-          const unknownNf = dash.panels[i].targets.some((t: { filters?: { nf?: string[] } }) => t.filters?.nf?.includes('unknown'));
-          const excused = (ifaces.length > 0 && !ifaces.some((x) => seen.has(x))) || unknownNf;
-          if (!excused) expect({ where, drew }).toEqual({ where, drew: true });
-          // Drop panels: those of loss (the default) show no OTHERHOST however promiscuous the bridge; the benign one does.
-          const classes: string[] = dash.panels[i].targets.flatMap((t: { kind?: string; filters?: { class?: string[] } }) => (t.kind === 'drops' ? (t.filters?.class ?? []) : []));
-          const reasons = p.frames.flatMap((f) => f.fields.map((x) => x.labels?.reason).filter((r): r is string => !!r));
-          if (classes.includes('loss') || classes.includes('$class')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: false });
-          if (classes.includes('benign')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: true });
-          summary.push(`${drew ? 'drawn  ' : 'no data'} ${where} ${JSON.stringify(got)}`);
-        });
+          expect(panels.map((p) => p.title)).toEqual(dash.panels.map((p: { title: string }) => p.title));
+          panels.forEach((p, i) => {
+            const where = `${file} / ${p.title}`;
+            expect({ where, errors: p.errors }).toEqual({ where, errors: [] });
+            const want = expectedMarks(p.type, p.frames);
+            const got = Object.fromEntries(Object.keys(want).map((k) => [k, p.marks[k] ?? 0]));
+            expect({ where, marks: got }).toEqual({ where, marks: want });
+            const drew = Object.values(want).reduce((a, b) => a + b, 0) > 0;
+            expect({ where, noData: p.noData }).toEqual({ where, noData: !drew });
+            // Data is required wherever the testbed made the traffic the panel asks about.
+            const ifaces: string[] = dash.panels[i].targets.flatMap((t: { filters?: { interface?: string[] } }) => t.filters?.interface ?? []);
+            const unknownNf = dash.panels[i].targets.some((t: { filters?: { nf?: string[] } }) => t.filters?.nf?.includes('unknown'));
+            const excused = (ifaces.length > 0 && !ifaces.some((x) => seen.has(x))) || unknownNf;
+            if (!excused) expect({ where, drew }).toEqual({ where, drew: true });
+            // Drop panels: those of loss (the default) show no OTHERHOST however promiscuous the bridge; the benign one does.
+            const classes: string[] = dash.panels[i].targets.flatMap((t: { kind?: string; filters?: { class?: string[] } }) => (t.kind === 'drops' ? (t.filters?.class ?? []) : []));
+            const reasons = p.frames.flatMap((f) => f.fields.map((x) => x.labels?.reason).filter((r): r is string => !!r));
+            if (classes.includes('loss') || classes.includes('$class')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: false });
+            if (classes.includes('benign')) expect({ where, otherhost: reasons.includes('OTHERHOST') }).toEqual({ where, otherhost: true });
+            summary.push(`${drew ? 'drawn  ' : 'no data'} ${where} ${JSON.stringify(got)}`);
+          });
+        }
+        console.log(`Grafana ${release}: dashboard preview:\n${summary.join('\n')}`);
+        expect(browser.pageErrors).toEqual([]);
+      } finally {
+        await browser.close();
       }
-      console.log(`Grafana ${release}: dashboard preview:\n${summary.join('\n')}`);
-      expect(browser.pageErrors).toEqual([]);
-    } finally {
-      await browser.close();
-    }
-  }, 150_000);
+    },
+    150_000,
+  );
 });

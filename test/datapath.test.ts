@@ -228,15 +228,42 @@ nfs:
       ['smf', '198.18.0.2', 8805, Buffer.from([0x20, 0x01, 0x00])], // truncated header
       ['smf', '198.18.0.2', 8805, pfcp(1, 400).subarray(0, 6)], // truncated sequence number
       ['smf', '198.18.0.2', 8805, Buffer.concat([pfcp(1, 401), Buffer.alloc(4)])], // length short of the datagram
-      ['smf', '198.18.0.2', 8805, (() => { const b = pfcp(1, 402, [RECOVERY]); b.writeUInt16BE(200, 2); return b; })()], // length past the datagram
+      [
+        'smf',
+        '198.18.0.2',
+        8805,
+        (() => {
+          const b = pfcp(1, 402, [RECOVERY]);
+          b.writeUInt16BE(200, 2);
+          return b;
+        })(),
+      ], // length past the datagram
       ['smf', '198.18.0.2', 8805, Buffer.from(pfcp(1, 403).map((x, i) => (i === 0 ? 0x40 : x)))], // version 2
       // An FO chain that never ends: every message says another follows.
       ['smf', '198.18.0.2', 8805, Buffer.concat(Array.from({ length: 12 }, (_, i) => pfcp(1, 410 + i, [], { fo: true })))],
       // A chain longer than nfscope follows (5 messages): ignored as a whole, not half-counted.
       ['smf', '198.18.0.2', 8805, Buffer.concat(Array.from({ length: 5 }, (_, i) => pfcp(1, 430 + i, [], { fo: i < 4 })))],
       ['gnb', '198.18.0.2', 2152, gtpEcho(1, 500).subarray(0, 9)], // truncated
-      ['gnb', '198.18.0.2', 2152, (() => { const b = gtpEcho(1, 501); b.writeUInt16BE(300, 2); return b; })()], // length past the datagram
-      ['gnb', '198.18.0.2', 2152, (() => { const b = gtpEcho(1, 502); b[0] = 0x30; return b; })()], // echo without a sequence number
+      [
+        'gnb',
+        '198.18.0.2',
+        2152,
+        (() => {
+          const b = gtpEcho(1, 501);
+          b.writeUInt16BE(300, 2);
+          return b;
+        })(),
+      ], // length past the datagram
+      [
+        'gnb',
+        '198.18.0.2',
+        2152,
+        (() => {
+          const b = gtpEcho(1, 502);
+          b[0] = 0x30;
+          return b;
+        })(),
+      ], // echo without a sequence number
     ];
     for (const [from, to, port, p] of bad) udp(from, to, port, p);
     // Answers to all of them: nothing may pair, since no request was taken.
@@ -245,7 +272,12 @@ nfs:
     // Random bytes, reproducibly, both ways.
     let seed = 12345;
     const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-    const junk = () => crypto.createHash('sha256').update(String(rnd())).digest().subarray(0, 1 + Math.floor(rnd() * 32));
+    const junk = () =>
+      crypto
+        .createHash('sha256')
+        .update(String(rnd()))
+        .digest()
+        .subarray(0, 1 + Math.floor(rnd() * 32));
     for (const port of [8805, 2152]) {
       udp('smf', '198.18.0.2', port, ...Array.from({ length: 100 }, junk));
       udp('upf', '198.18.0.3', port, ...Array.from({ length: 100 }, junk));
@@ -408,8 +440,7 @@ const [from, to, hex, first] = JSON.parse(process.argv[1]);
     const durations = metricSamples(m, 'nfscope_request_duration_seconds_count');
     const accepted = [...metricSamples(m, 'nfscope_requests_total')].filter(([l]) => l.includes('outcome="accepted"'));
     const packets = metricSamples(m, 'nfscope_packets_total');
-    const pairs = (labels: string[], a: string, b: string) =>
-      new Set(labels.map((l) => `${new RegExp(`${a}="([^"]+)"`).exec(l)?.[1]}>${new RegExp(`${b}="([^"]+)"`).exec(l)?.[1]}`));
+    const pairs = (labels: string[], a: string, b: string) => new Set(labels.map((l) => `${new RegExp(`${a}="([^"]+)"`).exec(l)?.[1]}>${new RegExp(`${b}="([^"]+)"`).exec(l)?.[1]}`));
     expect(durations.size).toBe(K * K);
     expect([...durations.values()].every((v) => v === 1)).toBe(true);
     expect(pairs([...durations.keys()], 'client_nf', 'server_nf').size).toBe(K * K);

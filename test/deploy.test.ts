@@ -143,7 +143,9 @@ describe('Dockerfile', () => {
 
   test('the run stage copies only what setup.sh builds, and those files exist after a build', () => {
     const copied = steps.filter((s) => s.startsWith('COPY --from=build ')).map((s) => s.split(/\s+/)[2].replace('/opt/nfscope/', ''));
-    expect(copied).toEqual(expect.arrayContaining(['api/dist', 'bpf/build', 'cli/bin', 'cli/dist', 'exporter/dist', 'exporter/build/Release/nfscope_bpf.node', 'top/dist', 'sim/dist', 'node_modules']));
+    expect(copied).toEqual(
+      expect.arrayContaining(['api/dist', 'bpf/build', 'cli/bin', 'cli/dist', 'exporter/dist', 'exporter/build/Release/nfscope_bpf.node', 'top/dist', 'sim/dist', 'node_modules']),
+    );
     for (const p of copied) expect({ p, exists: fs.existsSync(path.join(REPO, p)) }).toEqual({ p, exists: true });
   });
 
@@ -157,7 +159,11 @@ const debianPython = '/usr/bin/python3';
 const kubernetesModels = (): string | null =>
   run(debianPython, ['-c', 'import kubernetes.client.models']).status === 0 ? null : "Debian's python3-kubernetes is not installed (scripts/setup.sh installs it)";
 
-const k8sFiles = () => fs.readdirSync(K8S).filter((f) => f.endsWith('.yaml')).map((f) => path.join(K8S, f));
+const k8sFiles = () =>
+  fs
+    .readdirSync(K8S)
+    .filter((f) => f.endsWith('.yaml'))
+    .map((f) => path.join(K8S, f));
 const k8sObjects = (): Any[] => k8sFiles().flatMap((f) => parseAllDocuments(fs.readFileSync(f, 'utf8')).map((d) => d.toJS()));
 const k8s = (kind: string): Any => k8sObjects().find((o) => o.kind === kind);
 
@@ -214,7 +220,10 @@ describeWithTools(
       const mounts = new Map(c.volumeMounts.map((m: Any) => [m.mountPath, m]));
       for (const p of ['/sys/kernel/btf', '/etc/nfscope']) expect({ p, ro: (mounts.get(p) as Any)?.readOnly }).toEqual({ p, ro: true });
       // The datapath is pinned in the host's bpffs, to outlive the pod.
-      expect({ ro: (mounts.get('/sys/fs/bpf') as Any)?.readOnly ?? false, host: pod.volumes.find((v: Any) => v.name === (mounts.get('/sys/fs/bpf') as Any)?.name)?.hostPath?.path }).toEqual({ ro: false, host: '/sys/fs/bpf' });
+      expect({ ro: (mounts.get('/sys/fs/bpf') as Any)?.readOnly ?? false, host: pod.volumes.find((v: Any) => v.name === (mounts.get('/sys/fs/bpf') as Any)?.name)?.hostPath?.path }).toEqual({
+        ro: false,
+        host: '/sys/fs/bpf',
+      });
       // The config file the args name is the ConfigMap's key, mounted where the args look.
       const cfgArg = c.args[c.args.indexOf('--config') + 1];
       const cfgVolume = pod.volumes.find((v: Any) => v.name === (mounts.get(path.dirname(cfgArg)) as Any).name);
@@ -283,10 +292,14 @@ describeRoot('least privilege, for real', () => {
     proc.stderr.on('data', (d) => (out += d));
     const exited = new Promise<number | string>((resolve) => proc.on('exit', (code, sig) => resolve(code ?? sig ?? 'unknown')));
     try {
-      await waitFor('exporter /readyz', async () => {
-        if (proc.exitCode !== null) throw new Error(`exporter exited ${proc.exitCode}:\n${out}`);
-        return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
-      }, 15000);
+      await waitFor(
+        'exporter /readyz',
+        async () => {
+          if (proc.exitCode !== null) throw new Error(`exporter exited ${proc.exitCode}:\n${out}`);
+          return (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
+        },
+        15000,
+      );
       const status = fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8');
       const eff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)/m.exec(status)![1]}`);
       expect(eff).toBe((1n << 12n) | (1n << 38n) | (1n << 39n)); // NET_ADMIN, PERFMON, BPF

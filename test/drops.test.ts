@@ -103,9 +103,7 @@ nfs:
 
     const metrics = await exporter!.getText('/metrics');
     for (const e of expected) {
-      expect(metrics).toContain(
-        `nfscope_packet_drops_total{nf="upf-1",nf_type="UPF",peer_nf="gnb-1",interface="N3",reason="${e.reason}",class="loss"} ${e.count}\n`,
-      );
+      expect(metrics).toContain(`nfscope_packet_drops_total{nf="upf-1",nf_type="UPF",peer_nf="gnb-1",interface="N3",reason="${e.reason}",class="loss"} ${e.count}\n`);
     }
     // The tc programs on the hosts' veths saw every datagram once, however many interfaces it crossed.
     expect(metrics).toContain(`nfscope_packets_total{src_nf="gnb-1",dst_nf="upf-1",interface="N3"} ${NO_SOCKET_COUNT + BAD_CSUM_COUNT}\n`);
@@ -226,10 +224,14 @@ nfs:
 
     const benign = (ds: Drop[]) => ds.filter((d) => d.class === 'benign');
     const loss = (ds: Drop[]) => ds.filter((d) => d.class === 'loss');
-    await waitFor('every captured frame as a benign drop, and the datagrams as loss', async () => {
-      const d = await nfDrops();
-      return sum(benign(d)) >= frames && sum(loss(d)) >= CLOSED_PORT_COUNT + BAD_CSUM ? d : undefined;
-    }, 20000);
+    await waitFor(
+      'every captured frame as a benign drop, and the datagrams as loss',
+      async () => {
+        const d = await nfDrops();
+        return sum(benign(d)) >= frames && sum(loss(d)) >= CLOSED_PORT_COUNT + BAD_CSUM ? d : undefined;
+      },
+      20000,
+    );
     await twoMoreReads(exporter!);
     const drops = await nfDrops();
     const byCount = (a: Drop, b: Drop) => b.count - a.count || a.reason.localeCompare(b.reason);
@@ -243,7 +245,9 @@ nfs:
     expect(benign(drops).find((d) => d.interface === 'N3' && d.nf === 'upf-1')!.count).toBe(CLOSED_PORT_COUNT + BAD_CSUM);
     console.log(
       `drops by class under a promiscuous capture (${CONNECTIONS} TCP connections, ${CLOSED_PORT_COUNT + BAD_CSUM} bad datagrams, ${frames} IPv4 frames captured): ` +
-        `benign ${sum(benign(drops))} (${[...new Set(benign(drops).map((d) => d.reason))].join(', ')}), loss ${sum(loss(drops))} (${loss(drops).map((d) => `${d.reason} ${d.count}`).join(', ')})`,
+        `benign ${sum(benign(drops))} (${[...new Set(benign(drops).map((d) => d.reason))].join(', ')}), loss ${sum(loss(drops))} (${loss(drops)
+          .map((d) => `${d.reason} ${d.count}`)
+          .join(', ')})`,
     );
 
     // The metric and the class filter of the query API agree.

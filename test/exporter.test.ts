@@ -102,10 +102,7 @@ nfs:
 
   const ifindexes = () => [...topo.hosts.values()].map((h) => Number(fs.readFileSync(`/sys/class/net/${h.veth}/ifindex`, 'utf8')));
   const tcxCounts = () => ifindexes().flatMap((i) => [tcxPrograms(i, 'ingress').length, tcxPrograms(i, 'egress').length]);
-  const classicFilters = () =>
-    [...topo.hosts.values()].flatMap((h) =>
-      ['ingress', 'egress'].map((d) => spawnSync('tc', ['filter', 'show', 'dev', h.veth, d], { encoding: 'utf8' }).stdout.trim()),
-    );
+  const classicFilters = () => [...topo.hosts.values()].flatMap((h) => ['ingress', 'egress'].map((d) => spawnSync('tc', ['filter', 'show', 'dev', h.veth, d], { encoding: 'utf8' }).stdout.trim()));
 
   test('without privileges: one line naming what is missing, non-zero exit, nothing attached', async () => {
     // Root without any capability, as a container without CAP_BPF would be.

@@ -141,7 +141,23 @@ ${nfsYaml}
     // Half the peers on each CPU, both halves starting at the same CLOCK_MONOTONIC instant.
     const halves = [0, 1].map((h) => ({ from: peers.slice((h * PEERS) / 2, ((h + 1) * PEERS) / 2), first: first.slice((h * PEERS) / 2, ((h + 1) * PEERS) / 2) }));
     const senders = halves.map((half, cpu) =>
-      spawnIn(topo, 'upf', ['taskset', '-c', `${cpu}`, process.execPath, LOCKSTEP, '--to', SMF, '--from', half.from.join(','), '--first', half.first.join(','), '--rounds', `${ROUNDS}`, '--period-ms', `${PERIOD_MS}`]),
+      spawnIn(topo, 'upf', [
+        'taskset',
+        '-c',
+        `${cpu}`,
+        process.execPath,
+        LOCKSTEP,
+        '--to',
+        SMF,
+        '--from',
+        half.from.join(','),
+        '--first',
+        half.first.join(','),
+        '--rounds',
+        `${ROUNDS}`,
+        '--period-ms',
+        `${PERIOD_MS}`,
+      ]),
     );
     await runTogether(senders, responder, sent / 2);
 
@@ -157,7 +173,11 @@ ${nfsYaml}
       250,
     );
     const file = await capture!.stop();
-    const oracle = pfcpResponseTimes(file, (ip) => (ip === SMF ? 'smf-1' : `upf-${peers.indexOf(ip) + 1}`), (t) => (t === 1 ? 'Heartbeat' : `type_${t}`));
+    const oracle = pfcpResponseTimes(
+      file,
+      (ip) => (ip === SMF ? 'smf-1' : `upf-${peers.indexOf(ip) + 1}`),
+      (t) => (t === 1 ? 'Heartbeat' : `type_${t}`),
+    );
     const rows = new Map((await ex!.getJson<{ latency: SummaryRow[] }>('/api/v1/summary?window=10m')).latency.map((r) => [r.client, r]));
 
     const lost = Object.fromEntries([...metricSamples(m, 'nfscope_bpf_lost_events_total')].filter(([, v]) => v > 0));
@@ -228,7 +248,24 @@ ${nfsYaml}
     procs.push(responder);
     await waitFor('the responder bound', () => (responder.stdout().includes('ready') ? true : undefined), 10000);
     const senders = [0, 1].map((cpu) =>
-      spawnIn(topo, 'upf', ['taskset', '-c', `${cpu}`, process.execPath, LOCKSTEP, '--to', SMF, '--from', peers.join(','), '--first', '9000', '--rounds', `${ROUNDS}`, '--period-ms', `${PERIOD_MS}`, '--reuse']),
+      spawnIn(topo, 'upf', [
+        'taskset',
+        '-c',
+        `${cpu}`,
+        process.execPath,
+        LOCKSTEP,
+        '--to',
+        SMF,
+        '--from',
+        peers.join(','),
+        '--first',
+        '9000',
+        '--rounds',
+        `${ROUNDS}`,
+        '--period-ms',
+        `${PERIOD_MS}`,
+        '--reuse',
+      ]),
     );
     await runTogether(senders, responder, requests);
 
@@ -284,13 +321,16 @@ describeRoot('in-flight slots as the kernel places them', () => {
   test('every request is at the slot the mirror of the index predicts', async () => {
     const ROUNDS = 3;
     const first = sharedFirstSlot(40000);
-    const config = parseConfig(`
+    const config = parseConfig(
+      `
 node: inflight-slots-test
 interfaces: ["${topo.vethGlob}"]
 request_timeout: 5m
 nfs:
 ${nfsYaml}
-`, 'inflight-slots-test');
+`,
+      'inflight-slots-test',
+    );
     const logged: string[] = [];
     dp = Datapath.start(config, (msg) => logged.push(msg));
     // One process, so the requests arrive in the order sent: for each round, every peer in turn.

@@ -107,7 +107,8 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
     const outcomeOf: Record<string, string> = { answer: 'successful', reject: 'unsuccessful', ignore: 'timeout' };
     for (const p of n2.procedures) {
       expect({ p: `${p.procedure} ${p.tsn}`, receiver: p.receiver !== null }).toEqual({ p: `${p.procedure} ${p.tsn}`, receiver: true });
-      if (p.class === 1 && p.receiver!.note === undefined) expect({ p: `${p.procedure} ${p.tsn}`, outcome: p.outcome }).toEqual({ p: `${p.procedure} ${p.tsn}`, outcome: outcomeOf[p.receiver!.decision] });
+      if (p.class === 1 && p.receiver!.note === undefined)
+        expect({ p: `${p.procedure} ${p.tsn}`, outcome: p.outcome }).toEqual({ p: `${p.procedure} ${p.tsn}`, outcome: outcomeOf[p.receiver!.decision] });
       if (p.latencyNs !== null) expect(p.latencyNs / 1e6).toBeGreaterThanOrEqual(p.receiver!.delayMs);
     }
     // SACKs as Linux sends them: never later than the delayed-SACK timer (plus scheduling slack);
@@ -157,7 +158,9 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
 
     const ipName = new Map(tb.nfs.flatMap((n) => n.addresses.map((a) => [a, n.name] as [string, string])));
     const oracle = captureExactRoundTrips(file, (ip) => ipName.get(ip) ?? ip);
-    const report: string[] = [`sackDelayMs ${sackDelayMs}: ${n2.data.length} DATA chunks, ${[...trips.values()].flat().length} timed (SACK bundled with DATA: ${bundled}), ${cumulative} acknowledged cumulatively`];
+    const report: string[] = [
+      `sackDelayMs ${sackDelayMs}: ${n2.data.length} DATA chunks, ${[...trips.values()].flat().length} timed (SACK bundled with DATA: ${bundled}), ${cumulative} acknowledged cumulatively`,
+    ];
     const outside: string[] = [];
     for (const [k, times] of trips) {
       const row = byKey.get(k)!;
@@ -242,7 +245,20 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
     ex = await startExporter(tb.exporterConfigYaml({ requestTimeout: '2s' }));
     const [gnb, amf] = ['gnb-1', 'amf-1'].map((n) => tb.nfs.find((x) => x.name === n)!);
     const send = (from: typeof gnb, to: typeof gnb, ...packets: Buffer[]): void => {
-      execFileSync('ip', ['netns', 'exec', from.netns, process.execPath, path.join(REPO, 'test/tools/send-raw.js'), '--proto', '132', '--to', to.ipv4, '--gap-ms', '5', ...packets.flatMap((p) => ['--hex', p.toString('hex')])]);
+      execFileSync('ip', [
+        'netns',
+        'exec',
+        from.netns,
+        process.execPath,
+        path.join(REPO, 'test/tools/send-raw.js'),
+        '--proto',
+        '132',
+        '--to',
+        to.ipv4,
+        '--gap-ms',
+        '5',
+        ...packets.flatMap((p) => ['--hex', p.toString('hex')]),
+      ]);
     };
     const pkt = (...chunks: sctp.Chunk[]): Buffer => sctp.encodePacket({ srcPort: 40000, dstPort: 38412, vtag: 7, chunks });
     const back = (...chunks: sctp.Chunk[]): Buffer => sctp.encodePacket({ srcPort: 38412, dstPort: 40000, vtag: 8, chunks });
@@ -274,7 +290,13 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
       pkt().subarray(0, 8), // shorter than the common header
       rawPkt(Buffer.from([0, 3, 0, 0]), raw(0, Buffer.alloc(16))), // a chunk of length 0 first: the walk must stop
       rawPkt(raw(0, Buffer.from([0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 60, 0]))), // DATA of 17 octets: no NGAP procedure code
-      rawPkt((() => { const c = raw(0, Buffer.concat([Buffer.from([0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 60]), ngSetup])); c.writeUInt16BE(c.length + 40, 2); return c; })()), // DATA longer than the packet
+      rawPkt(
+        (() => {
+          const c = raw(0, Buffer.concat([Buffer.from([0, 0, 0, 10, 0, 0, 0, 0, 0, 0, 0, 60]), ngSetup]));
+          c.writeUInt16BE(c.length + 40, 2);
+          return c;
+        })(),
+      ), // DATA longer than the packet
       pkt(dataChunk(11, ngSetup, 46)), // not NGAP (PPID 46)
       pkt(dataChunk(12, Buffer.from([0x60, 21, 0, 0]))), // no NGAP-PDU CHOICE of that value
       pkt(sctp.sack(1, 1000)).subarray(0, 12 + 8), // SACK cut short
@@ -293,7 +315,11 @@ describeRoot('N2: NGAP over SCTP on the testbed', () => {
       for (const [l, v] of samples(m, 'nfscope_requests_total')) if (label(l, 'interface') === 'N2') out[`outcome ${label(l, 'procedure')} ${label(l, 'outcome')}`] = v;
       return out;
     };
-    await waitFor('the NG Setup round trip', async () => ((await ex!.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m')).latency.some((r) => r.interface === 'N2' && r.procedure === 'NGSetup') ? true : undefined), 5000);
+    await waitFor(
+      'the NG Setup round trip',
+      async () => ((await ex!.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m')).latency.some((r) => r.interface === 'N2' && r.procedure === 'NGSetup') ? true : undefined),
+      5000,
+    );
     await new Promise((r) => setTimeout(r, 2500)); // past the in-flight timeout and a sweep: nothing else may appear
     expect(await counts()).toEqual({ 'gnb-1→amf-1|NGSetup': 1, 'gnb-1→amf-1|InitialUEMessage': 4 });
     const rows = (await ex.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m')).latency.filter((r) => r.interface === 'N2');

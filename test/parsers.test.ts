@@ -198,11 +198,57 @@ describeRoot('the parsers on packet fixtures (BPF_PROG_TEST_RUN, no namespaces)'
   test('PFCP Association Setup: one accepted, one rejected with cause 64, a response to no request ignored', () => {
     const { smf, upf } = NF;
     const frames = [
-      udp(smf.addr, 8805, upf.addr, 8805, pfcp(5, 0x010203, [[PFCP_IE_NODE_ID, nodeId(smf.addr)], [PFCP_IE_RECOVERY, recovery]])),
-      udp(upf.addr, 8805, smf.addr, 8805, pfcp(6, 0x010203, [[PFCP_IE_NODE_ID, nodeId(upf.addr)], [PFCP_IE_CAUSE, Buffer.from([1])], [PFCP_IE_RECOVERY, recovery]])),
-      udp(smf.addr, 8805, upf.addr, 8805, pfcp(5, 0x010204, [[PFCP_IE_NODE_ID, nodeId(smf.addr)], [PFCP_IE_RECOVERY, recovery]])),
-      udp(upf.addr, 8805, smf.addr, 8805, pfcp(6, 0x010204, [[PFCP_IE_NODE_ID, nodeId(upf.addr)], [PFCP_IE_CAUSE, Buffer.from([64])]])),
-      udp(upf.addr, 8805, smf.addr, 8805, pfcp(6, 0x0a0a0a, [[PFCP_IE_NODE_ID, nodeId(upf.addr)], [PFCP_IE_CAUSE, Buffer.from([1])]])),
+      udp(
+        smf.addr,
+        8805,
+        upf.addr,
+        8805,
+        pfcp(5, 0x010203, [
+          [PFCP_IE_NODE_ID, nodeId(smf.addr)],
+          [PFCP_IE_RECOVERY, recovery],
+        ]),
+      ),
+      udp(
+        upf.addr,
+        8805,
+        smf.addr,
+        8805,
+        pfcp(6, 0x010203, [
+          [PFCP_IE_NODE_ID, nodeId(upf.addr)],
+          [PFCP_IE_CAUSE, Buffer.from([1])],
+          [PFCP_IE_RECOVERY, recovery],
+        ]),
+      ),
+      udp(
+        smf.addr,
+        8805,
+        upf.addr,
+        8805,
+        pfcp(5, 0x010204, [
+          [PFCP_IE_NODE_ID, nodeId(smf.addr)],
+          [PFCP_IE_RECOVERY, recovery],
+        ]),
+      ),
+      udp(
+        upf.addr,
+        8805,
+        smf.addr,
+        8805,
+        pfcp(6, 0x010204, [
+          [PFCP_IE_NODE_ID, nodeId(upf.addr)],
+          [PFCP_IE_CAUSE, Buffer.from([64])],
+        ]),
+      ),
+      udp(
+        upf.addr,
+        8805,
+        smf.addr,
+        8805,
+        pfcp(6, 0x0a0a0a, [
+          [PFCP_IE_NODE_ID, nodeId(upf.addr)],
+          [PFCP_IE_CAUSE, Buffer.from([1])],
+        ]),
+      ),
     ];
     const file = path.join(dir, 'pfcp.pcap');
     writePcap(file, frames);

@@ -103,7 +103,7 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
     const shots = path.join(SHOTS, `grafana-${release}`);
 
     const host = <T>(fn: string, ...args: unknown[]): Promise<T> => browser!.host<T>(fn, ...args);
-    const query = (targets: unknown[], f = from, t = to, maxDataPoints = 300) => host<QueryResult>("query", targets, f, t, maxDataPoints);
+    const query = (targets: unknown[], f = from, t = to, maxDataPoints = 300) => host<QueryResult>('query', targets, f, t, maxDataPoints);
     const shot = (name: string) => page.screenshot({ path: path.join(shots, `${name}.png`), fullPage: true });
     /** One section of the page, for plugin.json's screenshots. */
     const shotOf = async (selector: string, name: string, dest: string) => {
@@ -125,7 +125,7 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
       await browser?.close();
     });
 
-    test('the page runs this release\'s packages: React, React DOM and @grafana/* at the pinned versions', async () => {
+    test("the page runs this release's packages: React, React DOM and @grafana/* at the pinned versions", async () => {
       const pinned = JSON.parse(fs.readFileSync(path.join(PLUGIN, 'test-host', `grafana-${release}`, 'package.json'), 'utf8')).dependencies;
       const versions = await host<Record<string, string>>('versions');
       console.log(`Grafana ${release} host: ${JSON.stringify(versions)}`);
@@ -258,7 +258,12 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
       const [heat] = await run({ kind: 'latency_heatmap', filters: { interface: ['N4'] } });
       // Sparse heatmap cells, fields in the order Grafana's heatmap reads them, each cell at its bucket's bounds.
       expect(heat.meta?.type).toBe('heatmap-cells');
-      expect(heat.fields.map((x) => [x.name, x.type])).toEqual([['xMax', 'time'], ['yMin', 'number'], ['yMax', 'number'], ['count', 'number']]);
+      expect(heat.fields.map((x) => [x.name, x.type])).toEqual([
+        ['xMax', 'time'],
+        ['yMin', 'number'],
+        ['yMax', 'number'],
+        ['count', 'number'],
+      ]);
       const [xs, lo, hi, n] = heat.fields.map((x) => x.values as number[]);
       const steps = [...new Set(xs)];
       expect(steps.length).toBeGreaterThan(1);
@@ -299,7 +304,9 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
 
       const [pairs] = await run({ kind: 'nf_pairs' });
       expect(pairs.meta?.preferredVisualisationType).toBe('table');
-      const row = field(pairs, 'procedure').values.findIndex((v, i) => v === 'SessionEstablishment' && field(pairs, 'client_nf').values[i] === 'smf-1' && field(pairs, 'server_nf').values[i] === 'upf-1');
+      const row = field(pairs, 'procedure').values.findIndex(
+        (v, i) => v === 'SessionEstablishment' && field(pairs, 'client_nf').values[i] === 'smf-1' && field(pairs, 'server_nf').values[i] === 'upf-1',
+      );
       expect(row).toBeGreaterThanOrEqual(0);
       // A request is a transaction that completed or timed out: the testbed's own count.
       expect(field(pairs, 'requests').values[row]).toBe(est.length);
@@ -325,7 +332,10 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
     test('every query of every prebuilt dashboard runs through the plugin without error; which return data is reported', async () => {
       const seen = new Set<string>(record.transactions.map((t) => t.interface));
       if ((record.ngap?.procedures.length ?? 0) > 0) seen.add('N2');
-      const files = fs.readdirSync(path.join(PLUGIN, 'src', 'dashboards')).filter((f) => f.endsWith('.json')).sort();
+      const files = fs
+        .readdirSync(path.join(PLUGIN, 'src', 'dashboards'))
+        .filter((f) => f.endsWith('.json'))
+        .sort();
       const report: Array<{ dashboard: string; panel: string; refId: string; kind: string; data: boolean; frames: number; errors: string[]; why?: string }> = [];
       for (const file of files) {
         const dash = JSON.parse(fs.readFileSync(path.join(PLUGIN, 'src', 'dashboards', file), 'utf8'));
@@ -354,7 +364,10 @@ describeBrowser('Grafana plugin in headless Chromium against a live exporter on 
         }
       }
       fs.writeFileSync(path.join(REPO, 'test-results', `plugin-dashboard-queries-grafana-${release}.json`), `${JSON.stringify(report, null, 2)}\n`);
-      const lines = report.map((x) => `${x.data ? 'data   ' : x.errors.length ? 'ERROR  ' : 'no data'} ${x.dashboard} / ${x.panel} [${x.refId} ${x.kind}]${x.why && !x.data ? ` (${x.why})` : ''}${x.errors.length ? `: ${x.errors.join('; ')}` : ''}`);
+      const lines = report.map(
+        (x) =>
+          `${x.data ? 'data   ' : x.errors.length ? 'ERROR  ' : 'no data'} ${x.dashboard} / ${x.panel} [${x.refId} ${x.kind}]${x.why && !x.data ? ` (${x.why})` : ''}${x.errors.length ? `: ${x.errors.join('; ')}` : ''}`,
+      );
       console.log(`Grafana ${release}: dashboard queries (${report.filter((x) => x.data).length} of ${report.length} with data):\n${lines.join('\n')}`);
 
       expect(report.length).toBeGreaterThan(30);

@@ -196,7 +196,8 @@ describe('Grafana provisioning', () => {
     const n = load(GRAFANA_NOTIFICATIONS);
     expect(n.apiVersion).toBe(1);
     const points = new Set(n.contactPoints.map((c: Any) => c.name));
-    for (const c of n.contactPoints) for (const rcv of c.receivers) expect(rcv).toMatchObject({ uid: expect.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), type: expect.any(String), settings: expect.any(Object) });
+    for (const c of n.contactPoints)
+      for (const rcv of c.receivers) expect(rcv).toMatchObject({ uid: expect.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), type: expect.any(String), settings: expect.any(Object) });
     expect(n.policies).toHaveLength(1);
     const receivers = (p: Any): string[] => [p.receiver, ...(p.routes ?? []).flatMap(receivers)].filter(Boolean);
     for (const r of receivers(n.policies[0])) expect(points).toContain(r);

@@ -37,7 +37,13 @@ describe('quantileRanks', () => {
       for (let i = 0; i < n; i++) p.push((p[i] * (n - i) * q) / ((i + 1) * (1 - q)));
       return p;
     };
-    for (const [n, q] of [[30, 0.5], [50, 0.9], [100, 0.99], [250, 0.9], [1000, 0.5]] as const) {
+    for (const [n, q] of [
+      [30, 0.5],
+      [50, 0.9],
+      [100, 0.99],
+      [250, 0.9],
+      [1000, 0.5],
+    ] as const) {
       const p = pmf(n, q);
       const below = (r: number) => p.slice(0, r).reduce((a, b) => a + b, 0); // P(B ≤ r − 1)
       const above = (r: number) => p.slice(r).reduce((a, b) => a + b, 0); // P(B ≥ r)
@@ -131,8 +137,28 @@ describe('quantileBand', () => {
     const many = lognormal(rng, 10_000, 4, 0.6);
     for (const q of [0.5, 0.9]) {
       expect({ q, right: quantileBand(exporterQuantile(many, q), many, q).ok }).toEqual({ q, right: true });
-      expect({ q, slow: quantileBand(exporterQuantile(many.map((x) => x * 1.1), q), many, q).ok }).toEqual({ q, slow: false });
-      expect({ q, fast: quantileBand(exporterQuantile(many.map((x) => x * 0.9), q), many, q).ok }).toEqual({ q, fast: false });
+      expect({
+        q,
+        slow: quantileBand(
+          exporterQuantile(
+            many.map((x) => x * 1.1),
+            q,
+          ),
+          many,
+          q,
+        ).ok,
+      }).toEqual({ q, slow: false });
+      expect({
+        q,
+        fast: quantileBand(
+          exporterQuantile(
+            many.map((x) => x * 0.9),
+            q,
+          ),
+          many,
+          q,
+        ).ok,
+      }).toEqual({ q, fast: false });
     }
     const truth = lognormal(rng, 1000, 4, 0.6);
     expect(quantileBand(exporterQuantile(truth, 0.8), truth, 0.9).ok).toBe(false);

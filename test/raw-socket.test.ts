@@ -15,7 +15,12 @@ describeRoot('raw sockets read on the event loop', () => {
   test('every packet once, whole and in order, with bursts larger than one read batch', async () => {
     const got: Buffer[] = [];
     const errors: Error[] = [];
-    const sock = new RawSocket('127.0.0.1', PROTO, (p) => got.push(p), (e) => errors.push(e));
+    const sock = new RawSocket(
+      '127.0.0.1',
+      PROTO,
+      (p) => got.push(p),
+      (e) => errors.push(e),
+    );
     const sent: Buffer[] = [];
     try {
       // Bursts of 150 sent synchronously: more than the 64 packets one readiness report reads.
@@ -44,7 +49,12 @@ describeRoot('raw sockets read on the event loop', () => {
     let open = true;
     const addon = rawBinding();
     const fd = addon.rawOpen(4, PROTO, false);
-    const other = new RawSocket('127.0.0.1', PROTO, () => undefined, () => undefined);
+    const other = new RawSocket(
+      '127.0.0.1',
+      PROTO,
+      () => undefined,
+      () => undefined,
+    );
     const stop = addon.rawWatch(fd, () => {
       if (!open) after++;
     });

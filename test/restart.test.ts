@@ -245,7 +245,10 @@ datapath: { pin_dir: "${pins}" }
     // Stand-in for another build: the record's fingerprint of the maps differs.
     rewriteAbi(path.join(pins, 'map_meta'));
     ex = await startExporter(config);
-    const lines = ex.output().split('\n').filter((l) => l.includes('is from a build whose maps differ'));
+    const lines = ex
+      .output()
+      .split('\n')
+      .filter((l) => l.includes('is from a build whose maps differ'));
     expect(lines).toHaveLength(1);
     expect(ex.output()).toContain(`loaded a new datapath in ${pins}`);
     expect(hooks()).toEqual([1, 1, 1, 1]);

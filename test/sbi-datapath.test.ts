@@ -99,14 +99,12 @@ nfs:
   }
   const stop = (p: ReturnType<typeof spawn>) => new Promise((r) => (p.exitCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))));
   /** A script of chunks (Buffers), gaps (numbers, ms) and waits for a line on stdin ('line') as tcp-script.js arguments. */
-  const script = (steps: (Buffer | number | 'line')[]) =>
-    steps.flatMap((s) => (s === 'line' ? ['--wait-line'] : typeof s === 'number' ? ['--gap-ms', `${s}`] : ['--hex', s.toString('hex')]));
+  const script = (steps: (Buffer | number | 'line')[]) => steps.flatMap((s) => (s === 'line' ? ['--wait-line'] : typeof s === 'number' ? ['--gap-ms', `${s}`] : ['--hex', s.toString('hex')]));
   const connect = (host: string, to: string, steps: (Buffer | number)[], holdMs = 0) =>
     topo.exec(host, process.execPath, [TCP_SCRIPT, '--connect', to, '--port', `${PORT}`, ...script(steps), '--hold-ms', `${holdMs}`], 30_000);
 
   const rows = async (e = ex): Promise<Row[]> => (await e.getJson<{ latency: Row[] }>('/api/v1/summary?window=10m')).latency.filter((r) => r.interface === 'SBI');
-  const row = async (procedure: string, client: string, server: string, e = ex) =>
-    (await rows(e)).find((r) => r.procedure === procedure && r.client === client && r.server === server);
+  const row = async (procedure: string, client: string, server: string, e = ex) => (await rows(e)).find((r) => r.procedure === procedure && r.client === client && r.server === server);
   const metric = async (labels: string, e = ex) => {
     const line = (await e.getText('/metrics')).split('\n').find((l) => l.startsWith(`nfscope_requests_total{${labels}}`));
     return line === undefined ? 0 : Number(line.split(' ').pop());
@@ -165,7 +163,19 @@ nfs:
 
   test('streams above the last stream id of a GOAWAY are released, not timeouts', async () => {
     const goaway = (last: number) => frame(7, 0, 0, [...Buffer.from([0, 0, 0, 0]).map((_, i) => (last >> (8 * (3 - i))) & 0xff), 0, 0, 0, 0]);
-    const srv = await startIn('smf', [TCP_SCRIPT, '--listen', '198.18.0.10', '--port', `${PORT}`, '--gap-ms', '100', '--hex', Buffer.concat([SETTINGS, goaway(1), headers(1, STATUS_200)]).toString('hex'), '--hold-ms', '3000']);
+    const srv = await startIn('smf', [
+      TCP_SCRIPT,
+      '--listen',
+      '198.18.0.10',
+      '--port',
+      `${PORT}`,
+      '--gap-ms',
+      '100',
+      '--hex',
+      Buffer.concat([SETTINGS, goaway(1), headers(1, STATUS_200)]).toString('hex'),
+      '--hold-ms',
+      '3000',
+    ]);
     const before = (await row('POST', 'amf-1', 'smf-1')) ?? { count: 0, timeouts: 0 };
     // Streams 1 and 3 are requests; the server processes only 1 and says so; the connection stays open past the timeout.
     connect('amf', '198.18.0.10', [Buffer.concat([PREFACE, SETTINGS, headers(1, [0x83, ...SCHEME_PATH]), headers(3, [0x83, ...SCHEME_PATH])])], 2600);
@@ -181,8 +191,20 @@ nfs:
     // long its start takes, and only then.
     const client = spawn(
       'ip',
-      ['netns', 'exec', topo.host('amf').netns, process.execPath, TCP_SCRIPT, '--connect', '198.18.0.12', '--port', `${PORT}`,
-        ...script([Buffer.concat([PREFACE, SETTINGS, headers(1, GET_WITH_AUTHORITY)]), 'line', headers(3, GET_WITH_AUTHORITY)]), '--hold-ms', '500'],
+      [
+        'netns',
+        'exec',
+        topo.host('amf').netns,
+        process.execPath,
+        TCP_SCRIPT,
+        '--connect',
+        '198.18.0.12',
+        '--port',
+        `${PORT}`,
+        ...script([Buffer.concat([PREFACE, SETTINGS, headers(1, GET_WITH_AUTHORITY)]), 'line', headers(3, GET_WITH_AUTHORITY)]),
+        '--hold-ms',
+        '500',
+      ],
       { stdio: ['pipe', 'pipe', 'inherit'] },
     );
     background.push(client);

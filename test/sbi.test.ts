@@ -169,4 +169,3 @@ nfs:
     capture = undefined;
   }, 180_000);
 });
-

@@ -9,7 +9,6 @@ import { Testbed, type RunRecord } from '../sim/src';
 import { describeRoot } from './lib/env';
 import { metricSamples as samples, startExporter, type RunningExporter } from './lib/exporter';
 
-
 describeRoot('user-plane packets and bytes on the testbed', () => {
   let tb: Testbed;
   let ex: RunningExporter | undefined;

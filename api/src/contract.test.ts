@@ -11,7 +11,7 @@ test.each([
   ['Vantage', VANTAGES],
   ['TrafficMetric', TRAFFIC_METRICS],
   ['BucketsPerOctave', BUCKETS_PER_OCTAVE],
-])('the schema\'s %s enum is the TypeScript constant', (name, values) => {
+])("the schema's %s enum is the TypeScript constant", (name, values) => {
   expect(defs[name].enum).toEqual([...values]);
 });
 
@@ -23,7 +23,15 @@ const answer = () => ({
   step_ms: 1000,
   nodes: { answered: ['worker-1'], missing: [] },
   overflow: { series: 0 },
-  frames: [{ name: 'smf-1 → upf-1', fields: [{ name: 'time', type: 'time', values: [2000, 3000] }, { name: 'value', type: 'number', values: [1.5, null], labels: { client_nf: 'smf-1' }, config: { unit: 'reqps' } }] }],
+  frames: [
+    {
+      name: 'smf-1 → upf-1',
+      fields: [
+        { name: 'time', type: 'time', values: [2000, 3000] },
+        { name: 'value', type: 'number', values: [1.5, null], labels: { client_nf: 'smf-1' }, config: { unit: 'reqps' } },
+      ],
+    },
+  ],
 });
 
 test('a well-formed query answer keeps the contract', () => {

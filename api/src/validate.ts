@@ -8,15 +8,7 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import schema from '../schema/api.schema.json';
 
 /** The schema's top-level definitions a value can be checked as. */
-export type SchemaName =
-  | 'QueryRequest'
-  | 'QueryAnswer'
-  | 'LabelsAnswer'
-  | 'LabelValuesAnswer'
-  | 'NfsAnswer'
-  | 'StatusAnswer'
-  | 'SummaryAnswer'
-  | 'ErrorAnswer';
+export type SchemaName = 'QueryRequest' | 'QueryAnswer' | 'LabelsAnswer' | 'LabelValuesAnswer' | 'NfsAnswer' | 'StatusAnswer' | 'SummaryAnswer' | 'ErrorAnswer';
 
 export const API_SCHEMA = schema;
 
@@ -39,12 +31,18 @@ function validator(name: SchemaName): ValidateFunction {
 /** Every way `value` breaks the contract of `name`, one line each ("/frames/0/fields/1/type: must be equal to one of the allowed values"); empty when it keeps it. */
 export function contractProblems(name: SchemaName, value: unknown): string[] {
   const v = validator(name);
-  const out = v(value) ? [] : (v.errors ?? []).map((e) => `${e.instancePath || '/'}: ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+  const out = v(value)
+    ? []
+    : (v.errors ?? []).map(
+        (e) =>
+          `${e.instancePath || '/'}: ${e.message}${e.params && 'allowedValues' in e.params ? ` (${(e.params.allowedValues as unknown[]).join(', ')})` : ''}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`,
+      );
   if (name === 'QueryAnswer' && out.length === 0) {
     const frames = (value as { frames: Array<{ fields: Array<{ values: unknown[] }> }> }).frames;
     frames.forEach((f, i) =>
       f.fields.forEach((field, j) => {
-        if (field.values.length !== f.fields[0].values.length) out.push(`/frames/${i}/fields/${j}/values: ${field.values.length} values where the frame's first field has ${f.fields[0].values.length}`);
+        if (field.values.length !== f.fields[0].values.length)
+          out.push(`/frames/${i}/fields/${j}/values: ${field.values.length} values where the frame's first field has ${f.fields[0].values.length}`);
       }),
     );
   }

@@ -189,7 +189,9 @@ export async function oneWay(topo: Topology, from: string, to: string, port: num
   await sink.ready;
   await between.before();
   const s = await finished(
-    start<{ sent: number; errors: number }>(inHost(topo, from, UDP_PEER, ['blast', '--to', topo.host(to).ip, '--port', `${port}`, '--count', `${count}`, '--hex', payload.toString('hex')]), { timeoutMs: 60000 }),
+    start<{ sent: number; errors: number }>(inHost(topo, from, UDP_PEER, ['blast', '--to', topo.host(to).ip, '--port', `${port}`, '--count', `${count}`, '--hex', payload.toString('hex')]), {
+      timeoutMs: 60000,
+    }),
     `sender in ${from}`,
   );
   await sleep(100);

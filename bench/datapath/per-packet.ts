@@ -8,7 +8,21 @@
 import type { Topology } from '@nfscope/sim';
 import * as pk from '../lib/packets';
 import { median, round } from '../lib/stats';
-import { h2Pairs, oneWay, programStats, requestResponse, say, sctpPairs, TARGET_5G_NS, TARGET_PLAIN_NS, type Between, type DatapathOptions, type Exporter, type ProgramCounts, type Traffic } from './common';
+import {
+  h2Pairs,
+  oneWay,
+  programStats,
+  requestResponse,
+  say,
+  sctpPairs,
+  TARGET_5G_NS,
+  TARGET_PLAIN_NS,
+  type Between,
+  type DatapathOptions,
+  type Exporter,
+  type ProgramCounts,
+  type Traffic,
+} from './common';
 
 export const METHOD =
   'each class in isolation through topology A (host veths attached by the real exporter: tcx ingress and egress); ' +
@@ -38,10 +52,25 @@ function classes(topo: Topology, o: DatapathOptions): TrafficClass[] {
   const seq = (rep: number, base: number): number => base + rep * half;
   return [
     { id: 'plain_udp', name: 'plain UDP (port 9999, gnb→upf; parsed to L4)', target: TARGET_PLAIN_NS, run: (b) => oneWay(topo, 'gnb', 'upf', 9999, Buffer.alloc(64, 0x5a), n, b) },
-    { id: 'pfcp_heartbeat', name: 'PFCP Heartbeat req/resp (N4, smf↔upf)', target: TARGET_5G_NS, run: (b, rep) => requestResponse(topo, 'smf', 'upf', 'pfcp-heartbeat', 8805, half, seq(rep, 1), o.window, b) },
-    { id: 'pfcp_session', name: 'PFCP Session Establishment req/resp (N4, S=1, Cause 2nd IE)', target: TARGET_5G_NS, run: (b, rep) => requestResponse(topo, 'smf', 'upf', 'pfcp-session', 8805, half, seq(rep, 0x100000), o.window, b) },
+    {
+      id: 'pfcp_heartbeat',
+      name: 'PFCP Heartbeat req/resp (N4, smf↔upf)',
+      target: TARGET_5G_NS,
+      run: (b, rep) => requestResponse(topo, 'smf', 'upf', 'pfcp-heartbeat', 8805, half, seq(rep, 1), o.window, b),
+    },
+    {
+      id: 'pfcp_session',
+      name: 'PFCP Session Establishment req/resp (N4, S=1, Cause 2nd IE)',
+      target: TARGET_5G_NS,
+      run: (b, rep) => requestResponse(topo, 'smf', 'upf', 'pfcp-session', 8805, half, seq(rep, 0x100000), o.window, b),
+    },
     { id: 'gtpu_gpdu', name: 'GTP-U G-PDU, 128-octet T-PDU (N3, gnb→upf)', target: TARGET_5G_NS, run: (b) => oneWay(topo, 'gnb', 'upf', 2152, gpdu, n, b) },
-    { id: 'gtpu_echo', name: 'GTP-U Echo req/resp (N3, gnb↔upf)', target: TARGET_5G_NS, run: (b, rep) => requestResponse(topo, 'gnb', 'upf', 'gtpu-echo', 2152, half, seq(rep, 1) & 0xffff, o.window, b) },
+    {
+      id: 'gtpu_echo',
+      name: 'GTP-U Echo req/resp (N3, gnb↔upf)',
+      target: TARGET_5G_NS,
+      run: (b, rep) => requestResponse(topo, 'gnb', 'upf', 'gtpu-echo', 2152, half, seq(rep, 1) & 0xffff, o.window, b),
+    },
     { id: 'ngap_sctp', name: 'SCTP NGAP DATA + SACK (N2, gnb↔amf)', target: TARGET_5G_NS, run: (b, rep) => sctpPairs(topo, 'gnb', 'amf', half, seq(rep, 1000), o.window, b) },
     // With --window streams in flight a segment carries the frames of several requests; with one, about
     // three TCP packets per request (request, response, ACK). The per-request figure is in the detail.

@@ -17,6 +17,9 @@ export const script = (name: string): string => path.join(DIST, `${name}.js`);
 
 /** A results file name: bench/results/NAME-2026-12-04T2140.json (UTC, to the minute). */
 export function resultFile(name: string, at = new Date()): string {
-  const stamp = at.toISOString().replace(/:\d\d\.\d+Z$/, '').replace(':', '');
+  const stamp = at
+    .toISOString()
+    .replace(/:\d\d\.\d+Z$/, '')
+    .replace(':', '');
   return path.join(RESULTS, `${name}-${stamp}.json`);
 }

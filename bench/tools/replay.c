@@ -228,7 +228,8 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			for (int k = 0; k < nobj; k++) {
 				int v = (k + i + p) % nobj;
-				LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = recs[i].data, .data_size_in = recs[i].len, .repeat = 1);
+				LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = recs[i].data, .data_size_in = recs[i].len,
+					    .repeat = 1);
 
 				for (size_t t = 0; t < thrash; t += 64)
 					tb[t]++;
@@ -245,10 +246,11 @@ int main(int argc, char **argv)
 			bpf_object__close(objs[v]);
 		}
 	}
-	printf("%d packets (%ld timed per pass), %d left out (too large for a test run or not IPv4), %d passes, THRASH %.2f MiB\n",
+	printf("%d packets (%ld timed per pass), %d left out (too large for a test run or not IPv4), %d passes, THRASH "
+	       "%.2f MiB\n",
 	       n, timed / passes, skipped, passes, thrash / 1048576.0);
 	for (int v = 0; v < nobj; v++)
-		printf("%-40s %8.1f ns per timed packet; completed %lu, SBI lost sync %lu\n", argv[3 + v], sum[v] / timed,
-		       ev[v][0], ev[v][1]);
+		printf("%-40s %8.1f ns per timed packet; completed %lu, SBI lost sync %lu\n", argv[3 + v],
+		       sum[v] / timed, ev[v][0], ev[v][1]);
 	return 0;
 }

@@ -103,16 +103,19 @@ function done(result: object): void {
 function idleWatch(idleMs: number, count: () => number, onIdle: () => void, fromStart = false): () => void {
   let last = count();
   let at = Date.now();
-  const t = setInterval(() => {
-    const c = count();
-    if (c !== last) {
-      last = c;
-      at = Date.now();
-    } else if ((c > 0 || fromStart) && Date.now() - at >= idleMs) {
-      clearInterval(t);
-      onIdle();
-    }
-  }, Math.min(100, idleMs));
+  const t = setInterval(
+    () => {
+      const c = count();
+      if (c !== last) {
+        last = c;
+        at = Date.now();
+      } else if ((c > 0 || fromStart) && Date.now() - at >= idleMs) {
+        clearInterval(t);
+        onIdle();
+      }
+    },
+    Math.min(100, idleMs),
+  );
   return () => clearInterval(t);
 }
 

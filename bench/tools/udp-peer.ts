@@ -143,16 +143,19 @@ function done(result: object): void {
 function idleWatch(idleMs: number, count: () => number, onIdle: () => void, fromStart = false): () => void {
   let last = count();
   let at = Date.now();
-  const t = setInterval(() => {
-    const c = count();
-    if (c !== last) {
-      last = c;
-      at = Date.now();
-    } else if ((c > 0 || fromStart) && Date.now() - at >= idleMs) {
-      clearInterval(t);
-      onIdle();
-    }
-  }, Math.min(100, idleMs));
+  const t = setInterval(
+    () => {
+      const c = count();
+      if (c !== last) {
+        last = c;
+        at = Date.now();
+      } else if ((c > 0 || fromStart) && Date.now() - at >= idleMs) {
+        clearInterval(t);
+        onIdle();
+      }
+    },
+    Math.min(100, idleMs),
+  );
   return () => clearInterval(t);
 }
 
@@ -266,7 +269,6 @@ async function request(o: Options): Promise<void> {
   s.close();
   done({ sent, received, errors, ms });
 }
-
 
 // Each mode exits itself once it has printed its counts (done()).
 main(

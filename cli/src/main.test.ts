@@ -18,7 +18,11 @@ function nfscope(args: string[], bin = NFSCOPE): { code: number | null; out: str
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-const built = fs.existsSync(path.join(REPO, 'cli/dist/main.js')) && fs.existsSync(path.join(REPO, 'exporter/dist/main.js')) && fs.existsSync(path.join(REPO, 'top/dist/top.js')) && fs.existsSync(path.join(REPO, 'sim/dist/cli.js'));
+const built =
+  fs.existsSync(path.join(REPO, 'cli/dist/main.js')) &&
+  fs.existsSync(path.join(REPO, 'exporter/dist/main.js')) &&
+  fs.existsSync(path.join(REPO, 'top/dist/top.js')) &&
+  fs.existsSync(path.join(REPO, 'sim/dist/cli.js'));
 // The bin runs the built packages; CI builds them first (scripts/setup.sh).
 const describeBuilt = built || process.env.CI === 'true' ? describe : describe.skip;
 
@@ -129,7 +133,12 @@ describeBuilt('nfscope', () => {
       for (const f of ['package.json', 'bin', 'dist']) fs.cpSync(path.join(REPO, 'cli', f), path.join(pkg, f), { recursive: true });
       const bin = path.join(pkg, 'bin/nfscope.js');
       expect(nfscope(['--help'], bin).code).toBe(0);
-      for (const [cmd, name] of [['top', '@nfscope/top'], ['exporter', '@nfscope/exporter'], ['check-config', '@nfscope/exporter'], ['testbed', '@nfscope/sim']]) {
+      for (const [cmd, name] of [
+        ['top', '@nfscope/top'],
+        ['exporter', '@nfscope/exporter'],
+        ['check-config', '@nfscope/exporter'],
+        ['testbed', '@nfscope/sim'],
+      ]) {
         const r = nfscope([cmd, '--help'], bin);
         expect({ cmd, code: r.code, err: r.err }).toEqual({ cmd, code: 1, err: `nfscope: "nfscope ${cmd}" needs the package ${name}, which is not installed: npm install ${name}\n` });
       }
@@ -143,10 +152,18 @@ describe('loadEntry', () => {
   const top = COMMANDS.find((c) => c.name === 'top')!;
   const missing = (spec: string) => Object.assign(new Error(`Cannot find module '${spec}'\nRequire stack:\n- x.js`), { code: 'MODULE_NOT_FOUND' });
 
-  test("a package that is missing is named; a package that fails to load is not taken for a missing one", () => {
-    expect(() => loadEntry(top, (m) => { throw missing(m); })).toThrow(MissingPackage);
+  test('a package that is missing is named; a package that fails to load is not taken for a missing one', () => {
+    expect(() =>
+      loadEntry(top, (m) => {
+        throw missing(m);
+      }),
+    ).toThrow(MissingPackage);
     // The package is there but one of its own dependencies is not: that error, unchanged.
-    expect(() => loadEntry(top, () => { throw missing('yaml'); })).toThrow("Cannot find module 'yaml'");
+    expect(() =>
+      loadEntry(top, () => {
+        throw missing('yaml');
+      }),
+    ).toThrow("Cannot find module 'yaml'");
     expect(() => loadEntry(top, () => ({}))).toThrow('@nfscope/top has no topMain()');
     const f = async () => 0;
     expect(loadEntry(top, (m) => (m === '@nfscope/top' ? { topMain: f } : {}))).toBe(f);

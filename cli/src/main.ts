@@ -22,11 +22,41 @@ export interface Command {
 }
 
 export const COMMANDS: readonly Command[] = [
-  { name: 'exporter', pkg: '@nfscope/exporter', module: '@nfscope/exporter/command', entry: 'exporterMain', summary: 'load the eBPF datapath, measure NF-to-NF latency and drops, serve /metrics and the API' },
-  { name: 'check-config', pkg: '@nfscope/exporter', module: '@nfscope/exporter/command', entry: 'checkConfigMain', summary: "validate an exporter configuration and exit (the exporter's --check-config)" },
-  { name: 'remove-datapath', pkg: '@nfscope/exporter', module: '@nfscope/exporter/command', entry: 'removeDatapathMain', summary: "detach and remove a pinned datapath, what an uninstall runs (the exporter's --remove-datapath)" },
-  { name: 'top', pkg: '@nfscope/top', module: '@nfscope/top', entry: 'topMain', summary: 'live view of an exporter (or its cluster): NF pairs, latency, rejections, timeouts and drop reasons, every second' },
-  { name: 'testbed', pkg: '@nfscope/sim', module: '@nfscope/sim/command', entry: 'testbedMain', summary: 'create the 5G network-namespace testbed, run simulated 5G traffic (N2, N3/N9, N4, SBI) between its NFs and record every transaction' },
+  {
+    name: 'exporter',
+    pkg: '@nfscope/exporter',
+    module: '@nfscope/exporter/command',
+    entry: 'exporterMain',
+    summary: 'load the eBPF datapath, measure NF-to-NF latency and drops, serve /metrics and the API',
+  },
+  {
+    name: 'check-config',
+    pkg: '@nfscope/exporter',
+    module: '@nfscope/exporter/command',
+    entry: 'checkConfigMain',
+    summary: "validate an exporter configuration and exit (the exporter's --check-config)",
+  },
+  {
+    name: 'remove-datapath',
+    pkg: '@nfscope/exporter',
+    module: '@nfscope/exporter/command',
+    entry: 'removeDatapathMain',
+    summary: "detach and remove a pinned datapath, what an uninstall runs (the exporter's --remove-datapath)",
+  },
+  {
+    name: 'top',
+    pkg: '@nfscope/top',
+    module: '@nfscope/top',
+    entry: 'topMain',
+    summary: 'live view of an exporter (or its cluster): NF pairs, latency, rejections, timeouts and drop reasons, every second',
+  },
+  {
+    name: 'testbed',
+    pkg: '@nfscope/sim',
+    module: '@nfscope/sim/command',
+    entry: 'testbedMain',
+    summary: 'create the 5G network-namespace testbed, run simulated 5G traffic (N2, N3/N9, N4, SBI) between its NFs and record every transaction',
+  },
   { name: 'remove-testbed', pkg: '@nfscope/sim', module: '@nfscope/sim/command', entry: 'removeTestbedMain', summary: "remove a testbed left up by testbed --keep (the testbed's --down)" },
 ];
 

@@ -111,12 +111,11 @@ class Link : public Napi::ObjectWrap<Link> {
   static Napi::FunctionReference ctor;
 
   static void Init(Napi::Env env) {
-    Napi::Function f = DefineClass(env, "Link",
-                                   {InstanceMethod("detach", &Link::Detach),
-                                    InstanceMethod("disown", &Link::Disown),
-                                    InstanceAccessor("fd", &Link::Fd, nullptr),
-                                    InstanceAccessor("kind", &Link::Kind, nullptr),
-                                    InstanceAccessor("attached", &Link::Attached, nullptr)});
+    Napi::Function f =
+        DefineClass(env, "Link",
+                    {InstanceMethod("detach", &Link::Detach), InstanceMethod("disown", &Link::Disown),
+                     InstanceAccessor("fd", &Link::Fd, nullptr), InstanceAccessor("kind", &Link::Kind, nullptr),
+                     InstanceAccessor("attached", &Link::Attached, nullptr)});
     ctor = Napi::Persistent(f);
   }
 
@@ -212,16 +211,13 @@ Napi::FunctionReference Link::ctor;
 class BpfObject : public Napi::ObjectWrap<BpfObject> {
  public:
   static Napi::Function Init(Napi::Env env) {
-    return DefineClass(env, "BpfObject",
-                       {InstanceMethod("setGlobal", &BpfObject::SetGlobal),
-                        InstanceMethod("reuseMap", &BpfObject::ReuseMap),
-                        InstanceMethod("load", &BpfObject::Load),
-                        InstanceMethod("programs", &BpfObject::Programs),
-                        InstanceMethod("maps", &BpfObject::Maps),
-                        InstanceMethod("attach", &BpfObject::Attach),
-                        InstanceMethod("attachTracepoint", &BpfObject::AttachTracepoint),
-                        InstanceMethod("attachKprobe", &BpfObject::AttachKprobe),
-                        InstanceMethod("close", &BpfObject::Close)});
+    return DefineClass(
+        env, "BpfObject",
+        {InstanceMethod("setGlobal", &BpfObject::SetGlobal), InstanceMethod("reuseMap", &BpfObject::ReuseMap),
+         InstanceMethod("load", &BpfObject::Load), InstanceMethod("programs", &BpfObject::Programs),
+         InstanceMethod("maps", &BpfObject::Maps), InstanceMethod("attach", &BpfObject::Attach),
+         InstanceMethod("attachTracepoint", &BpfObject::AttachTracepoint),
+         InstanceMethod("attachKprobe", &BpfObject::AttachKprobe), InstanceMethod("close", &BpfObject::Close)});
   }
 
   // new BpfObject(path): opens (parses) the ELF object; nothing reaches the kernel yet.
@@ -287,8 +283,9 @@ class BpfObject : public Napi::ObjectWrap<BpfObject> {
         const struct btf_type* var = btf__type_by_id(btf, vs->type);
         if (name != btf__name_by_offset(btf, var->name_off)) continue;
         if (vs->size != value.Length())
-          return ThrowErr(env, "setGlobal " + name + ": variable has " + std::to_string(vs->size) +
-                                   " bytes, value has " + std::to_string(value.Length()),
+          return ThrowErr(env,
+                          "setGlobal " + name + ": variable has " + std::to_string(vs->size) + " bytes, value has " +
+                              std::to_string(value.Length()),
                           EINVAL);
         struct bpf_map* map = bpf_object__find_map_by_name(obj_, sec);
         if (!map) return ThrowErr(env, std::string("setGlobal ") + name + ": no map for " + sec, ENOENT);
@@ -451,12 +448,11 @@ Napi::Value TcAttach(const Napi::CallbackInfo& info) {
     // EINVAL: this kernel does not know tcx; anything else is a real failure.
     if (err != EINVAL) return ThrowErr(env, what + " (tcx)", err);
   }
-  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-                      .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+  DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
   int err = bpf_tc_hook_create(&hook);
   if (err && err != -EEXIST) return ThrowErr(env, what + " (create clsact)", err);
-  DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE,
-                      .handle = handle, .priority = prio);
+  DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE, .handle = handle,
+                      .priority = prio);
   err = bpf_tc_attach(&hook, &opts);
   if (err) return ThrowErr(env, what + " (clsact)", err);
   return Link::FromTc(env, hook, handle, prio);
@@ -468,7 +464,8 @@ Napi::Value ObjPin(const Napi::CallbackInfo& info) {
   if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsString()) return ThrowType(env, "objPin(fd, path)");
   std::string path = info[1].As<Napi::String>();
   BeginCall();
-  if (bpf_obj_pin(info[0].As<Napi::Number>().Int32Value(), path.c_str()) != 0) return ThrowErr(env, "pin " + path, errno);
+  if (bpf_obj_pin(info[0].As<Napi::Number>().Int32Value(), path.c_str()) != 0)
+    return ThrowErr(env, "pin " + path, errno);
   return env.Undefined();
 }
 
@@ -505,7 +502,8 @@ Napi::Value MapInfo(const Napi::CallbackInfo& info) {
 // linkUpdate(linkFd, progFd): the link runs the new program from now on, with no gap.
 Napi::Value LinkUpdate(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber()) return ThrowType(env, "linkUpdate(linkFd, progFd)");
+  if (info.Length() < 2 || !info[0].IsNumber() || !info[1].IsNumber())
+    return ThrowType(env, "linkUpdate(linkFd, progFd)");
   BeginCall();
   int err = bpf_link_update(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(), nullptr);
   if (err) return ThrowErr(env, "update link", err < 0 ? -err : errno);
@@ -611,10 +609,13 @@ Napi::Value MapMmap(const Napi::CallbackInfo& info) {
   if (bytes == 0) return ThrowType(env, "mapMmap: bytes must be positive");
   void* p = mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, MapFd(info[0]), 0);
   if (p == MAP_FAILED) return ThrowErr(env, "map mmap", errno);
-  return Napi::ArrayBuffer::New(env, p, bytes, [](Napi::Env, void* data, size_t* len) {
-    munmap(data, *len);
-    delete len;
-  }, new size_t(bytes));
+  return Napi::ArrayBuffer::New(
+      env, p, bytes,
+      [](Napi::Env, void* data, size_t* len) {
+        munmap(data, *len);
+        delete len;
+      },
+      new size_t(bytes));
 }
 
 // atomicCas32(arrayBuffer, byteOffset, expected, desired) -> the value found.
@@ -622,14 +623,17 @@ Napi::Value MapMmap(const Napi::CallbackInfo& info) {
 // the same atomic operation as their __sync_val_compare_and_swap.
 Napi::Value AtomicCas32(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 4 || !info[0].IsArrayBuffer() || !info[1].IsNumber() || !info[2].IsNumber() || !info[3].IsNumber())
+  if (info.Length() < 4 || !info[0].IsArrayBuffer() || !info[1].IsNumber() || !info[2].IsNumber() ||
+      !info[3].IsNumber())
     return ThrowType(env, "atomicCas32(arrayBuffer, byteOffset, expected, desired)");
   auto ab = info[0].As<Napi::ArrayBuffer>();
   uint32_t off = info[1].As<Napi::Number>().Uint32Value();
-  if (off % 4 != 0 || (size_t)off + 4 > ab.ByteLength()) return ThrowType(env, "atomicCas32: byteOffset must be 4-aligned and inside the buffer");
+  if (off % 4 != 0 || (size_t)off + 4 > ab.ByteLength())
+    return ThrowType(env, "atomicCas32: byteOffset must be 4-aligned and inside the buffer");
   uint32_t* word = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(ab.Data()) + off);
   uint32_t expected = info[2].As<Napi::Number>().Uint32Value();
-  __atomic_compare_exchange_n(word, &expected, info[3].As<Napi::Number>().Uint32Value(), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+  __atomic_compare_exchange_n(word, &expected, info[3].As<Napi::Number>().Uint32Value(), false, __ATOMIC_SEQ_CST,
+                              __ATOMIC_SEQ_CST);
   return Napi::Number::New(env, expected);
 }
 
@@ -668,7 +672,8 @@ Napi::Value MapDump(const Napi::CallbackInfo& info) {
   bool with_values = info[3].ToBoolean();
   uint32_t sum_size = info[4].As<Napi::Number>().Uint32Value();
   bool batch = info[5].ToBoolean() && with_values;
-  if (sum_size % 8 != 0 || sum_size > vsz) return ThrowType(env, "mapDump: sumValueSize must be a multiple of 8 and at most valueBytes");
+  if (sum_size % 8 != 0 || sum_size > vsz)
+    return ThrowType(env, "mapDump: sumValueSize must be a multiple of 8 and at most valueBytes");
   uint32_t out_vsz = with_values ? (sum_size > 0 ? sum_size : vsz) : 0;
   std::vector<uint8_t> keys, vals;
   uint32_t n = 0;
@@ -683,12 +688,14 @@ Napi::Value MapDump(const Napi::CallbackInfo& info) {
     for (;;) {
       uint32_t count = kPer;
       LIBBPF_OPTS(bpf_map_batch_opts, opts);
-      int r = bpf_map_lookup_batch(fd, first ? nullptr : in_b.data(), out_b.data(), bk.data(), bv.data(), &count, &opts);
+      int r =
+          bpf_map_lookup_batch(fd, first ? nullptr : in_b.data(), out_b.data(), bk.data(), bv.data(), &count, &opts);
       int err = r < 0 ? errno : 0;
       if (r < 0 && err != ENOENT) {
         // Refused at once (no batch operations for this map type), or a hash bucket
         // with more entries than a batch holds (ENOSPC): walk the keys instead.
-        if ((first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)) || err == ENOSPC) {
+        if ((first && (err == EINVAL || err == ENOTSUP || err == EOPNOTSUPP || err == 524 /* ENOTSUPP */)) ||
+            err == ENOSPC) {
           batched = false;
           break;
         }
@@ -698,8 +705,10 @@ Napi::Value MapDump(const Napi::CallbackInfo& info) {
         keys.insert(keys.end(), bk.data() + size_t(i) * ksz, bk.data() + size_t(i + 1) * ksz);
         size_t at = vals.size();
         vals.resize(at + out_vsz);
-        if (sum_size > 0) SumPerCpu(bv.data() + size_t(i) * vsz, vsz, sum_size, vals.data() + at);
-        else memcpy(vals.data() + at, bv.data() + size_t(i) * vsz, vsz);
+        if (sum_size > 0)
+          SumPerCpu(bv.data() + size_t(i) * vsz, vsz, sum_size, vals.data() + at);
+        else
+          memcpy(vals.data() + at, bv.data() + size_t(i) * vsz, vsz);
       }
       n += count;
       if (r < 0) break;  // ENOENT: that was the last of them
@@ -729,8 +738,10 @@ Napi::Value MapDump(const Napi::CallbackInfo& info) {
         }
         size_t at = vals.size();
         vals.resize(at + out_vsz);
-        if (sum_size > 0) SumPerCpu(val.data(), vsz, sum_size, vals.data() + at);
-        else memcpy(vals.data() + at, val.data(), vsz);
+        if (sum_size > 0)
+          SumPerCpu(val.data(), vsz, sum_size, vals.data() + at);
+        else
+          memcpy(vals.data() + at, val.data(), vsz);
       }
       keys.insert(keys.end(), next.begin(), next.end());
       n++;
@@ -975,7 +986,8 @@ Napi::Value RawWatchJs(const Napi::CallbackInfo& info) {
     return ThrowType(env, "rawWatch(fd, onPacket: (err, packet) => void)");
   int fd = info[0].As<Napi::Number>().Int32Value();
   int flags = fcntl(fd, F_GETFL);
-  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return ThrowErr(env, "make raw socket non-blocking", errno);
+  if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+    return ThrowErr(env, "make raw socket non-blocking", errno);
   uv_loop_t* loop = nullptr;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok || !loop) return ThrowType(env, "rawWatch: no event loop");
   auto* w = new RawWatch();

@@ -11,9 +11,7 @@ function candidates(count: number): string[] {
   };
   const out: string[] = [];
   for (let i = 0; i < count; i++) {
-    const groups = Array.from({ length: pick([3, 5, 6, 7, 8, 8, 8, 9]) }, () =>
-      pick(['0', '0', '1', 'ffff', 'abc', '00f0', 'FFFF', 'Db8', '12345', 'g', '']),
-    );
+    const groups = Array.from({ length: pick([3, 5, 6, 7, 8, 8, 8, 9]) }, () => pick(['0', '0', '1', 'ffff', 'abc', '00f0', 'FFFF', 'Db8', '12345', 'g', '']));
     let s = groups.join(':');
     if (pick([true, false])) s = s.replace(/(^|:)0(:0)*(:|$)/, '::');
     if (pick([true, false, false])) s = s.replace(/[^:]*$/, pick(['1.2.3.4', '198.18.0.1', '255.255.255.255', '01.2.3.4', '1.2.3', '256.0.0.1']));
@@ -43,7 +41,7 @@ describe('parseIp against Node', () => {
   });
 });
 
-describe('ipBytes against Python\'s ipaddress', () => {
+describe("ipBytes against Python's ipaddress", () => {
   test('the same 16 bytes (IPv4 as ::ffff:a.b.c.d) for every address', () => {
     const valid = CANDIDATES.filter((s) => parseIp(s) !== undefined);
     const r = spawnSync(

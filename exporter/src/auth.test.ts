@@ -69,7 +69,25 @@ describe('TLS', () => {
     try {
       const cert = path.join(dir, 'c.pem');
       const key = path.join(dir, 'k.pem');
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1']);
+      const r = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+      ]);
       expect(r.status).toBe(0);
       const config = { node: 'n1', interfaces: [], nfs: [], protocols: {}, peers: [] } as unknown as Config;
       const collector = { registry: { contentType: 'text/plain', metrics: async () => 'm 1\n' }, lastReadAt: 1 };

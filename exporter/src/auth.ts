@@ -8,7 +8,9 @@ import { createHash, timingSafeEqual } from 'crypto';
  */
 export function checkToken(header: string | undefined, token: string): boolean {
   const m = /^Bearer[ \t]+(\S+)\s*$/i.exec(header ?? '');
-  const given = createHash('sha256').update(m ? m[1] : '').digest();
+  const given = createHash('sha256')
+    .update(m ? m[1] : '')
+    .digest();
   const want = createHash('sha256').update(token).digest();
   return timingSafeEqual(given, want) && m !== null;
 }

@@ -42,7 +42,12 @@ export function encodeNodeData(d: NodeData): unknown {
 }
 
 export function decodeNodeData(x: unknown): NodeData {
-  const o = x as { node: string; hosted: string[]; overflow: number; groups: { family: NodeData['groups'][0]['family']; labels: Record<string, string>; buckets_per_octave?: number; n: number; steps: [number, number[], number[]][] }[] };
+  const o = x as {
+    node: string;
+    hosted: string[];
+    overflow: number;
+    groups: { family: NodeData['groups'][0]['family']; labels: Record<string, string>; buckets_per_octave?: number; n: number; steps: [number, number[], number[]][] }[];
+  };
   if (typeof o?.node !== 'string' || !Array.isArray(o.groups) || !Array.isArray(o.hosted)) throw new Error('not a raw answer (node, hosted, groups)');
   return {
     node: o.node,

@@ -30,7 +30,19 @@ const NF_LIST = [
 const NFS = new NfTable(NF_LIST);
 
 interface Summary {
-  latency: { client: string; server: string; count: number; p50_ms: number | null; p90_ms: number | null; p99_ms: number | null; max_ms: number | null; mean_ms: number | null; rejected: number; timeouts: number; retransmissions: number }[];
+  latency: {
+    client: string;
+    server: string;
+    count: number;
+    p50_ms: number | null;
+    p90_ms: number | null;
+    p99_ms: number | null;
+    max_ms: number | null;
+    mean_ms: number | null;
+    rejected: number;
+    timeouts: number;
+    retransmissions: number;
+  }[];
   drops: Record<string, unknown>[];
 }
 
@@ -42,8 +54,7 @@ function withHistory(c: Collector): (windowS: number, nowMs: number) => Promise<
   const store = new HistoryStore();
   const feed = new HistoryFeed(store, { node: c.node, nfs: NF_LIST });
   c.history = feed;
-  return async (windowS, nowMs) =>
-    (await storeSummary({ store, node: c.node, hosted: feed.hosted, peers: { peers: [], timeoutMs: 1000 }, now: () => nowMs }, windowS, 'node')) as unknown as Summary;
+  return async (windowS, nowMs) => (await storeSummary({ store, node: c.node, hosted: feed.hosted, peers: { peers: [], timeoutMs: 1000 }, now: () => nowMs }, windowS, 'node')) as unknown as Summary;
 }
 
 const m = (entries: Record<string, number>) => new Map(Object.entries(entries));
@@ -246,10 +257,7 @@ describe('Collector', () => {
     // (99, 130] still holds the first tick
     expect((await summary(31, 130_000)).drops).toHaveLength(3);
     // (100, 130]: the first tick is exactly at the edge, out
-    expect((await summary(30, 130_000)).drops).toEqual([
-      row('smf-1', 'SMF', 'unknown', 'other', 'reason_99', 4),
-      row('upf-1', 'UPF', 'gnb-1', 'N3', 'NO_SOCKET', 3),
-    ]);
+    expect((await summary(30, 130_000)).drops).toEqual([row('smf-1', 'SMF', 'unknown', 'other', 'reason_99', 4), row('upf-1', 'UPF', 'gnb-1', 'N3', 'NO_SOCKET', 3)]);
     // later: (100, 160]
     expect((await summary(60, 160_000)).drops.map((r) => r.count)).toEqual([4, 3]);
     // (130, 200]: nothing

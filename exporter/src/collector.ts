@@ -297,10 +297,7 @@ export class Collector {
     const packets = new Map<string, number>();
     const bytes = new Map<string, number>();
     for (const s of this.dp.readTraffic()) {
-      const k = keyOf(
-        { src_nf: nfs.identity(s.srcNf).name, dst_nf: nfs.identity(s.dstNf).name, interface: nfs.interfaceOf(s.proto, s.srcNf, s.dstNf) },
-        TRAFFIC_LABELS,
-      );
+      const k = keyOf({ src_nf: nfs.identity(s.srcNf).name, dst_nf: nfs.identity(s.dstNf).name, interface: nfs.interfaceOf(s.proto, s.srcNf, s.dstNf) }, TRAFFIC_LABELS);
       addTo(packets, k, Number(s.packets));
       addTo(bytes, k, Number(s.bytes));
     }

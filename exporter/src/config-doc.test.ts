@@ -119,10 +119,7 @@ describe('docs/configuration.md and the schema', () => {
     expect(block).not.toBeNull();
     const lines = block![1].trim().split('\n');
     expect(lines).toHaveLength(2);
-    const text =
-      'interfaces: [eth0]\nnsf: []\nnfs:\n' +
-      '  - { name: smf-1, type: SMF, addresses: ["198.18.0.10"] }\n' +
-      '  - { name: upf-1, type: UPF, addresses: ["198.18.0.300"] }\n';
+    const text = 'interfaces: [eth0]\nnsf: []\nnfs:\n' + '  - { name: smf-1, type: SMF, addresses: ["198.18.0.10"] }\n' + '  - { name: upf-1, type: UPF, addresses: ["198.18.0.300"] }\n';
     let error: unknown;
     try {
       parseConfig(text, 'config.yaml');
@@ -160,8 +157,6 @@ describe('the schema', () => {
   test('a key without a type is one whose unit config-domain.ts checks, or an enum', () => {
     const untyped = nodes(CONFIG_SCHEMA).filter(([path, node]) => path !== '' && node.type === undefined && node.enum === undefined);
     expect(untyped.filter(([, node]) => node['x-unit'] === undefined).map(([path]) => path)).toEqual([]);
-    expect(untyped.map(([path]) => path).sort()).toEqual(
-      ['history.memory_limit', 'history.tiers[].resolution', 'history.tiers[].retention', 'peers_timeout', 'request_timeout'].sort(),
-    );
+    expect(untyped.map(([path]) => path).sort()).toEqual(['history.memory_limit', 'history.tiers[].resolution', 'history.tiers[].retention', 'peers_timeout', 'request_timeout'].sort());
   });
 });

@@ -12,14 +12,7 @@ import { dirname, normalize, resolve } from 'node:path';
 import { durationSeconds } from '@nfscope/cli/duration';
 import { parseIp } from './address';
 import type { ApiConfig, Config, DatapathConfig, DropsConfig, HistoryConfig, NfConfig, ProtocolPorts } from './config';
-import {
-  DEFAULT_DURATION_BUCKETS,
-  DEFAULT_PIN_DIR,
-  DEFAULT_PORTS,
-  DEFAULT_REQUEST_TIMEOUT_SECONDS,
-  PROTOCOLS,
-  type Protocol,
-} from './config-schema';
+import { DEFAULT_DURATION_BUCKETS, DEFAULT_PIN_DIR, DEFAULT_PORTS, DEFAULT_REQUEST_TIMEOUT_SECONDS, PROTOCOLS, type Protocol } from './config-schema';
 import { isMapping, show, type At, type Problem, formatPath } from './config-validate';
 import { minLength, parseGlob } from './glob';
 import { normalizePeer } from './peer-url';
@@ -113,10 +106,7 @@ function interfacePatternProblem(pattern: string): string | undefined {
   }
   const least = minLength(glob);
   if (least > MAX_IFNAME_LENGTH) {
-    return (
-      `${show(pattern)} can never match: it needs at least ${least} characters` +
-      ` and interface names have at most ${MAX_IFNAME_LENGTH}`
-    );
+    return `${show(pattern)} can never match: it needs at least ${least} characters` + ` and interface names have at most ${MAX_IFNAME_LENGTH}`;
   }
   return undefined;
 }
@@ -155,14 +145,7 @@ function checkNfs(value: unknown, report: Report): NfConfig[] {
 }
 
 /** The canonical forms of the addresses of nfs[nf] (`label` in messages). */
-function checkNfAddresses(
-  value: unknown,
-  nfAt: At,
-  nf: number,
-  label: string,
-  owners: Map<string, AddressOwner>,
-  report: Report,
-): string[] {
+function checkNfAddresses(value: unknown, nfAt: At, nf: number, label: string, owners: Map<string, AddressOwner>, report: Report): string[] {
   const addresses: string[] = [];
   goodList(report, value, [...nfAt, 'addresses'])?.forEach((raw, i) => {
     const at = [...nfAt, 'addresses', i];
@@ -181,10 +164,7 @@ function checkNfAddresses(
     } else if (owner.nf === nf) {
       report.add(at, `${shown} is listed twice (also at ${owner.path})`);
     } else {
-      report.add(
-        at,
-        `${shown} of ${label} is already an address of ${owner.label} (${owner.path}); an address can belong to only one NF`,
-      );
+      report.add(at, `${shown} of ${label} is already an address of ${owner.label} (${owner.path}); an address can belong to only one NF`);
     }
   });
   return addresses;
@@ -230,8 +210,7 @@ function checkProtocols(value: unknown, report: Report): ProtocolPorts {
         const [here, other] = configured.has(b) ? [b, a] : [a, b];
         report.add(
           ['protocols', here, 'ports', configured.get(here)?.get(port) ?? 0],
-          `${port} is also ${configured.has(other) ? 'a' : 'the default'} ${other} port; ` +
-            `${here} and ${other} both run over ${TRANSPORT[a]}, so a port can belong to only one of them`,
+          `${port} is also ${configured.has(other) ? 'a' : 'the default'} ${other} port; ` + `${here} and ${other} both run over ${TRANSPORT[a]}, so a port can belong to only one of them`,
           ['protocols'],
         );
       }
@@ -356,10 +335,7 @@ function checkTier(t: Record<string, unknown>, at: At, prev: Tier | undefined, r
   }
   if (ret / res > 100_000) return void report.add(at, `${ret / res} points is too many (at most 100000 per tier)`);
   if (prev && !(res > prev.resolutionS && ret > prev.retentionS)) {
-    return void report.add(
-      at,
-      `resolution and retention must both be larger than those of the tier before (${prev.resolutionS} s, ${prev.retentionS} s)`,
-    );
+    return void report.add(at, `resolution and retention must both be larger than those of the tier before (${prev.resolutionS} s, ${prev.retentionS} s)`);
   }
   const bpo = good(report, t, at, 'buckets_per_octave') as number | undefined;
   return { resolutionS: res, retentionS: ret, ...(bpo !== undefined ? { bucketsPerOctave: bpo } : {}) };
@@ -457,7 +433,10 @@ function checkDrops(value: unknown, report: Report): DropsConfig {
   const out: DropsConfig = { benignReasons: [], lossReasons: [] };
   if (!isMapping(value)) return out;
   const where = new Map<string, string>();
-  for (const [key, list] of [['benign_reasons', out.benignReasons], ['loss_reasons', out.lossReasons]] as const) {
+  for (const [key, list] of [
+    ['benign_reasons', out.benignReasons],
+    ['loss_reasons', out.lossReasons],
+  ] as const) {
     goodList(report, value[key], ['drops', key])?.forEach((r, i) => {
       const at = ['drops', key, i];
       if (typeof r !== 'string' || report.bad(at)) return;

@@ -95,10 +95,7 @@ describe('history, peers_timeout and api', () => {
   });
 
   test('dns+http peers', () => {
-    expect(parseConfig(`${base}peers: ["dns+http://nfscope.monitoring.svc:9810", "worker-2:9810"]\n`, 'c.yaml').peers).toEqual([
-      'dns+http://nfscope.monitoring.svc:9810',
-      'http://worker-2:9810',
-    ]);
+    expect(parseConfig(`${base}peers: ["dns+http://nfscope.monitoring.svc:9810", "worker-2:9810"]\n`, 'c.yaml').peers).toEqual(['dns+http://nfscope.monitoring.svc:9810', 'http://worker-2:9810']);
     expect(problems('peers: ["dns+http://bad_name:9810"]\n')[0]).toMatch(/^peers\[0\]: "dns\+http:\/\/bad_name:9810" is not a peer address/);
   });
 });

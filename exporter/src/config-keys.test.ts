@@ -6,7 +6,6 @@
 import { DEFAULT_DURATION_BUCKETS, NF_TYPES, parseConfig } from './config';
 import { expectProblem, minimal, problemsOf } from './test-helpers/config';
 
-
 describe('parseConfig: nfs', () => {
   const withNfs = (nfs: string): string => `interfaces: [eth0]\nnfs:\n${nfs}`;
   const nf = (fields: string): string => `  - { ${fields} }\n`;
@@ -21,11 +20,7 @@ describe('parseConfig: nfs', () => {
 
   test('must be a list of mappings', () => {
     expectProblem('interfaces: [eth0]\nnfs: { smf-1: SMF }\n', 'nfs', '{"smf-1":"SMF"} is not a list (expected a list of NFs)');
-    expectProblem(
-      withNfs('  - smf-1\n'),
-      'nfs[0]',
-      '"smf-1" is not a mapping (expected a mapping with the keys name, type, addresses, node)',
-    );
+    expectProblem(withNfs('  - smf-1\n'), 'nfs[0]', '"smf-1" is not a mapping (expected a mapping with the keys name, type, addresses, node)');
   });
 
   test('name, type and addresses are required', () => {
@@ -40,9 +35,7 @@ describe('parseConfig: nfs', () => {
     const problems = problemsOf(withNfs(nf(`name: ${JSON.stringify(name)}, type: SMF, addresses: ["10.0.0.1"]`)));
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe('nfs[0].name');
-    expect(problems[0].message).toMatch(
-      / is not a valid NF name \(expected 1 to 63 characters from A-Z, a-z, 0-9, "\.", "_", "-", starting with a letter or digit\)$/,
-    );
+    expect(problems[0].message).toMatch(/ is not a valid NF name \(expected 1 to 63 characters from A-Z, a-z, 0-9, "\.", "_", "-", starting with a letter or digit\)$/);
   });
 
   test('a name of 63 characters is fine', () => {
@@ -51,50 +44,28 @@ describe('parseConfig: nfs', () => {
   });
 
   test('the name "unknown" is reserved', () => {
-    expectProblem(
-      withNfs(nf('name: unknown, type: SMF, addresses: ["10.0.0.1"]')),
-      'nfs[0].name',
-      '"unknown" is reserved for addresses that belong to no configured NF',
-    );
+    expectProblem(withNfs(nf('name: unknown, type: SMF, addresses: ["10.0.0.1"]')), 'nfs[0].name', '"unknown" is reserved for addresses that belong to no configured NF');
   });
 
   test('the name must be a string', () => {
-    expectProblem(
-      withNfs(nf('name: 42, type: SMF, addresses: ["10.0.0.1"]')),
-      'nfs[0].name',
-      '42 is not a string (expected an NF name)',
-    );
+    expectProblem(withNfs(nf('name: 42, type: SMF, addresses: ["10.0.0.1"]')), 'nfs[0].name', '42 is not a string (expected an NF name)');
   });
 
   test('duplicate names are reported on the second NF, naming the first', () => {
     expectProblem(
-      withNfs(
-        nf('name: smf-1, type: SMF, addresses: ["10.0.0.1"]') +
-          nf('name: upf-1, type: UPF, addresses: ["10.0.0.2"]') +
-          nf('name: smf-1, type: SMF, addresses: ["10.0.0.3"]'),
-      ),
+      withNfs(nf('name: smf-1, type: SMF, addresses: ["10.0.0.1"]') + nf('name: upf-1, type: UPF, addresses: ["10.0.0.2"]') + nf('name: smf-1, type: SMF, addresses: ["10.0.0.3"]')),
       'nfs[2].name',
       '"smf-1" is already the name of nfs[0] (NF names must be unique)',
     );
   });
 
   test('an unknown type with a case-insensitive match suggests the right spelling', () => {
-    expectProblem(
-      withNfs(nf('name: gnb-1, type: gnb, addresses: ["10.0.0.1"]')),
-      'nfs[0].type',
-      '"gnb" is not a known NF type; did you mean "gNB"?',
-    );
-    expect(problemsOf(withNfs(nf('name: a, type: Smf, addresses: ["10.0.0.1"]')))[0].message).toBe(
-      '"Smf" is not a known NF type; did you mean "SMF"?',
-    );
+    expectProblem(withNfs(nf('name: gnb-1, type: gnb, addresses: ["10.0.0.1"]')), 'nfs[0].type', '"gnb" is not a known NF type; did you mean "gNB"?');
+    expect(problemsOf(withNfs(nf('name: a, type: Smf, addresses: ["10.0.0.1"]')))[0].message).toBe('"Smf" is not a known NF type; did you mean "SMF"?');
   });
 
   test('an unknown type lists the known ones', () => {
-    expectProblem(
-      withNfs(nf('name: mme-1, type: MME, addresses: ["10.0.0.1"]')),
-      'nfs[0].type',
-      `"MME" is not a known NF type (expected one of: ${NF_TYPES.join(', ')})`,
-    );
+    expectProblem(withNfs(nf('name: mme-1, type: MME, addresses: ["10.0.0.1"]')), 'nfs[0].type', `"MME" is not a known NF type (expected one of: ${NF_TYPES.join(', ')})`);
   });
 
   test('the NF node is validated like the top-level node', () => {
@@ -106,50 +77,27 @@ describe('parseConfig: nfs', () => {
   });
 
   test('addresses must be a non-empty list', () => {
-    expectProblem(
-      withNfs(nf('name: a, type: SMF, addresses: 10.0.0.1')),
-      'nfs[0].addresses',
-      '"10.0.0.1" is not a list (expected a list of IP addresses)',
-    );
-    expectProblem(
-      withNfs(nf('name: a, type: SMF, addresses: []')),
-      'nfs[0].addresses',
-      '[] is empty (expected a list of IP addresses with at least one entry)',
-    );
+    expectProblem(withNfs(nf('name: a, type: SMF, addresses: 10.0.0.1')), 'nfs[0].addresses', '"10.0.0.1" is not a list (expected a list of IP addresses)');
+    expectProblem(withNfs(nf('name: a, type: SMF, addresses: []')), 'nfs[0].addresses', '[] is empty (expected a list of IP addresses with at least one entry)');
   });
 
-  test.each([
-    ['198.18.0.300'],
-    ['198.18.0'],
-    ['198.018.0.1'],
-    ['smf-1.example'],
-    ['2001:db8::g'],
-    ['2001:db8::1::2'],
-    ['fe80::1%eth0'],
-    ['[2001:db8::1]'],
-    ['198.18.0.1:8805'],
-  ])('%j is not an address', (address) => {
-    expectProblem(
-      withNfs('  - name: smf-1\n    type: SMF\n' + `    addresses: ["198.18.0.10", ${JSON.stringify(address)}]\n`),
-      'nfs[0].addresses[1]',
-      `${JSON.stringify(address)} is not an IPv4 or IPv6 address`,
-    );
-  });
+  test.each([['198.18.0.300'], ['198.18.0'], ['198.018.0.1'], ['smf-1.example'], ['2001:db8::g'], ['2001:db8::1::2'], ['fe80::1%eth0'], ['[2001:db8::1]'], ['198.18.0.1:8805']])(
+    '%j is not an address',
+    (address) => {
+      expectProblem(
+        withNfs('  - name: smf-1\n    type: SMF\n' + `    addresses: ["198.18.0.10", ${JSON.stringify(address)}]\n`),
+        'nfs[0].addresses[1]',
+        `${JSON.stringify(address)} is not an IPv4 or IPv6 address`,
+      );
+    },
+  );
 
   test('a CIDR prefix is not an address, with a hint', () => {
-    expectProblem(
-      withNfs(nf('name: a, type: SMF, addresses: ["198.18.0.0/24"]')),
-      'nfs[0].addresses[0]',
-      '"198.18.0.0/24" is not an IPv4 or IPv6 address (list single addresses, not prefixes)',
-    );
+    expectProblem(withNfs(nf('name: a, type: SMF, addresses: ["198.18.0.0/24"]')), 'nfs[0].addresses[0]', '"198.18.0.0/24" is not an IPv4 or IPv6 address (list single addresses, not prefixes)');
   });
 
   test('an address must be a string', () => {
-    expectProblem(
-      withNfs(nf('name: a, type: SMF, addresses: [3232235521]')),
-      'nfs[0].addresses[0]',
-      '3232235521 is not a string (expected an IP address)',
-    );
+    expectProblem(withNfs(nf('name: a, type: SMF, addresses: [3232235521]')), 'nfs[0].addresses[0]', '3232235521 is not a string (expected an IP address)');
   });
 
   test('the same address twice in one NF, however written', () => {
@@ -162,30 +110,22 @@ describe('parseConfig: nfs', () => {
 
   test('an address claimed by two NFs names both', () => {
     expectProblem(
-      withNfs(
-        nf('name: smf-1, type: SMF, addresses: ["198.18.0.10", "2001:db8::10"]') +
-          nf('name: upf-1, type: UPF, addresses: ["2001:DB8:0:0::10"]'),
-      ),
+      withNfs(nf('name: smf-1, type: SMF, addresses: ["198.18.0.10", "2001:db8::10"]') + nf('name: upf-1, type: UPF, addresses: ["2001:DB8:0:0::10"]')),
       'nfs[1].addresses[0]',
-      '"2001:DB8:0:0::10" (2001:db8::10) of "upf-1" is already an address of "smf-1" (nfs[0].addresses[1]);' +
-        ' an address can belong to only one NF',
+      '"2001:DB8:0:0::10" (2001:db8::10) of "upf-1" is already an address of "smf-1" (nfs[0].addresses[1]);' + ' an address can belong to only one NF',
     );
   });
 
   test('an IPv4-mapped IPv6 address is the same as its IPv4 form', () => {
     expectProblem(
-      withNfs(
-        nf('name: smf-1, type: SMF, addresses: ["198.18.0.10"]') + nf('name: upf-1, type: UPF, addresses: ["::ffff:198.18.0.10"]'),
-      ),
+      withNfs(nf('name: smf-1, type: SMF, addresses: ["198.18.0.10"]') + nf('name: upf-1, type: UPF, addresses: ["::ffff:198.18.0.10"]')),
       'nfs[1].addresses[0]',
       /^"::ffff:198\.18\.0\.10" \(198\.18\.0\.10\) of "upf-1" is already an address of "smf-1" \(nfs\[0\]\.addresses\[0\]\)/,
     );
   });
 
   test('an NF with an invalid name is referred to by its index', () => {
-    const problems = problemsOf(
-      withNfs(nf('name: "bad name", type: SMF, addresses: ["10.0.0.1"]') + nf('name: b, type: UPF, addresses: ["10.0.0.1"]')),
-    );
+    const problems = problemsOf(withNfs(nf('name: "bad name", type: SMF, addresses: ["10.0.0.1"]') + nf('name: b, type: UPF, addresses: ["10.0.0.1"]')));
     expect(problems[1]).toEqual({
       path: 'nfs[1].addresses[0]',
       message: '"10.0.0.1" of "b" is already an address of nfs[0] (nfs[0].addresses[0]); an address can belong to only one NF',
@@ -195,33 +135,17 @@ describe('parseConfig: nfs', () => {
 
 describe('parseConfig: protocols', () => {
   test('must be a mapping', () => {
-    expectProblem(
-      minimal('protocols: [pfcp]\n'),
-      'protocols',
-      '["pfcp"] is not a mapping (expected a mapping with the keys pfcp, gtpu, sbi, ngap)',
-    );
+    expectProblem(minimal('protocols: [pfcp]\n'), 'protocols', '["pfcp"] is not a mapping (expected a mapping with the keys pfcp, gtpu, sbi, ngap)');
   });
 
   test('each protocol must be a mapping with ports', () => {
-    expectProblem(
-      minimal('protocols:\n  sbi: [80]\n'),
-      'protocols.sbi',
-      '[80] is not a mapping (expected a mapping like { ports: [...] })',
-    );
+    expectProblem(minimal('protocols:\n  sbi: [80]\n'), 'protocols.sbi', '[80] is not a mapping (expected a mapping like { ports: [...] })');
     expectProblem(minimal('protocols:\n  sbi: {}\n'), 'protocols.sbi.ports', 'is missing (expected a list of port numbers)');
   });
 
   test('ports must be a non-empty list', () => {
-    expectProblem(
-      minimal('protocols:\n  ngap: { ports: 38412 }\n'),
-      'protocols.ngap.ports',
-      '38412 is not a list (expected a list of port numbers)',
-    );
-    expectProblem(
-      minimal('protocols:\n  ngap: { ports: [] }\n'),
-      'protocols.ngap.ports',
-      '[] is empty (expected a list of port numbers with at least one entry)',
-    );
+    expectProblem(minimal('protocols:\n  ngap: { ports: 38412 }\n'), 'protocols.ngap.ports', '38412 is not a list (expected a list of port numbers)');
+    expectProblem(minimal('protocols:\n  ngap: { ports: [] }\n'), 'protocols.ngap.ports', '[] is empty (expected a list of port numbers with at least one entry)');
   });
 
   test('ports are integers from 1 to 65535', () => {
@@ -235,11 +159,7 @@ describe('parseConfig: protocols', () => {
   });
 
   test('no duplicate ports within a protocol', () => {
-    expectProblem(
-      minimal('protocols:\n  sbi: { ports: [7777, 8080, 7777] }\n'),
-      'protocols.sbi.ports[2]',
-      '7777 is listed twice (also at protocols.sbi.ports[0])',
-    );
+    expectProblem(minimal('protocols:\n  sbi: { ports: [7777, 8080, 7777] }\n'), 'protocols.sbi.ports[2]', '7777 is listed twice (also at protocols.sbi.ports[0])');
   });
 
   test('pfcp and gtpu share UDP: a port in both is an error', () => {
@@ -250,7 +170,7 @@ describe('parseConfig: protocols', () => {
     );
   });
 
-  test('a clash with the other protocol\'s default is reported where the port is configured', () => {
+  test("a clash with the other protocol's default is reported where the port is configured", () => {
     expectProblem(
       minimal('protocols:\n  gtpu: { ports: [8805] }\n'),
       'protocols.gtpu.ports[0]',
@@ -266,11 +186,7 @@ describe('parseConfig: protocols', () => {
 
 describe('parseConfig: peers', () => {
   test('must be a list', () => {
-    expectProblem(
-      minimal('peers: worker-2:9400\n'),
-      'peers',
-      '"worker-2:9400" is not a list (expected a list of peer exporters)',
-    );
+    expectProblem(minimal('peers: worker-2:9400\n'), 'peers', '"worker-2:9400" is not a list (expected a list of peer exporters)');
   });
 
   test.each([
@@ -295,19 +211,11 @@ describe('parseConfig: peers', () => {
   });
 
   test('a peer must be a string', () => {
-    expectProblem(
-      minimal('peers: [9400]\n'),
-      'peers[0]',
-      '9400 is not a string (expected host:port, [IPv6]:port, an http:// or https:// URL, or dns+http://NAME:PORT)',
-    );
+    expectProblem(minimal('peers: [9400]\n'), 'peers[0]', '9400 is not a string (expected host:port, [IPv6]:port, an http:// or https:// URL, or dns+http://NAME:PORT)');
   });
 
   test('the same peer twice (after normalization) is an error', () => {
-    expectProblem(
-      minimal('peers: ["worker-2:9400", "http://worker-2:9400/"]\n'),
-      'peers[1]',
-      '"http://worker-2:9400/" is listed twice (also at peers[0])',
-    );
+    expectProblem(minimal('peers: ["worker-2:9400", "http://worker-2:9400/"]\n'), 'peers[1]', '"http://worker-2:9400/" is listed twice (also at peers[0])');
   });
 });
 
@@ -316,17 +224,11 @@ describe('parseConfig: request_timeout', () => {
     const problems = problemsOf(minimal(`request_timeout: ${value}\n`));
     expect(problems).toHaveLength(1);
     expect(problems[0].path).toBe('request_timeout');
-    expect(problems[0].message).toMatch(
-      / is not a duration \(expected a number of seconds or a string like "500ms", "5s", "2m"\)$/,
-    );
+    expect(problems[0].message).toMatch(/ is not a duration \(expected a number of seconds or a string like "500ms", "5s", "2m"\)$/);
   });
 
   test('the message names the value', () => {
-    expectProblem(
-      minimal('request_timeout: "5"\n'),
-      'request_timeout',
-      '"5" is not a duration (expected a number of seconds or a string like "500ms", "5s", "2m")',
-    );
+    expectProblem(minimal('request_timeout: "5"\n'), 'request_timeout', '"5" is not a duration (expected a number of seconds or a string like "500ms", "5s", "2m")');
   });
 
   test.each([['0'], ['0s'], ['-1'], ['601'], ['11m'], ['600001ms'], ['.inf']])('%s is out of range', (value) => {
@@ -337,16 +239,8 @@ describe('parseConfig: request_timeout', () => {
   });
 
   test('out-of-range message', () => {
-    expectProblem(
-      minimal('request_timeout: 11m\n'),
-      'request_timeout',
-      '"11m" is out of range (expected more than 0 and at most 600 seconds)',
-    );
-    expectProblem(
-      minimal('request_timeout: .inf\n'),
-      'request_timeout',
-      'Infinity is out of range (expected more than 0 and at most 600 seconds)',
-    );
+    expectProblem(minimal('request_timeout: 11m\n'), 'request_timeout', '"11m" is out of range (expected more than 0 and at most 600 seconds)');
+    expectProblem(minimal('request_timeout: .inf\n'), 'request_timeout', 'Infinity is out of range (expected more than 0 and at most 600 seconds)');
   });
 });
 

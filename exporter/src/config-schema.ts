@@ -25,8 +25,26 @@
 
 /** The NF types an NF may declare (exact spelling, case-sensitive). */
 export const NF_TYPES: readonly string[] = Object.freeze([
-  'AMF', 'SMF', 'UPF', 'NRF', 'AUSF', 'UDM', 'UDR', 'PCF', 'NSSF', 'BSF',
-  'NEF', 'CHF', 'SCP', 'SEPP', 'NWDAF', 'SMSF', 'LMF', 'N3IWF', 'gNB', 'DN',
+  'AMF',
+  'SMF',
+  'UPF',
+  'NRF',
+  'AUSF',
+  'UDM',
+  'UDR',
+  'PCF',
+  'NSSF',
+  'BSF',
+  'NEF',
+  'CHF',
+  'SCP',
+  'SEPP',
+  'NWDAF',
+  'SMSF',
+  'LMF',
+  'N3IWF',
+  'gNB',
+  'DN',
 ]);
 
 export const PROTOCOLS = ['pfcp', 'gtpu', 'sbi', 'ngap'] as const;
@@ -40,9 +58,7 @@ export const DEFAULT_PORTS: Readonly<Record<Protocol, readonly number[]>> = {
 };
 
 /** Default `le` bounds (seconds) of nfscope_request_duration_seconds: 100 µs to 60 s. */
-export const DEFAULT_DURATION_BUCKETS = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
-];
+export const DEFAULT_DURATION_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 export const DEFAULT_PIN_DIR = '/sys/fs/bpf/nfscope';
 export const DEFAULT_REQUEST_TIMEOUT_SECONDS = 10;
@@ -146,9 +162,7 @@ export const CONFIG_SCHEMA: SchemaNode = mapping(
             not: { const: RESERVED_NF_NAME },
             'x-expected': 'an NF name',
             'x-messages': {
-              pattern:
-                '{value} is not a valid NF name' +
-                ' (expected 1 to 63 characters from A-Z, a-z, 0-9, ".", "_", "-", starting with a letter or digit)',
+              pattern: '{value} is not a valid NF name' + ' (expected 1 to 63 characters from A-Z, a-z, 0-9, ".", "_", "-", starting with a letter or digit)',
               not: '{value} is reserved for addresses that belong to no configured NF',
             },
           },

@@ -54,9 +54,7 @@ export function closest(word: string, candidates: readonly string[]): string | u
 
 /** Levenshtein distance, counting a swap of adjacent characters as one edit ("nsf" -> "nfs"). */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
@@ -144,11 +142,8 @@ function template(text: string, node: SchemaNode, value: unknown): string {
     .replace('{value}', show(value))
     .replace('{count}', String(Array.isArray(value) ? value.length : 0))
     .replace('{enumHint}', () => {
-      const spelling =
-        typeof value === 'string' ? node.enum?.find((e) => String(e).toLowerCase() === value.toLowerCase()) : undefined;
-      return spelling === undefined
-        ? ` (expected one of: ${(node.enum ?? []).join(', ')})`
-        : `; did you mean ${JSON.stringify(spelling)}?`;
+      const spelling = typeof value === 'string' ? node.enum?.find((e) => String(e).toLowerCase() === value.toLowerCase()) : undefined;
+      return spelling === undefined ? ` (expected one of: ${(node.enum ?? []).join(', ')})` : `; did you mean ${JSON.stringify(spelling)}?`;
     });
 }
 
@@ -173,9 +168,7 @@ function describe(error: ErrorObject, data: unknown): Problem & { keyword: strin
     return {
       at: [...at, key],
       keyword,
-      message:
-        `unknown key ${JSON.stringify(key)} (expected one of: ${allowed.join(', ')})` +
-        (near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`),
+      message: `unknown key ${JSON.stringify(key)} (expected one of: ${allowed.join(', ')})` + (near === undefined ? '' : `; did you mean ${JSON.stringify(near)}?`),
     };
   }
   if (custom !== undefined) return { at, keyword, message: template(custom, node, value) };

@@ -1,15 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  canonicalAddress,
-  ConfigError,
-  DEFAULT_DURATION_BUCKETS,
-  loadConfig,
-  matchInterface,
-  NF_TYPES,
-  parseConfig,
-} from './config';
+import { canonicalAddress, ConfigError, DEFAULT_DURATION_BUCKETS, loadConfig, matchInterface, NF_TYPES, parseConfig } from './config';
 import { expectProblem, minimal, MINIMAL_NFS, problemsOf } from './test-helpers/config';
 
 /** A full configuration file, in the shape docs/configuration.md shows. */
@@ -32,7 +24,6 @@ protocols:                     # optional; defaults shown
   ngap: { ports: [38412] }
 peers: []                      # other exporters, for cluster-wide queries
 `;
-
 
 describe('parseConfig: valid files', () => {
   test('a full configuration file (docs/configuration.md)', () => {
@@ -86,23 +77,17 @@ describe('parseConfig: valid files', () => {
     const nfs = NF_TYPES.map((type, i) => `  - { name: nf-${i}, type: ${type}, addresses: ["10.0.0.${i + 1}"] }`);
     const config = parseConfig(`interfaces: [eth0]\nnfs:\n${nfs.join('\n')}\n`, 'c', { hostname: 'h' });
     expect(config.nfs.map((nf) => nf.type)).toEqual([...NF_TYPES]);
-    expect(NF_TYPES).toEqual([
-      'AMF', 'SMF', 'UPF', 'NRF', 'AUSF', 'UDM', 'UDR', 'PCF', 'NSSF', 'BSF',
-      'NEF', 'CHF', 'SCP', 'SEPP', 'NWDAF', 'SMSF', 'LMF', 'N3IWF', 'gNB', 'DN',
-    ]);
+    expect(NF_TYPES).toEqual(['AMF', 'SMF', 'UPF', 'NRF', 'AUSF', 'UDM', 'UDR', 'PCF', 'NSSF', 'BSF', 'NEF', 'CHF', 'SCP', 'SEPP', 'NWDAF', 'SMSF', 'LMF', 'N3IWF', 'gNB', 'DN']);
   });
 
   test('addresses are canonicalized', () => {
-    const config = parseConfig(
-      'interfaces: [eth0]\nnfs:\n  - name: upf-1\n    type: UPF\n' +
-        '    addresses: ["2001:DB8:0:0::10", "::ffff:198.18.0.20", "fe80:0:0:0:0:0:0:1"]\n',
-      'c',
-      { hostname: 'h' },
-    );
+    const config = parseConfig('interfaces: [eth0]\nnfs:\n  - name: upf-1\n    type: UPF\n' + '    addresses: ["2001:DB8:0:0::10", "::ffff:198.18.0.20", "fe80:0:0:0:0:0:0:1"]\n', 'c', {
+      hostname: 'h',
+    });
     expect(config.nfs[0].addresses).toEqual(['2001:db8::10', '198.18.0.20', 'fe80::1']);
   });
 
-  test('a protocol key replaces only that protocol\'s defaults', () => {
+  test("a protocol key replaces only that protocol's defaults", () => {
     const config = parseConfig(minimal('protocols:\n  sbi: { ports: [29500, 29510] }\n  pfcp: { ports: [8806] }\n'), 'c', {
       hostname: 'h',
     });
@@ -110,34 +95,17 @@ describe('parseConfig: valid files', () => {
   });
 
   test('the same port may be used by protocols on different transports', () => {
-    const config = parseConfig(
-      minimal('protocols:\n  pfcp: { ports: [8805] }\n  sbi: { ports: [8805] }\n  ngap: { ports: [8805] }\n'),
-      'c',
-      { hostname: 'h' },
-    );
+    const config = parseConfig(minimal('protocols:\n  pfcp: { ports: [8805] }\n  sbi: { ports: [8805] }\n  ngap: { ports: [8805] }\n'), 'c', { hostname: 'h' });
     expect(config.protocols).toEqual({ pfcp: [8805], gtpu: [2152], sbi: [8805], ngap: [8805] });
   });
 
   test('peers are normalized to base URLs', () => {
     const config = parseConfig(
-      minimal(
-        'peers:\n' +
-          '  - worker-2:9400\n' +
-          '  - "10.0.0.2:9400"\n' +
-          '  - "[2001:DB8::2]:9400"\n' +
-          '  - http://Worker-3.example:9400/\n' +
-          '  - https://worker-4/nfscope/\n',
-      ),
+      minimal('peers:\n' + '  - worker-2:9400\n' + '  - "10.0.0.2:9400"\n' + '  - "[2001:DB8::2]:9400"\n' + '  - http://Worker-3.example:9400/\n' + '  - https://worker-4/nfscope/\n'),
       'c',
       { hostname: 'h' },
     );
-    expect(config.peers).toEqual([
-      'http://worker-2:9400',
-      'http://10.0.0.2:9400',
-      'http://[2001:db8::2]:9400',
-      'http://worker-3.example:9400',
-      'https://worker-4/nfscope',
-    ]);
+    expect(config.peers).toEqual(['http://worker-2:9400', 'http://10.0.0.2:9400', 'http://[2001:db8::2]:9400', 'http://worker-3.example:9400', 'https://worker-4/nfscope']);
   });
 
   test.each([
@@ -155,35 +123,20 @@ describe('parseConfig: valid files', () => {
 
 describe('parseConfig: YAML and document problems', () => {
   test('a syntax error gives the line and column', () => {
-    expectProblem(
-      'interfaces: [eth0\nnfs: []\n',
-      '',
-      /^YAML syntax error at line 2, column 1: Flow sequence in block collection must be sufficiently indented/,
-    );
+    expectProblem('interfaces: [eth0\nnfs: []\n', '', /^YAML syntax error at line 2, column 1: Flow sequence in block collection must be sufficiently indented/);
   });
 
   test('all syntax errors are reported', () => {
     const problems = problemsOf('interfaces: [eth0]\ninterfaces: [eth1]\nnfs: "abc\n');
-    expect(problems.map((p) => p.message)).toEqual([
-      'YAML syntax error at line 2, column 1: Map keys must be unique',
-      'YAML syntax error at line 4, column 1: Missing closing "quote',
-    ]);
+    expect(problems.map((p) => p.message)).toEqual(['YAML syntax error at line 2, column 1: Map keys must be unique', 'YAML syntax error at line 4, column 1: Missing closing "quote']);
   });
 
   test('several documents are an error', () => {
-    expectProblem(
-      'interfaces: [eth0]\n---\nnfs: []\n',
-      '',
-      /^YAML syntax error at line 2, column 1: Source contains multiple documents/,
-    );
+    expectProblem('interfaces: [eth0]\n---\nnfs: []\n', '', /^YAML syntax error at line 2, column 1: Source contains multiple documents/);
   });
 
   test('an unquoted pattern starting with "*" is an unknown alias, with a hint', () => {
-    expectProblem(
-      `interfaces: [eth0, *-veth]\n${MINIMAL_NFS}`,
-      '',
-      'YAML error at line 1, column 20: unknown alias "*-veth" (a value starting with "*" must be quoted, e.g. "*-veth")',
-    );
+    expectProblem(`interfaces: [eth0, *-veth]\n${MINIMAL_NFS}`, '', 'YAML error at line 1, column 20: unknown alias "*-veth" (a value starting with "*" must be quoted, e.g. "*-veth")');
   });
 
   test('aliases to defined anchors work', () => {
@@ -238,11 +191,7 @@ describe('parseConfig: unknown keys', () => {
   });
 
   test('in protocols', () => {
-    expectProblem(
-      minimal('protocols:\n  gtp: { ports: [2152] }\n'),
-      'protocols.gtp',
-      'unknown key "gtp" (expected one of: pfcp, gtpu, sbi, ngap); did you mean "gtpu"?',
-    );
+    expectProblem(minimal('protocols:\n  gtp: { ports: [2152] }\n'), 'protocols.gtp', 'unknown key "gtp" (expected one of: pfcp, gtpu, sbi, ngap); did you mean "gtpu"?');
   });
 
   test('in a protocol', () => {
@@ -260,11 +209,7 @@ describe('parseConfig: unknown keys', () => {
 
 describe('parseConfig: node', () => {
   test.each([['worker 1'], ['worker/1'], ['']])('%j is not a valid node name', (node) => {
-    expectProblem(
-      minimal(`node: ${JSON.stringify(node)}\n`),
-      'node',
-      `${JSON.stringify(node)} is not a valid node name (expected 1 to 253 characters from A-Z, a-z, 0-9, ".", "_", "-")`,
-    );
+    expectProblem(minimal(`node: ${JSON.stringify(node)}\n`), 'node', `${JSON.stringify(node)} is not a valid node name (expected 1 to 253 characters from A-Z, a-z, 0-9, ".", "_", "-")`);
   });
 
   test('more than 253 characters is too long', () => {
@@ -288,19 +233,11 @@ describe('parseConfig: interfaces', () => {
   });
 
   test('must be a list', () => {
-    expectProblem(
-      withInterfaces('eth0'),
-      'interfaces',
-      '"eth0" is not a list (expected a list of interface name patterns)',
-    );
+    expectProblem(withInterfaces('eth0'), 'interfaces', '"eth0" is not a list (expected a list of interface name patterns)');
   });
 
   test('must not be empty', () => {
-    expectProblem(
-      withInterfaces('[]'),
-      'interfaces',
-      '[] is empty (expected a list of interface name patterns with at least one entry)',
-    );
+    expectProblem(withInterfaces('[]'), 'interfaces', '[] is empty (expected a list of interface name patterns with at least one entry)');
   });
 
   test('entries must be non-empty strings', () => {
@@ -319,37 +256,21 @@ describe('parseConfig: interfaces', () => {
     ['eth\t0', '"\\t"'],
     ['ethé', '"é"'],
   ])('%j has a character that cannot be in an interface name', (pattern, char) => {
-    expectProblem(
-      withInterfaces(`[${JSON.stringify(pattern)}]`),
-      'interfaces[0]',
-      `${JSON.stringify(pattern)} contains ${char}, which cannot appear in an interface name`,
-    );
+    expectProblem(withInterfaces(`[${JSON.stringify(pattern)}]`), 'interfaces[0]', `${JSON.stringify(pattern)} contains ${char}, which cannot appear in an interface name`);
   });
 
   test('a bracket expression must be closed', () => {
-    expectProblem(
-      withInterfaces('["eth[0-9"]'),
-      'interfaces[0]',
-      '"eth[0-9" has a "[" without a closing "]" (expected a bracket expression like [0-9])',
-    );
+    expectProblem(withInterfaces('["eth[0-9"]'), 'interfaces[0]', '"eth[0-9" has a "[" without a closing "]" (expected a bracket expression like [0-9])');
   });
 
   test('a name without glob characters is at most 15 characters', () => {
     expect(parseConfig(withInterfaces('[abcdefghijklmno]'), 'c').interfaces).toEqual(['abcdefghijklmno']);
-    expectProblem(
-      withInterfaces('[abcdefghijklmnop]'),
-      'interfaces[0]',
-      '"abcdefghijklmnop" can never match: it needs at least 16 characters and interface names have at most 15',
-    );
+    expectProblem(withInterfaces('[abcdefghijklmnop]'), 'interfaces[0]', '"abcdefghijklmnop" can never match: it needs at least 16 characters and interface names have at most 15');
   });
 
   test('a pattern that needs more than 15 characters can never match', () => {
     expect(parseConfig(withInterfaces('["abcdefghijklmn*", "[ab]bcdefghijklmn?"]'), 'c').interfaces).toHaveLength(2);
-    expectProblem(
-      withInterfaces('["abcdefghijklmn??*"]'),
-      'interfaces[0]',
-      '"abcdefghijklmn??*" can never match: it needs at least 16 characters and interface names have at most 15',
-    );
+    expectProblem(withInterfaces('["abcdefghijklmn??*"]'), 'interfaces[0]', '"abcdefghijklmn??*" can never match: it needs at least 16 characters and interface names have at most 15');
   });
 });
 
@@ -380,16 +301,7 @@ request_timeout: 0s
     expect(error).toBeInstanceOf(Error);
     const configError = error as ConfigError;
     expect(configError.name).toBe('ConfigError');
-    expect(configError.problems.map((p) => p.path)).toEqual([
-      'nsf',
-      'interfaces[0]',
-      'nfs[0].type',
-      'nfs[0].addresses[0]',
-      'nfs[1].name',
-      'protocols.gtpu.ports[0]',
-      'peers[0]',
-      'request_timeout',
-    ]);
+    expect(configError.problems.map((p) => p.path)).toEqual(['nsf', 'interfaces[0]', 'nfs[0].type', 'nfs[0].addresses[0]', 'nfs[1].name', 'protocols.gtpu.ports[0]', 'peers[0]', 'request_timeout']);
     const lines = configError.message.split('\n');
     expect(lines).toHaveLength(8);
     expect(lines).toEqual(configError.problems.map((p) => `config.yaml: ${p.path}: ${p.message}`));
@@ -397,17 +309,13 @@ request_timeout: 0s
   });
 
   test('a document-level problem has no path in its line', () => {
-    expect(() => parseConfig('', 'config.yaml')).toThrow(
-      new Error('config.yaml: the file is empty (expected a mapping with at least "interfaces" and "nfs")'),
-    );
+    expect(() => parseConfig('', 'config.yaml')).toThrow(new Error('config.yaml: the file is empty (expected a mapping with at least "interfaces" and "nfs")'));
   });
 
   test('long values are shortened in messages', () => {
     const problems = problemsOf(minimal(`node: "${'x '.repeat(50)}"\n`));
     // 57 characters of JSON, then "..."
-    expect(problems[0].message).toBe(
-      `"${'x '.repeat(28)}... is not a valid node name (expected 1 to 253 characters from A-Z, a-z, 0-9, ".", "_", "-")`,
-    );
+    expect(problems[0].message).toBe(`"${'x '.repeat(28)}... is not a valid node name (expected 1 to 253 characters from A-Z, a-z, 0-9, ".", "_", "-")`);
   });
 });
 
@@ -542,12 +450,8 @@ describe('loadConfig', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).problems).toEqual([
-      { path: '', message: `cannot read the configuration file: ENOENT: no such file or directory, open '${file}'` },
-    ]);
-    expect((error as ConfigError).message).toBe(
-      `${file}: cannot read the configuration file: ENOENT: no such file or directory, open '${file}'`,
-    );
+    expect((error as ConfigError).problems).toEqual([{ path: '', message: `cannot read the configuration file: ENOENT: no such file or directory, open '${file}'` }]);
+    expect((error as ConfigError).message).toBe(`${file}: cannot read the configuration file: ENOENT: no such file or directory, open '${file}'`);
   });
 
   test('a directory is a ConfigError too', () => {

@@ -170,9 +170,7 @@ function parseYaml(text: string, source: string): unknown {
         const { line, col } = lineCounter.linePos(node.range[0]);
         problems.push({
           path: '',
-          message:
-            `YAML error at line ${line}, column ${col}: unknown alias "*${node.source}"` +
-            ' (a value starting with "*" must be quoted, e.g. "*-veth")',
+          message: `YAML error at line ${line}, column ${col}: unknown alias "*${node.source}"` + ' (a value starting with "*" must be quoted, e.g. "*-veth")',
         });
       }
     },

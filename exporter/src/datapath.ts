@@ -222,7 +222,9 @@ export class Datapath {
     this.reasons = readDropReasons(enumerators);
     const abi = mapsAbi(this.open(bpfDir));
     if (this.previous && this.previous.abi !== abi) {
-      this.log(`the datapath pinned in ${this.pinDir} is from a build whose maps differ (${this.previous.createdBy}, ${this.previous.createdAt}): replacing it; SBI connections and requests in flight are followed anew`);
+      this.log(
+        `the datapath pinned in ${this.pinDir} is from a build whose maps differ (${this.previous.createdBy}, ${this.previous.createdAt}): replacing it; SBI connections and requests in flight are followed anew`,
+      );
       removeDatapath(this.pinDir, this.log);
       this.previous = undefined;
       this.origin = 'replaced';
@@ -281,9 +283,7 @@ export class Datapath {
   /** Writes what the next exporter needs to know into the pinned record. */
   private saveRecord(): void {
     this.record.nfs = this.nfTable.idEntries();
-    this.record.clsact = [...this.interfaces]
-      .filter(([, a]) => a.links[0]?.kind === 'clsact')
-      .map(([name, a]) => ({ name, ifindex: a.ifindex }));
+    this.record.clsact = [...this.interfaces].filter(([, a]) => a.links[0]?.kind === 'clsact').map(([name, a]) => ({ name, ifindex: a.ifindex }));
     writeRecord(this.meta, this.record);
   }
 

@@ -29,7 +29,7 @@ describe('matchInterface: the constructs docs/configuration.md shows', () => {
     expect(constructs.filter((c) => !DOCUMENTED.some(([d]) => d === c))).toEqual([]);
   });
 
-  test('the example file\'s patterns, and a quoted leading star', () => {
+  test("the example file's patterns, and a quoted leading star", () => {
     expect(['nfs-upf1', 'eth0', 'eth1'].map((n) => matchInterface(['nfs-*', 'eth0'], n))).toEqual([true, true, false]);
     expect(matchInterface(['*-veth'], 'upf-veth')).toBe(true);
     expect(matchInterface(['*-veth'], 'upf-veth0')).toBe(false);
@@ -75,15 +75,14 @@ describe('matchInterface agrees with the shell', () => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
       return Math.floor((seed / 2147483648) * n);
     };
-    const text = (alphabet: string, min: number, max: number): string =>
-      Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('');
+    const text = (alphabet: string, min: number, max: number): string => Array.from({ length: min + random(max - min + 1) }, () => alphabet[random(alphabet.length)]).join('');
     // names from few characters, so that patterns match some of them
     const pairs = Array.from({ length: 10000 }, () => [text('ab-]!^**??[[]{|.#', 0, 7), text('ab-]!^|.', 1, 5)]);
-    const r = spawnSync(
-      'bash',
-      ['-c', 'shopt -u extglob; while IFS= read -r p && IFS= read -r n; do case "$n" in $p) echo 1;; *) echo 0;; esac; done'],
-      { input: pairs.map(([p, n]) => `${p}\n${n}\n`).join(''), encoding: 'utf8', env: { LC_ALL: 'C', PATH: process.env.PATH } },
-    );
+    const r = spawnSync('bash', ['-c', 'shopt -u extglob; while IFS= read -r p && IFS= read -r n; do case "$n" in $p) echo 1;; *) echo 0;; esac; done'], {
+      input: pairs.map(([p, n]) => `${p}\n${n}\n`).join(''),
+      encoding: 'utf8',
+      env: { LC_ALL: 'C', PATH: process.env.PATH },
+    });
     expect(r.status).toBe(0);
     const shell = r.stdout.trim().split('\n');
     expect(shell).toHaveLength(pairs.length);

@@ -70,7 +70,14 @@ describe('quantile', () => {
 
   test('maxBound is the upper bound of the highest non-empty slot', () => {
     const s = slotOf(3e6);
-    expect(maxBound(at([[slotOf(1e3), 5], [s, 1]]))).toBe(slotBounds(s)[1]);
+    expect(
+      maxBound(
+        at([
+          [slotOf(1e3), 5],
+          [s, 1],
+        ]),
+      ),
+    ).toBe(slotBounds(s)[1]);
   });
 });
 

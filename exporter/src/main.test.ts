@@ -12,12 +12,9 @@ describe('parseListen', () => {
     expect(parseListen(text)).toEqual({ host, port });
   });
 
-  test.each(['9810', '127.0.0.1', '127.0.0.1:0', '127.0.0.1:65536', '127.0.0.1:99999', '127.0.0.1:http', '::1:9810', '[::1]9810', '[nothex]:1'])(
-    '%j is not HOST:PORT',
-    (text) => {
-      expect(() => parseListen(text)).toThrow(`--listen: ${JSON.stringify(text)} is not HOST:PORT`);
-    },
-  );
+  test.each(['9810', '127.0.0.1', '127.0.0.1:0', '127.0.0.1:65536', '127.0.0.1:99999', '127.0.0.1:http', '::1:9810', '[::1]9810', '[nothex]:1'])('%j is not HOST:PORT', (text) => {
+    expect(() => parseListen(text)).toThrow(`--listen: ${JSON.stringify(text)} is not HOST:PORT`);
+  });
 });
 
 describe('parseArgs', () => {
@@ -79,7 +76,7 @@ describe('parseArgs rejects values where none belong', () => {
     expect(() => parseArgs(['--config', 'c.yaml', '--check-config=false'])).toThrow('--check-config takes no value');
     expect(() => parseArgs(['--help=x'])).toThrow('--help takes no value');
   });
-  test('a flag is not taken as the previous flag\'s value', () => {
+  test("a flag is not taken as the previous flag's value", () => {
     expect(() => parseArgs(['--config', '--check-config'])).toThrow('--config needs a value');
   });
 });

@@ -237,8 +237,13 @@ async function run(argv: string[], prog: string, parse: (argv: string[]) => Args
       const r = loadHistory(store, stateFile, { dropClass: (reason) => classifier.classOf(reason) });
       if (!r) log(`history: no saved history at ${stateFile} yet; starting empty`);
       else {
-        const held = store.stats().tiers.map((t) => `${t.held_s} s at ${t.resolution_s} s`).join(', ');
-        log(`history: restored ${r.series} series (${(r.bytes / 2 ** 20).toFixed(1)} MiB) from ${stateFile} in ${Date.now() - t0} ms, saved ${Math.max(0, Math.round(Date.now() / 1000) - r.savedAtS)} s ago; holds ${held}${r.skipped ? `; ${r.skipped} series over history.max_series left out` : ''}`);
+        const held = store
+          .stats()
+          .tiers.map((t) => `${t.held_s} s at ${t.resolution_s} s`)
+          .join(', ');
+        log(
+          `history: restored ${r.series} series (${(r.bytes / 2 ** 20).toFixed(1)} MiB) from ${stateFile} in ${Date.now() - t0} ms, saved ${Math.max(0, Math.round(Date.now() / 1000) - r.savedAtS)} s ago; holds ${held}${r.skipped ? `; ${r.skipped} series over history.max_series left out` : ''}`,
+        );
         fullGc(); // what reading the file left behind
       }
     } catch (e) {
@@ -337,7 +342,9 @@ async function run(argv: string[], prog: string, parse: (argv: string[]) => Args
   server.on('listening', () => {
     listening = true;
     const a = args.listen;
-    log(`node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on ${tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${token ? ' (bearer token required)' : ''}`);
+    log(
+      `node ${config.node}: ${config.nfs.length} NFs, ${datapath.attachedInterfaces().length} interfaces attached; listening on ${tls ? 'https' : 'http'}://${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}${token ? ' (bearer token required)' : ''}`,
+    );
     const unset = [...missingStartFlags(), ...missingStartEnv()];
     if (unset.length > 0) log(`started without ${unset.join(' ')}: it works, with more memory (exporter/src/v8-flags.ts)`);
   });

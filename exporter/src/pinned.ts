@@ -63,10 +63,7 @@ export function mapsAbi(objects: BpfObject[]): string {
     .map((m) => [m.name, m.type, m.keySize, m.valueSize, m.maxEntries])
     .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
   // The layouts and enums the exporter reads the maps with (kernel/layout.ts).
-  const layouts = [
-    SHARED_LAYOUTS.map((l) => [l.cName, l.size, l.fields.map((f) => [f.name, f.type, f.count, f.offset])]),
-    [NfProto, NfEvent, SbiMethod, InflightState, NfOutcome, FAST_OUTCOME_CODES],
-  ];
+  const layouts = [SHARED_LAYOUTS.map((l) => [l.cName, l.size, l.fields.map((f) => [f.name, f.type, f.count, f.offset])]), [NfProto, NfEvent, SbiMethod, InflightState, NfOutcome, FAST_OUTCOME_CODES]];
   return createHash('sha256').update(JSON.stringify({ maps, layouts })).digest('hex').slice(0, 32);
 }
 
@@ -89,7 +86,9 @@ export function ensureBpffs(dir: string, log: (m: string) => void): void {
     execFileSync('mount', ['-t', 'bpf', 'bpf', BPFFS], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (e) {
     const err = (e as { stderr?: Buffer }).stderr?.toString().trim() || (e as Error).message;
-    throw new Error(`datapath.pin_dir ${dir}: no bpf file system is mounted at ${BPFFS}, and mounting one failed (${err}); mount it with \`mount -t bpf bpf ${BPFFS}\` (in a container: a hostPath volume of ${BPFFS})`);
+    throw new Error(
+      `datapath.pin_dir ${dir}: no bpf file system is mounted at ${BPFFS}, and mounting one failed (${err}); mount it with \`mount -t bpf bpf ${BPFFS}\` (in a container: a hostPath volume of ${BPFFS})`,
+    );
   }
   log(`mounted a bpf file system at ${BPFFS}`);
   checkBpffs(dir);

@@ -61,9 +61,7 @@ describe('preflight', () => {
   });
 
   test('only what is missing is named', () => {
-    expect(preflight(__filename, CAP_BPF | CAP_PERFMON)).toEqual([
-      'missing privileges: run as root or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (missing: CAP_NET_ADMIN)',
-    ]);
+    expect(preflight(__filename, CAP_BPF | CAP_PERFMON)).toEqual(['missing privileges: run as root or with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN (missing: CAP_NET_ADMIN)']);
   });
 
   test('everything there: no problems', () => {

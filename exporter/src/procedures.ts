@@ -22,19 +22,59 @@ const GTPU_REQUESTS: Record<number, string> = { 1: 'Echo' };
 
 /** NGAP procedure codes (TS 38.413 §9.4.7, ProcedureCode). */
 const NGAP_PROCEDURES: string[] = [
-  'AMFConfigurationUpdate', 'AMFStatusIndication', 'CellTrafficTrace', 'DeactivateTrace', 'DownlinkNASTransport',
-  'DownlinkNonUEAssociatedNRPPaTransport', 'DownlinkRANConfigurationTransfer', 'DownlinkRANStatusTransfer',
-  'DownlinkUEAssociatedNRPPaTransport', 'ErrorIndication', 'HandoverCancel', 'HandoverNotification',
-  'HandoverPreparation', 'HandoverResourceAllocation', 'InitialContextSetup', 'InitialUEMessage',
-  'LocationReportingControl', 'LocationReportingFailureIndication', 'LocationReport', 'NASNonDeliveryIndication',
-  'NGReset', 'NGSetup', 'OverloadStart', 'OverloadStop', 'Paging', 'PathSwitchRequest', 'PDUSessionResourceModify',
-  'PDUSessionResourceModifyIndication', 'PDUSessionResourceRelease', 'PDUSessionResourceSetup',
-  'PDUSessionResourceNotify', 'PrivateMessage', 'PWSCancel', 'PWSFailureIndication', 'PWSRestartIndication',
-  'RANConfigurationUpdate', 'RerouteNASRequest', 'RRCInactiveTransitionReport', 'TraceFailureIndication',
-  'TraceStart', 'UEContextModification', 'UEContextRelease', 'UEContextReleaseRequest', 'UERadioCapabilityCheck',
-  'UERadioCapabilityInfoIndication', 'UETNLABindingRelease', 'UplinkNASTransport',
-  'UplinkNonUEAssociatedNRPPaTransport', 'UplinkRANConfigurationTransfer', 'UplinkRANStatusTransfer',
-  'UplinkUEAssociatedNRPPaTransport', 'WriteReplaceWarning', 'SecondaryRATDataUsageReport',
+  'AMFConfigurationUpdate',
+  'AMFStatusIndication',
+  'CellTrafficTrace',
+  'DeactivateTrace',
+  'DownlinkNASTransport',
+  'DownlinkNonUEAssociatedNRPPaTransport',
+  'DownlinkRANConfigurationTransfer',
+  'DownlinkRANStatusTransfer',
+  'DownlinkUEAssociatedNRPPaTransport',
+  'ErrorIndication',
+  'HandoverCancel',
+  'HandoverNotification',
+  'HandoverPreparation',
+  'HandoverResourceAllocation',
+  'InitialContextSetup',
+  'InitialUEMessage',
+  'LocationReportingControl',
+  'LocationReportingFailureIndication',
+  'LocationReport',
+  'NASNonDeliveryIndication',
+  'NGReset',
+  'NGSetup',
+  'OverloadStart',
+  'OverloadStop',
+  'Paging',
+  'PathSwitchRequest',
+  'PDUSessionResourceModify',
+  'PDUSessionResourceModifyIndication',
+  'PDUSessionResourceRelease',
+  'PDUSessionResourceSetup',
+  'PDUSessionResourceNotify',
+  'PrivateMessage',
+  'PWSCancel',
+  'PWSFailureIndication',
+  'PWSRestartIndication',
+  'RANConfigurationUpdate',
+  'RerouteNASRequest',
+  'RRCInactiveTransitionReport',
+  'TraceFailureIndication',
+  'TraceStart',
+  'UEContextModification',
+  'UEContextRelease',
+  'UEContextReleaseRequest',
+  'UERadioCapabilityCheck',
+  'UERadioCapabilityInfoIndication',
+  'UETNLABindingRelease',
+  'UplinkNASTransport',
+  'UplinkNonUEAssociatedNRPPaTransport',
+  'UplinkRANConfigurationTransfer',
+  'UplinkRANStatusTransfer',
+  'UplinkUEAssociatedNRPPaTransport',
+  'WriteReplaceWarning',
+  'SecondaryRATDataUsageReport',
 ];
 
 /** SBI: the HTTP method (enum sbi_method); methods the datapath cannot read are `other`. */
@@ -59,8 +99,7 @@ const SBI_METHODS: Record<number, string> = {
 /** The procedure label of a series; codes nfscope does not know are named by number. */
 export function procedureName(proto: NfProto, procedure: number): string {
   if (proto === NfProto.Sbi) return SBI_METHODS[procedure] ?? 'other';
-  const table: Record<number, string> | undefined =
-    proto === NfProto.Pfcp ? PFCP_REQUESTS : proto === NfProto.Gtpu ? GTPU_REQUESTS : proto === NfProto.Ngap ? NGAP_PROCEDURES : undefined;
+  const table: Record<number, string> | undefined = proto === NfProto.Pfcp ? PFCP_REQUESTS : proto === NfProto.Gtpu ? GTPU_REQUESTS : proto === NfProto.Ngap ? NGAP_PROCEDURES : undefined;
   return table?.[procedure] ?? `${proto === NfProto.Ngap ? 'procedure' : 'type'}_${procedure}`;
 }
 

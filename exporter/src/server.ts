@@ -71,14 +71,20 @@ export function createApp(ctx: ApiContext): express.Express {
 
   app.get('/readyz', (_req, res) => {
     const ready = ctx.datapath.ready && ctx.collector.lastReadAt > 0;
-    res.status(ready ? 200 : 503).type('text/plain').send(ready ? 'ready\n' : 'not ready: programs not attached or maps not read yet\n');
+    res
+      .status(ready ? 200 : 503)
+      .type('text/plain')
+      .send(ready ? 'ready\n' : 'not ready: programs not attached or maps not read yet\n');
   });
 
   app.get('/metrics', async (_req, res) => {
     try {
       res.type(ctx.collector.registry.contentType).send(await ctx.collector.registry.metrics());
     } catch (e) {
-      res.status(500).type('text/plain').send(`${(e as Error).message}\n`);
+      res
+        .status(500)
+        .type('text/plain')
+        .send(`${(e as Error).message}\n`);
     }
   });
 

@@ -12,7 +12,6 @@ const PLUGIN = path.resolve(__dirname, '..');
 const DIST = path.join(PLUGIN, 'dist');
 const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 
-
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { SHARED } = require('../.config/bundler/externals.js') as { SHARED: string[] };
 /** What Grafana's AMD loader gives a plugin: the shared modules, @grafana/{data,ui,runtime}, and its own `module` record. */
@@ -23,7 +22,14 @@ const PROVIDED = [...SHARED, '@grafana/data', '@grafana/ui', '@grafana/runtime',
  * on Grafana 13), React 19's, the element symbols a JSX runtime or React
  * itself creates elements with, and the scheduler React DOM carries.
  */
-const REACT_MARKS = ['__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED', '__CLIENT_INTERNALS_DO_NOT_USE_OR_WARN_USERS_THEY_CANNOT_UPGRADE', 'ReactCurrentOwner', 'react.transitional.element', 'Symbol.for("react.element")', 'unstable_scheduleCallback'];
+const REACT_MARKS = [
+  '__SECRET_INTERNALS_DO_NOT_USE_OR_YOU_WILL_BE_FIRED',
+  '__CLIENT_INTERNALS_DO_NOT_USE_OR_WARN_USERS_THEY_CANNOT_UPGRADE',
+  'ReactCurrentOwner',
+  'react.transitional.element',
+  'Symbol.for("react.element")',
+  'unstable_scheduleCallback',
+];
 
 describe('the build (dist/, made by npm run build -w plugin; scripts/setup.sh runs it)', () => {
   const moduleJs = path.join(DIST, 'module.js');
@@ -55,12 +61,13 @@ describe('the build (dist/, made by npm run build -w plugin; scripts/setup.sh ru
     expect(REMOVED_IN_19.filter((name) => js.includes(name))).toEqual([]);
   });
 
-  (built ? test : test.skip)('the source map is beside module.js and covers the plugin\'s own sources', () => {
+  (built ? test : test.skip)("the source map is beside module.js and covers the plugin's own sources", () => {
     const js = fs.readFileSync(moduleJs, 'utf8');
     expect(js.trimEnd().endsWith('//# sourceMappingURL=module.js.map')).toBe(true);
     const map = readJson(path.join(DIST, 'module.js.map'));
     expect(map.version).toBe(3);
-    for (const src of ['datasource.ts', 'components/QueryEditor.tsx', 'components/ConfigEditor.tsx']) expect({ src, mapped: map.sources.some((x: string) => x.endsWith(`/${src}`)) }).toEqual({ src, mapped: true });
+    for (const src of ['datasource.ts', 'components/QueryEditor.tsx', 'components/ConfigEditor.tsx'])
+      expect({ src, mapped: map.sources.some((x: string) => x.endsWith(`/${src}`)) }).toEqual({ src, mapped: true });
   });
 
   test('the webpack build bundles none of React, React DOM, rxjs, lodash, @emotion or @grafana/{data,ui,runtime}', async () => {
@@ -100,7 +107,7 @@ describe('the build (dist/, made by npm run build -w plugin; scripts/setup.sh ru
     expect(fs.existsSync(path.join(DIST, 'README.md'))).toBe(true);
   });
 
-  (built ? test : test.skip)('the catalogue\'s hygiene: CHANGELOG.md and LICENSE beside module.js, screenshots and links in plugin.json, a tested grafanaDependency', () => {
+  (built ? test : test.skip)("the catalogue's hygiene: CHANGELOG.md and LICENSE beside module.js, screenshots and links in plugin.json, a tested grafanaDependency", () => {
     const pj = readJson(path.join(DIST, 'plugin.json'));
     const changelog = fs.readFileSync(path.join(DIST, 'CHANGELOG.md'), 'utf8');
     // The CHANGELOG names the version being shipped.
@@ -123,6 +130,7 @@ describe('the build (dist/, made by npm run build -w plugin; scripts/setup.sh ru
       const v = readJson(path.join(PLUGIN, 'test-host', h, 'package.json')).dependencies['@grafana/data'];
       expect({ v, satisfied: semver.satisfies(v, pj.dependencies.grafanaDependency) }).toEqual({ v, satisfied: true });
     }
-    for (const tooOld of ['11.0.0', '11.6.10', '12.0.9', '12.1.6', '12.2.4']) expect({ tooOld, satisfied: semver.satisfies(tooOld, pj.dependencies.grafanaDependency) }).toEqual({ tooOld, satisfied: false });
+    for (const tooOld of ['11.0.0', '11.6.10', '12.0.9', '12.1.6', '12.2.4'])
+      expect({ tooOld, satisfied: semver.satisfies(tooOld, pj.dependencies.grafanaDependency) }).toEqual({ tooOld, satisfied: false });
   });
 });

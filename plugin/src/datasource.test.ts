@@ -18,13 +18,33 @@ import { DataSource, parseVariableQuery } from './datasource';
 const PROXY = '/api/datasources/proxy/uid/nfscope';
 
 function settings(jsonData: NfscopeOptions = {}): DataSourceInstanceSettings<NfscopeOptions> {
-  return { id: 1, uid: 'nfscope', type: 'nfscope-ebpf-datasource', name: 'nfscope', url: PROXY, jsonData, access: 'proxy', readOnly: false, meta: {} as never } as DataSourceInstanceSettings<NfscopeOptions>;
+  return {
+    id: 1,
+    uid: 'nfscope',
+    type: 'nfscope-ebpf-datasource',
+    name: 'nfscope',
+    url: PROXY,
+    jsonData,
+    access: 'proxy',
+    readOnly: false,
+    meta: {} as never,
+  } as DataSourceInstanceSettings<NfscopeOptions>;
 }
 
 function request(targets: NfscopeQuery[]): DataQueryRequest<NfscopeQuery> {
   const to = dateTime(1796153600000);
   const from = dateTime(1796150000000);
-  return { targets, range: { from, to, raw: { from: 'now-1h', to: 'now' } }, intervalMs: 12000, interval: '12s', scopedVars: {}, requestId: 'Q1', app: 'dashboard', timezone: 'utc', startTime: 0 } as DataQueryRequest<NfscopeQuery>;
+  return {
+    targets,
+    range: { from, to, raw: { from: 'now-1h', to: 'now' } },
+    intervalMs: 12000,
+    interval: '12s',
+    scopedVars: {},
+    requestId: 'Q1',
+    app: 'dashboard',
+    timezone: 'utc',
+    startTime: 0,
+  } as DataQueryRequest<NfscopeQuery>;
 }
 
 const ok = (data: unknown) => of({ data, status: 200, ok: true });
@@ -58,7 +78,12 @@ test('query POSTs each visible target to /api/v1/query through the data proxy an
 test("one failing target reports the exporter's message and does not hide the others", async () => {
   fetchMock.mockImplementation(({ data }) => (data.kind === 'drops' ? fail(400, { error: 'filter: label "procedure" does not exist for drops' }) : ok(ANSWERS[data.kind])));
   const ds = new DataSource(settings());
-  const res = await ds.query(request([{ refId: 'A', kind: 'drops', extraFilters: 'procedure=Echo' }, { refId: 'B', kind: 'traffic' }]));
+  const res = await ds.query(
+    request([
+      { refId: 'A', kind: 'drops', extraFilters: 'procedure=Echo' },
+      { refId: 'B', kind: 'traffic' },
+    ]),
+  );
   expect(res.errors).toEqual([{ refId: 'A', message: 'The exporter refused the query: filter: label "procedure" does not exist for drops' }]);
   expect(res.data).toHaveLength(1);
   expect(res.data[0].refId).toBe('B');
@@ -123,7 +148,10 @@ describe('testDatasource (health check)', () => {
 
   test("the exporter's error, in words a person can act on", async () => {
     fetchMock.mockReturnValue(fail(401, { error: 'missing bearer token' }));
-    expect(await new DataSource(settings()).testDatasource()).toEqual({ status: 'error', message: expect.stringMatching(/rejected the credentials.*missing bearer token.*bearer token in the data source settings/) });
+    expect(await new DataSource(settings()).testDatasource()).toEqual({
+      status: 'error',
+      message: expect.stringMatching(/rejected the credentials.*missing bearer token.*bearer token in the data source settings/),
+    });
     fetchMock.mockReturnValue(ok('<html>Grafana</html>'));
     expect((await new DataSource(settings()).testDatasource()).message).toMatch(/not as an nfscope exporter does/);
     const noUrl = new DataSource({ ...settings(), url: undefined });
@@ -148,7 +176,14 @@ test('label values: the range and scope are passed; virtual labels list the unio
 });
 
 describe('template variables', () => {
-  const nfs = { nfs: [{ name: 'gnb-1', type: 'gNB' }, { name: 'smf-1', type: 'SMF' }, { name: 'upf-1', type: 'UPF' }, { name: 'upf-2', type: 'UPF' }] };
+  const nfs = {
+    nfs: [
+      { name: 'gnb-1', type: 'gNB' },
+      { name: 'smf-1', type: 'SMF' },
+      { name: 'upf-1', type: 'UPF' },
+      { name: 'upf-2', type: 'UPF' },
+    ],
+  };
 
   test('NFs (optionally of one type), NF types and label values', async () => {
     fetchMock.mockImplementation(({ url }) => (url.endsWith('/api/v1/nfs') ? ok(nfs) : ok({ name: 'x', values: ['Heartbeat', 'SessionEstablishment'] })));
@@ -159,7 +194,11 @@ describe('template variables', () => {
     expect(await ds.variableValues({ refId: 'A', kind: 'nf_types' })).toEqual(['SMF', 'UPF', 'gNB']);
     expect(await ds.variableValues({ refId: 'A', kind: 'procedures' })).toEqual(['Heartbeat', 'SessionEstablishment']);
     expect(fetchMock.mock.calls.at(-1)![0].url).toBe(`${PROXY}/api/v1/labels/procedure/values`);
-    for (const [kind, label] of [['interfaces', 'interface'], ['reasons', 'reason'], ['nodes', 'node']] as const) {
+    for (const [kind, label] of [
+      ['interfaces', 'interface'],
+      ['reasons', 'reason'],
+      ['nodes', 'node'],
+    ] as const) {
       await ds.variableValues({ refId: 'A', kind });
       expect(fetchMock.mock.calls.at(-1)![0].url).toBe(`${PROXY}/api/v1/labels/${label}/values`);
     }

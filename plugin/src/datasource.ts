@@ -3,29 +3,14 @@
  * data proxy (the exporter URL and bearer token stay on the server) and turns
  * the answers into frames.
  */
-import {
-  DataSourceApi,
-  type DataQueryRequest,
-  type DataQueryResponse,
-  type DataSourceInstanceSettings,
-  type MetricFindValue,
-  type ScopedVars,
-  type TimeRange,
-} from '@grafana/data';
+import { DataSourceApi, type DataQueryRequest, type DataQueryResponse, type DataSourceInstanceSettings, type MetricFindValue, type ScopedVars, type TimeRange } from '@grafana/data';
 import { getBackendSrv, getTemplateSrv, type FetchError } from '@grafana/runtime';
 import type { NfsAnswer, StatusAnswer } from '@nfscope/api';
 import { lastValueFrom, timeout as rxTimeout, TimeoutError } from 'rxjs';
 import { answerNotices, answerToFrames } from './frames';
 import { templateInterpolator } from './interpolate';
 import { buildQueryBody, filterValues, parseFilters, type Interpolator } from './query';
-import {
-  DEFAULT_QUERY,
-  type FilterLabel,
-  type NfscopeOptions,
-  type NfscopeQuery,
-  type NfscopeVariableQuery,
-  type Scope,
-} from './types';
+import { DEFAULT_QUERY, type FilterLabel, type NfscopeOptions, type NfscopeQuery, type NfscopeVariableQuery, type Scope } from './types';
 import { NfscopeVariableSupport } from './variables';
 
 export const DEFAULT_TIMEOUT_S = 30;
@@ -114,7 +99,10 @@ export class DataSource extends DataSourceApi<NfscopeQuery, NfscopeOptions> {
         return new ExporterError(`The exporter refused the query: ${text ?? 'bad request'}`, status);
       case 401:
       case 403:
-        return new ExporterError(`The exporter rejected the credentials (${status}${text ? `: ${text}` : ''}). Check the bearer token in the data source settings against the exporter's configured token.`, status);
+        return new ExporterError(
+          `The exporter rejected the credentials (${status}${text ? `: ${text}` : ''}). Check the bearer token in the data source settings against the exporter's configured token.`,
+          status,
+        );
       case 404:
         return new ExporterError(
           `${path} does not exist at the exporter URL (404${text ? `: ${text}` : ''}). Check that the URL points at an nfscope exporter (default port 9810) with the query API (/api/v1).`,
@@ -123,7 +111,10 @@ export class DataSource extends DataSourceApi<NfscopeQuery, NfscopeOptions> {
       case 502:
       case 503:
       case 504:
-        return new ExporterError(`Grafana could not get an answer from the exporter (${status}${text ? `: ${text}` : ''}). Check the URL, that the exporter runs, and that Grafana's server can reach it.`, status);
+        return new ExporterError(
+          `Grafana could not get an answer from the exporter (${status}${text ? `: ${text}` : ''}). Check the URL, that the exporter runs, and that Grafana's server can reach it.`,
+          status,
+        );
       default:
         return new ExporterError(`The exporter answered ${status}${text ? `: ${text}` : ''}`, status);
     }
@@ -173,7 +164,11 @@ export class DataSource extends DataSourceApi<NfscopeQuery, NfscopeOptions> {
           })
           .join('; ');
       }
-      if (q.groupBy) out.groupBy = q.groupBy.flatMap((g) => { const r = interp.values(g); return r === 'all' ? [] : r; });
+      if (q.groupBy)
+        out.groupBy = q.groupBy.flatMap((g) => {
+          const r = interp.values(g);
+          return r === 'all' ? [] : r;
+        });
       return out;
     });
   }
@@ -282,4 +277,3 @@ export function parseVariableQuery(text: string): NfscopeVariableQuery {
   if (kind === 'label_values') return { refId: 'A', kind, label: m[2] || undefined };
   return { refId: 'A', kind };
 }
-

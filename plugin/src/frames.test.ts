@@ -42,11 +42,16 @@ test('traffic is pps for packets and Bps for bytes; error ratio is percentunit',
   expect(convert('error_ratio')[0].fields[1].config.unit).toBe('percentunit');
 });
 
-test('latency heatmap: one sparse heatmap-cells frame, xMax/yMin/yMax/count in that order, each cell at its bucket\'s bounds', () => {
+test("latency heatmap: one sparse heatmap-cells frame, xMax/yMin/yMax/count in that order, each cell at its bucket's bounds", () => {
   const [f] = convert('latency_heatmap');
   expect(f.meta?.type).toBe('heatmap-cells');
   // Grafana's heatmap reads a sparse frame's fields by position.
-  expect(f.fields.map((x) => [x.name, x.type])).toEqual([['xMax', FieldType.time], ['yMin', FieldType.number], ['yMax', FieldType.number], ['count', FieldType.number]]);
+  expect(f.fields.map((x) => [x.name, x.type])).toEqual([
+    ['xMax', FieldType.time],
+    ['yMin', FieldType.number],
+    ['yMax', FieldType.number],
+    ['count', FieldType.number],
+  ]);
   expect(field(f, 'yMin').config.unit).toBe('s');
   // Three steps × three buckets, step by step, buckets ascending, zeros kept.
   const times = ANSWERS.latency_heatmap.frames[0].fields[0].values;
@@ -111,14 +116,33 @@ test('topology: Node Graph nodes and edges, arcs green/red summing to 1, stats w
 test('NF-pair table: one table frame, columns in order, units on rate, percentiles and error ratio', () => {
   const [f] = convert('nf_pairs');
   expect(f.meta?.preferredVisualisationType).toBe('table');
-  expect(f.fields.map((x) => x.name)).toEqual(['client_nf', 'client_type', 'server_nf', 'server_type', 'interface', 'procedure', 'requests', 'rate', 'p50', 'p90', 'p99', 'error_ratio', 'rejected', 'timeouts', 'retransmissions']);
+  expect(f.fields.map((x) => x.name)).toEqual([
+    'client_nf',
+    'client_type',
+    'server_nf',
+    'server_type',
+    'interface',
+    'procedure',
+    'requests',
+    'rate',
+    'p50',
+    'p90',
+    'p99',
+    'error_ratio',
+    'rejected',
+    'timeouts',
+    'retransmissions',
+  ]);
   expect(field(f, 'rate').config.unit).toBe('reqps');
   for (const p of ['p50', 'p90', 'p99']) expect(field(f, p).config.unit).toBe('s');
   expect(field(f, 'error_ratio').config.unit).toBe('percentunit');
 });
 
 test('a unit the exporter gives is kept', () => {
-  const answer = { ...ANSWERS.request_rate, frames: [{ ...ANSWERS.request_rate.frames[0], fields: [ANSWERS.request_rate.frames[0].fields[0], { ...ANSWERS.request_rate.frames[0].fields[1], config: { unit: 'rps' } }] }] };
+  const answer = {
+    ...ANSWERS.request_rate,
+    frames: [{ ...ANSWERS.request_rate.frames[0], fields: [ANSWERS.request_rate.frames[0].fields[0], { ...ANSWERS.request_rate.frames[0].fields[1], config: { unit: 'rps' } }] }],
+  };
   expect(answerToFrames(answer, { refId: 'B', kind: 'request_rate' })[0].fields[1].config.unit).toBe('rps');
 });
 
@@ -143,7 +167,10 @@ test('an answer with no frames is no data, not an error', () => {
 test('the answers these tests feed the plugin keep the API contract (@nfscope/api), and the POST bodies it builds do too', () => {
   for (const [kind, answer] of Object.entries(ANSWERS)) expect({ kind, problems: contractProblems('QueryAnswer', answer) }).toEqual({ kind, problems: [] });
   for (const kind of KIND_ORDER) {
-    const body = buildQueryBody({ refId: 'A', kind, filters: { client_nf: ['smf-1', 'smf-2'] }, extraFilters: 'procedure!=Heartbeat', quantiles: [0.5, 0.99] }, { from: 1000, to: 61000, intervalMs: 1000, defaultScope: 'node' });
+    const body = buildQueryBody(
+      { refId: 'A', kind, filters: { client_nf: ['smf-1', 'smf-2'] }, extraFilters: 'procedure!=Heartbeat', quantiles: [0.5, 0.99] },
+      { from: 1000, to: 61000, intervalMs: 1000, defaultScope: 'node' },
+    );
     expect({ kind, problems: contractProblems('QueryRequest', body) }).toEqual({ kind, problems: [] });
   }
 });

@@ -31,7 +31,10 @@ export function templateInterpolator(templateSrv: TemplateSrv, scopedVars?: Scop
       const m = SOLE_VARIABLE.exec(text.trim());
       if (m && isAllSelected(templateSrv, m[1] ?? m[2] ?? m[3], scopedVars)) return 'all';
       const replaced = templateSrv.replace(text, scopedVars, (value: unknown) => (Array.isArray(value) ? value.join(SEP) : String(value)));
-      const values = replaced.split(SEP).map((s) => s.trim()).filter(Boolean);
+      const values = replaced
+        .split(SEP)
+        .map((s) => s.trim())
+        .filter(Boolean);
       return values.some((v) => ANY_VALUES.has(v)) ? 'all' : values;
     },
     regex(text: string) {

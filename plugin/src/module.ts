@@ -6,6 +6,4 @@ import { QueryEditor } from './components/QueryEditor';
 import { DataSource } from './datasource';
 import type { NfscopeOptions, NfscopeQuery, NfscopeSecureOptions } from './types';
 
-export const plugin = new DataSourcePlugin<DataSource, NfscopeQuery, NfscopeOptions, NfscopeSecureOptions>(DataSource)
-  .setConfigEditor(ConfigEditor)
-  .setQueryEditor(QueryEditor);
+export const plugin = new DataSourcePlugin<DataSource, NfscopeQuery, NfscopeOptions, NfscopeSecureOptions>(DataSource).setConfigEditor(ConfigEditor).setQueryEditor(QueryEditor);

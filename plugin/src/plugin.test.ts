@@ -14,18 +14,26 @@ const readJson = (f: string) => JSON.parse(fs.readFileSync(f, 'utf8'));
 const { dashboards, render } = require('../scripts/gen-dashboards.js');
 
 const pluginJson = readJson(path.join(__dirname, 'plugin.json'));
-const dashboardFiles = fs.readdirSync(path.join(__dirname, 'dashboards')).filter((f) => f.endsWith('.json')).sort();
-
+const dashboardFiles = fs
+  .readdirSync(path.join(__dirname, 'dashboards'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('plugin.json', () => {
   test('is valid against plugin.schema.json', () => {
     const validate = validator('plugin.schema.json');
-    expect(validate.errors ?? validate(pluginJson) ? [] : validate.errors).toEqual([]);
+    expect((validate.errors ?? validate(pluginJson)) ? [] : validate.errors).toEqual([]);
   });
 
   test('a frontend data source for the Grafana 11.6, 12 and 13 releases that share react/jsx-runtime, reached through the data proxy with the token from secureJsonData', () => {
     // Grafana gives plugins react/jsx-runtime from 11.6.11, 12.0.10, 12.1.7 and 12.2.5 (create-plugin's externalize-jsx-runtime ranges).
-    expect(pluginJson).toMatchObject({ type: 'datasource', id: 'nfscope-ebpf-datasource', backend: false, metrics: true, dependencies: { grafanaDependency: '>=11.6.11 <12 || >=12.0.10 <12.1 || >=12.1.7 <12.2 || >=12.2.5 <14' } });
+    expect(pluginJson).toMatchObject({
+      type: 'datasource',
+      id: 'nfscope-ebpf-datasource',
+      backend: false,
+      metrics: true,
+      dependencies: { grafanaDependency: '>=11.6.11 <12 || >=12.0.10 <12.1 || >=12.1.7 <12.2 || >=12.2.5 <14' },
+    });
     expect(pluginJson.name).not.toBe(pluginJson.id);
     expect(pluginJson.routes).toEqual([{ path: 'api', headers: [{ name: 'Authorization', content: 'Bearer {{ .SecureJsonData.bearerToken }}' }] }]);
   });
@@ -111,11 +119,11 @@ describe.each(dashboardFiles)('dashboard %s', (file) => {
     for (const p of panels) {
       const { x, y, w, h } = p.gridPos;
       expect(x + w).toBeLessThanOrEqual(24);
-      for (let i = x; i < x + w; i++) for (let j = y; j < y + h; j++) {
-        expect(cells.has(`${i},${j}`)).toBe(false);
-        cells.add(`${i},${j}`);
-      }
+      for (let i = x; i < x + w; i++)
+        for (let j = y; j < y + h; j++) {
+          expect(cells.has(`${i},${j}`)).toBe(false);
+          cells.add(`${i},${j}`);
+        }
     }
   });
 });
-

@@ -34,7 +34,10 @@ const series = (name: string, vals: Array<number | null>, unit = 's'): DataFrame
 
 test('time series: a path per series with data, broken at nulls; legend names from displayNameFromDS, values in the unit', () => {
   const legend = { displayMode: 'table', showLegend: true, calcs: ['max'] };
-  const { marks, el } = draw([panel('timeseries', 0, { options: { legend } })], [{ frames: [series('N4', [0.001, 0.002, null, 0.0042, 0.003]), series('N3', [null, null, null, null, null])], errors: [] }]);
+  const { marks, el } = draw(
+    [panel('timeseries', 0, { options: { legend } })],
+    [{ frames: [series('N4', [0.001, 0.002, null, 0.0042, 0.003]), series('N3', [null, null, null, null, null])], errors: [] }],
+  );
   const paths = marks(0, 'series');
   expect(paths).toHaveLength(1);
   expect(paths[0].getAttribute('d')!.match(/M/g)).toHaveLength(2);
@@ -61,7 +64,13 @@ test('heatmap: a cell per non-empty bucket and interval, each as tall as its buc
     },
     { refId: 'A', kind: 'latency_heatmap' },
   );
-  const { marks, el } = draw([panel('heatmap'), panel('stat', 12)], [{ frames: [heat], errors: [] }, { frames: [series('N4', [0.5, 0.25, null])], errors: [] }]);
+  const { marks, el } = draw(
+    [panel('heatmap'), panel('stat', 12)],
+    [
+      { frames: [heat], errors: [] },
+      { frames: [series('N4', [0.5, 0.25, null])], errors: [] },
+    ],
+  );
   const cells = Array.from(marks(0, 'cell'));
   expect(cells).toHaveLength(5);
   const h = (c: Element) => Number(c.getAttribute('height')) + 1;
@@ -97,7 +106,13 @@ test('node graph: a circle per node and a line per edge; clients left of servers
   const { marks } = draw([panel('nodeGraph')], [{ frames: [nodes, edges], errors: [] }]);
   expect(marks(0, 'node')).toHaveLength(3);
   expect(marks(0, 'edge')).toHaveLength(5);
-  const x = (id: string) => Number(Array.from(marks(0, 'node')).find((n) => n.textContent!.includes(id))!.querySelector('circle')!.getAttribute('cx'));
+  const x = (id: string) =>
+    Number(
+      Array.from(marks(0, 'node'))
+        .find((n) => n.textContent!.includes(id))!
+        .querySelector('circle')!
+        .getAttribute('cx'),
+    );
   expect(x('smf-1')).toBeLessThan(x('upf-1'));
   expect(x('upf-1')).toBe(x('upf-2'));
 });
@@ -119,7 +134,11 @@ test('table: a row per frame row, sorted as the panel says; histogram: a bar per
   });
   const { marks, el, container } = draw(
     [panel('table', 0, { options: { sortBy: [{ displayName: 'rate', desc: true }] } }), panel('histogram', 12), { ...panel('timeseries'), gridPos: { x: 0, y: 8, w: 12, h: 8 } }],
-    [{ frames: [table], errors: [] }, { frames: [hist], errors: [] }, { frames: [], errors: [] }],
+    [
+      { frames: [table], errors: [] },
+      { frames: [hist], errors: [] },
+      { frames: [], errors: [] },
+    ],
   );
   const rows = marks(0, 'row');
   expect(rows).toHaveLength(3);

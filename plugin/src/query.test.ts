@@ -19,10 +19,7 @@ describe('buildQueryBody', () => {
   });
 
   test.each(KIND_ORDER)('%s: kind, range, scope and only the filters the kind takes', (kind) => {
-    const b = buildQueryBody(
-      { refId: 'A', kind, filters: { client_nf: ['smf-1'], reason: ['NO_SOCKET'], src_nf: ['gnb-1'], node: ['worker-1'] }, scope: 'cluster' },
-      ctx,
-    );
+    const b = buildQueryBody({ refId: 'A', kind, filters: { client_nf: ['smf-1'], reason: ['NO_SOCKET'], src_nf: ['gnb-1'], node: ['worker-1'] }, scope: 'cluster' }, ctx);
     expect(b.kind).toBe(kind);
     expect(b.scope).toBe('cluster');
     const labels = b.filters.map((f) => f.label);
@@ -36,9 +33,11 @@ describe('buildQueryBody', () => {
   });
 
   test('several values of one filter become a list; group_by, vantage, metric and resolution are passed on', () => {
-    expect(
-      buildQueryBody({ refId: 'A', kind: 'request_rate', filters: { interface: ['N3', 'N9'] }, groupBy: ['outcome', 'code'], vantage: 'server' }, ctx),
-    ).toMatchObject({ filters: [{ label: 'interface', op: '=', value: ['N3', 'N9'] }], group_by: ['outcome', 'code'], vantage: 'server' });
+    expect(buildQueryBody({ refId: 'A', kind: 'request_rate', filters: { interface: ['N3', 'N9'] }, groupBy: ['outcome', 'code'], vantage: 'server' }, ctx)).toMatchObject({
+      filters: [{ label: 'interface', op: '=', value: ['N3', 'N9'] }],
+      group_by: ['outcome', 'code'],
+      vantage: 'server',
+    });
     expect(buildQueryBody({ refId: 'A', kind: 'traffic', metric: 'bytes' }, ctx).metric).toBe('bytes');
     expect(buildQueryBody({ refId: 'A', kind: 'latency_heatmap', bucketsPerOctave: 16 }, ctx).buckets_per_octave).toBe(16);
     // The heatmap and the topology take no group_by; a stored one is not sent.

@@ -47,7 +47,10 @@ export function parseFilters(text: string, where = 'extra filters'): ApiFilter[]
     if (!LABEL_RE.test(label)) throw new QueryError(`${where}: "${label}" in "${piece}" is not a label name`);
     const v = value.trim();
     if (op === '=' || op === '!=') {
-      const list = v.split(',').map((s) => s.trim()).filter(Boolean);
+      const list = v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       if (list.length === 0) throw new QueryError(`${where}: "${piece}" has no value`);
       out.push({ label, op: op as FilterOp, value: list.length === 1 ? list[0] : list });
     } else {

@@ -11,19 +11,7 @@ export type QueryKind = Kind;
 export type { Scope, TrafficMetric, Vantage };
 
 /** Labels the editor offers as filters, in the order it shows them. `nf` and `nf_type` are the API's virtual labels. */
-export type FilterLabel =
-  | 'nf'
-  | 'client_nf'
-  | 'server_nf'
-  | 'peer_nf'
-  | 'src_nf'
-  | 'dst_nf'
-  | 'nf_type'
-  | 'interface'
-  | 'procedure'
-  | 'reason'
-  | 'class'
-  | 'node';
+export type FilterLabel = 'nf' | 'client_nf' | 'server_nf' | 'peer_nf' | 'src_nf' | 'dst_nf' | 'nf_type' | 'interface' | 'procedure' | 'reason' | 'class' | 'node';
 
 export interface NfscopeQuery extends DataQuery {
   kind?: QueryKind;

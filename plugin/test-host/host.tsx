@@ -49,7 +49,11 @@ const requests: Array<{ method: string; url: string; body?: unknown }> = [];
 function backendFetch(opts: FetchOptions): rxjs.Observable<unknown> {
   return new rxjs.Observable((sub) => {
     const qs = opts.params
-      ? new URLSearchParams(Object.entries(opts.params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString()
+      ? new URLSearchParams(
+          Object.entries(opts.params)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, String(v)]),
+        ).toString()
       : '';
     const url = qs ? `${opts.url}?${qs}` : opts.url;
     const method = opts.method ?? 'GET';

@@ -65,7 +65,21 @@ function Panel({ panel, result, theme, colW, from, to }: { panel: PanelJson; res
         overflow: 'hidden',
       }}
     >
-      <div style={{ height: HEADER, lineHeight: `${HEADER}px`, padding: '0 8px', fontSize: 14, fontWeight: 500, color: theme.colors.text.primary, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}>{panel.title}</div>
+      <div
+        style={{
+          height: HEADER,
+          lineHeight: `${HEADER}px`,
+          padding: '0 8px',
+          fontSize: 14,
+          fontWeight: 500,
+          color: theme.colors.text.primary,
+          whiteSpace: 'nowrap',
+          overflow: 'hidden',
+          textOverflow: 'ellipsis',
+        }}
+      >
+        {panel.title}
+      </div>
       <div style={{ position: 'relative', margin: '0 8px 8px', ...body }}>
         {result.errors.length > 0 ? (
           <div style={{ color: theme.colors.error.text, fontSize: 12 }}>{result.errors.map((e) => e.message).join('; ')}</div>

@@ -135,7 +135,11 @@ function fmtMs(v: number | null): string {
 /** Left-aligned text columns, right-aligned numbers. */
 function table(head: string[], body: string[][], leftColumns: number): string {
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]): string => cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i < leftColumns ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(head), ...body.map(line)].join('\n');
 }
 
@@ -164,7 +168,21 @@ export function formatSummary(r: RunRecord): string {
       table(
         ['N2 initiator', 'responder', 'procedure', 'sent', 'successful', 'unsuccessful', 'timeouts', 'p50 ms', 'p99 ms', 'DATA', 'SACKed exactly', 'DATA→SACK p50 ms', 'max ms'],
         summarizeNgap(r.ngap).map((x) =>
-          [x.initiator, x.responder, x.procedure, x.sent, x.successful, x.unsuccessful, x.timeouts, fmtMs(x.p50_ms), fmtMs(x.p99_ms), x.data, x.sackedExactly, fmtMs(x.sack_p50_ms), fmtMs(x.sack_max_ms)].map(String),
+          [
+            x.initiator,
+            x.responder,
+            x.procedure,
+            x.sent,
+            x.successful,
+            x.unsuccessful,
+            x.timeouts,
+            fmtMs(x.p50_ms),
+            fmtMs(x.p99_ms),
+            x.data,
+            x.sackedExactly,
+            fmtMs(x.sack_p50_ms),
+            fmtMs(x.sack_max_ms),
+          ].map(String),
         ),
         3,
       ),
@@ -251,7 +269,10 @@ export async function testbedMain(argv: string[], prog = 'nfscope testbed'): Pro
     args = parsed;
     if (args.down === undefined) {
       const base: unknown = args.scenarioFile ? loadScenario(args.scenarioFile) : {};
-      scenario = resolveScenario({ ...(base as object), ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) }, args.scenarioFile ?? 'scenario');
+      scenario = resolveScenario(
+        { ...(base as object), ...(args.durationMs !== undefined ? { durationMs: args.durationMs } : {}), ...(args.seed !== undefined ? { seed: args.seed } : {}) },
+        args.scenarioFile ?? 'scenario',
+      );
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -5,10 +5,7 @@
 import type { Rng } from './random';
 
 export type Distribution =
-  | { kind: 'constant'; ms: number }
-  | { kind: 'uniform'; minMs: number; maxMs: number }
-  | { kind: 'exponential'; meanMs: number }
-  | { kind: 'lognormal'; medianMs: number; sigma: number };
+  { kind: 'constant'; ms: number } | { kind: 'uniform'; minMs: number; maxMs: number } | { kind: 'exponential'; meanMs: number } | { kind: 'lognormal'; medianMs: number; sigma: number };
 
 export const DISTRIBUTION_KINDS = ['constant', 'uniform', 'exponential', 'lognormal'] as const;
 

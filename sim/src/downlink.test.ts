@@ -23,7 +23,9 @@ describe('downlink G-PDUs', () => {
   test('with N9, upf-2 originates, upf-1 forwards to gnb-1 on N3; without, upf-1 sends; none by default', () => {
     const s = resolveScenario({ gtpu: { downlinkGpduPerSecond: 40, gpduSize: 300 }, ngap: { enabled: false } });
     const agents = planAgents(nfs, s, 'abcdef');
-    expect(gtpuArgs(agents, 'upf-2')?.send).toEqual([{ to: { name: 'upf-1', type: 'UPF', address: '198.18.0.4' }, interface: 'N9', teid: TEID.n9Downlink, perSecond: 40, size: 300, qfi: 9, downlink: true }]);
+    expect(gtpuArgs(agents, 'upf-2')?.send).toEqual([
+      { to: { name: 'upf-1', type: 'UPF', address: '198.18.0.4' }, interface: 'N9', teid: TEID.n9Downlink, perSecond: 40, size: 300, qfi: 9, downlink: true },
+    ]);
     expect(gtpuArgs(agents, 'upf-1')?.receive).toContainEqual({ teid: TEID.n9Downlink, interface: 'N9' });
     expect(gtpuArgs(agents, 'upf-1')?.forward).toContainEqual({ inTeid: TEID.n9Downlink, to: { name: 'gnb-1', type: 'gNB', address: '198.18.0.1' }, interface: 'N3', teid: TEID.n3Downlink });
     expect(gtpuArgs(agents, 'gnb-1')?.receive).toEqual([{ teid: TEID.n3Downlink, interface: 'N3' }]);

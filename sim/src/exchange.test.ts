@@ -67,7 +67,9 @@ describe('client and responder', () => {
     expect(txs[0]).toMatchObject({ outcome: 'accepted', cause: 1, transmissions: 1, seq: 1, client: 'smf-1', server: 'upf-1', procedure: 'SessionDeletion' });
     expect(txs[0].latencyNs! / 1e6).toBeGreaterThanOrEqual(15);
     expect(BigInt(txs[0].respondedAtNs!) - BigInt(txs[0].sentAtNs)).toBe(BigInt(txs[0].latencyNs!));
-    expect(views).toEqual([{ interface: 'N4', procedure: 'SessionDeletion', client: 'smf-1', server: 'upf-1', seq: 1, decision: 'answer', delayMs: 15, reply: 'accepted', copies: 1, responses: 1, cause: 1 }]);
+    expect(views).toEqual([
+      { interface: 'N4', procedure: 'SessionDeletion', client: 'smf-1', server: 'upf-1', seq: 1, decision: 'answer', delayMs: 15, reply: 'accepted', copies: 1, responses: 1, cause: 1 },
+    ]);
   });
 
   test('reject: the cause comes back', async () => {

@@ -104,7 +104,7 @@ export function ipv6String(b: Buffer): string {
   for (let i = 0; i < 16; i += 2) words.push(b.readUInt16BE(i));
   let best = -1;
   let bestLen = 1; // a single zero word is not compressed
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;

@@ -110,7 +110,11 @@ describe('NGAP codec', () => {
       const s = sctp.encodePacket({ srcPort: 38412, dstPort: 38412, vtag: 77, chunks: [sctp.data({ tsn: 100 + i, stream: 0, ssn: i, ppid: 60, payload: ngap.encode(m) })] });
       return { timeNs: BigInt(i) * 1000n, frame: Buffer.concat([mac, ipv4Header('198.18.0.1', '198.18.0.2', 132, s.length), s]) };
     });
-    const rows = tsharkFields(records, ['sctp.checksum.status', 'sctp.data_tsn_raw', 'ngap.procedureCode', 'ngap.RAN_UE_NGAP_ID', 'ngap.AMF_UE_NGAP_ID', '_ws.malformed'], ['-o', 'sctp.checksum:CRC 32c']);
+    const rows = tsharkFields(
+      records,
+      ['sctp.checksum.status', 'sctp.data_tsn_raw', 'ngap.procedureCode', 'ngap.RAN_UE_NGAP_ID', 'ngap.AMF_UE_NGAP_ID', '_ws.malformed'],
+      ['-o', 'sctp.checksum:CRC 32c'],
+    );
     expect(rows.map((r) => r.slice(0, 5))).toEqual([
       ['1', '100', '21', '', ''],
       ['1', '101', '21', '', ''],
@@ -149,17 +153,13 @@ describe('N2 scenario, plan and record', () => {
         return (e as Error).message.split('\n');
       }
     };
-    expect(problems({ ngap: { sackDelayMs: 600, procedures: { UplinkNASTransport: { rejectRate: 0.1 } } } })).toEqual([
-      's.json: ngap.sackDelayMs: must be between 0 and 500, got 600',
-    ]);
+    expect(problems({ ngap: { sackDelayMs: 600, procedures: { UplinkNASTransport: { rejectRate: 0.1 } } } })).toEqual(['s.json: ngap.sackDelayMs: must be between 0 and 500, got 600']);
     expect(problems({ ngap: { procedures: { UplinkNASTransport: { rejectRate: 0.1 } } } })).toEqual([
       's.json: ngap.procedures.UplinkNASTransport.rejectRate: must be 0: UplinkNASTransport has no unsuccessful outcome (TS 38.413 §8); only NGSetup and InitialContextSetup can be rejected',
     ]);
     expect(problems({ ngap: { responder: { dropFirstCopyRate: 0.1 } } })[0]).toMatch(/ngap.responder.dropFirstCopyRate: unknown field; NGAP messages are not retransmitted/);
     expect(problems({ ngap: { procedures: { Paging: {} } } })[0]).toMatch(/ngap.procedures.Paging: unknown field/);
-    expect(problems({ ngap: { responder: { rejectRate: 0.6, noResponseRate: 0.6 } } })).toContain(
-      's.json: ngap.responder: rejectRate + noResponseRate + dropFirstCopyRate must be at most 1, got 1.2',
-    );
+    expect(problems({ ngap: { responder: { rejectRate: 0.6, noResponseRate: 0.6 } } })).toContain('s.json: ngap.responder: rejectRate + noResponseRate + dropFirstCopyRate must be at most 1, got 1.2');
   });
 
   test('the collector joins procedures with the receiver views; counts and exact round trips per series', () => {
@@ -181,7 +181,20 @@ describe('N2 scenario, plan and record', () => {
       ...p,
     });
     const data = (d: Partial<SctpDataRecord>): SctpDataRecord => ({
-      interface: 'N2', from: 'gnb-1', from_type: 'gNB', to: 'amf-1', to_type: 'AMF', procedure: 'NGSetup', pdu: 'initiating', tsn: 1, stream: 0, sentAtNs: '100', ack: 'exact', sackAtNs: '300', rttNs: 2e6, ...d,
+      interface: 'N2',
+      from: 'gnb-1',
+      from_type: 'gNB',
+      to: 'amf-1',
+      to_type: 'AMF',
+      procedure: 'NGSetup',
+      pdu: 'initiating',
+      tsn: 1,
+      stream: 0,
+      sentAtNs: '100',
+      ack: 'exact',
+      sackAtNs: '300',
+      rttNs: 2e6,
+      ...d,
     });
     expect(c.accept('ngap-proc', proc({ tsn: 2, sentAtNs: '300', outcome: 'unsuccessful' }))).toBe(true);
     c.accept('ngap-proc', proc({}));
@@ -203,8 +216,19 @@ describe('N2 scenario, plan and record', () => {
     c.accept('sctp-data', data({ from: 'amf-1', to: 'gnb-1', pdu: 'successful', tsn: 50, rttNs: 6e6 }));
     expect(summarizeNgap(c.result())).toEqual([
       {
-        initiator: 'gnb-1', responder: 'amf-1', procedure: 'NGSetup', sent: 2, successful: 1, unsuccessful: 1, timeouts: 0,
-        p50_ms: 0.0001, p99_ms: 0.0001, data: 4, sackedExactly: 3, sack_p50_ms: 4, sack_max_ms: 6,
+        initiator: 'gnb-1',
+        responder: 'amf-1',
+        procedure: 'NGSetup',
+        sent: 2,
+        successful: 1,
+        unsuccessful: 1,
+        timeouts: 0,
+        p50_ms: 0.0001,
+        p99_ms: 0.0001,
+        data: 4,
+        sackedExactly: 3,
+        sack_p50_ms: 4,
+        sack_max_ms: 6,
       },
     ]);
   });

@@ -78,7 +78,14 @@ describe('PFCP header (TS 29.244 §7.2.2)', () => {
     ['S=1 but shorter than 16 octets', Buffer.from([0x21, 54, 0, 4, 0, 0, 1, 0])],
     ['IE overrunning the message', Buffer.from([0x20, 1, 0, 8, 0, 0, 1, 0, 0, 96, 0, 9])],
     ['octets after a message without FO', Buffer.concat([P.encodeMessage(P.heartbeatRequest(1, RECOVERY)), Buffer.from([0])])],
-    ['FO set but nothing follows', (() => { const b = P.encodeMessage(P.heartbeatRequest(1, RECOVERY)); b[0] |= 0x04; return b; })()],
+    [
+      'FO set but nothing follows',
+      (() => {
+        const b = P.encodeMessage(P.heartbeatRequest(1, RECOVERY));
+        b[0] |= 0x04;
+        return b;
+      })(),
+    ],
   ])('decoding fails cleanly: %s', (_what, buf) => {
     expect(() => P.decodeMessages(buf)).toThrow(P.PfcpDecodeError);
   });

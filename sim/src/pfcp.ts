@@ -66,14 +66,7 @@ export function isAcceptedCause(cause: number): boolean {
 /** The procedures the simulator runs, named as nfscope labels them (message name without Request/Response). */
 export type PfcpProcedure = 'Heartbeat' | 'AssociationSetup' | 'SessionEstablishment' | 'SessionModification' | 'SessionDeletion' | 'SessionReport';
 
-export const PFCP_PROCEDURES: readonly PfcpProcedure[] = [
-  'Heartbeat',
-  'AssociationSetup',
-  'SessionEstablishment',
-  'SessionModification',
-  'SessionDeletion',
-  'SessionReport',
-];
+export const PFCP_PROCEDURES: readonly PfcpProcedure[] = ['Heartbeat', 'AssociationSetup', 'SessionEstablishment', 'SessionModification', 'SessionDeletion', 'SessionReport'];
 
 export const REQUEST_TYPE: Readonly<Record<PfcpProcedure, number>> = {
   Heartbeat: MsgType.HeartbeatRequest,
@@ -258,7 +251,7 @@ export function decodeNodeId(value: Buffer): string {
   if (kind === 1 && value.length === 17) return ipv6String(value.subarray(1, 17));
   if (kind === 2) {
     const labels: string[] = [];
-    for (let off = 1; off < value.length; ) {
+    for (let off = 1; off < value.length;) {
       const n = value[off];
       labels.push(value.subarray(off + 1, off + 1 + n).toString('ascii'));
       off += 1 + n;
@@ -457,4 +450,3 @@ function dnsName(name: string): Buffer {
   if (labels.some((l) => l.length > 63)) throw new RangeError(`FQDN label longer than 63 octets in ${name}`);
   return Buffer.concat(labels.map((l) => Buffer.concat([Buffer.from([l.length]), Buffer.from(l, 'ascii')])));
 }
-

@@ -16,7 +16,14 @@ describe('agent plan', () => {
       expect(a.args.nfs).toHaveLength(9);
     }
     const [smf, upf1, , gnb, gupf1, gupf2] = agents;
-    expect(smf.script === 'pfcp-agent' && smf.args).toMatchObject({ role: 'SMF', address: '198.18.0.3', peers: [{ name: 'upf-1', address: '198.18.0.4' }, { name: 'upf-2', address: '198.18.0.5' }] });
+    expect(smf.script === 'pfcp-agent' && smf.args).toMatchObject({
+      role: 'SMF',
+      address: '198.18.0.3',
+      peers: [
+        { name: 'upf-1', address: '198.18.0.4' },
+        { name: 'upf-2', address: '198.18.0.5' },
+      ],
+    });
     expect(upf1.script === 'pfcp-agent' && upf1.args).toMatchObject({ role: 'UPF', peers: [{ name: 'smf-1', type: 'SMF', address: '198.18.0.3' }] });
     expect(smf.script === 'pfcp-agent' && smf.args.behaviours.Heartbeat.rejectRate).toBe(0);
     expect(gnb.script === 'gtpu-agent' && gnb.args).toMatchObject({
@@ -42,7 +49,13 @@ describe('agent plan', () => {
   test('ipFamily 6 on a testbed without IPv6 is refused clearly', () => {
     const v4only = nfs.map(({ ipv6: _drop, ...nf }) => nf);
     expect(() => planAgents(v4only, resolveScenario({ ipFamily: 6 }), 'abcdef')).toThrow(/ipFamily 6: smf-1 has no IPv6 address \(create the testbed with ipv6: true\)/);
-    expect(() => planAgents(nfs.filter((n) => n.name !== 'upf-2'), resolveScenario({}), 'abcdef')).toThrow(/no NF upf-2/);
+    expect(() =>
+      planAgents(
+        nfs.filter((n) => n.name !== 'upf-2'),
+        resolveScenario({}),
+        'abcdef',
+      ),
+    ).toThrow(/no NF upf-2/);
   });
 });
 

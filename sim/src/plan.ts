@@ -61,7 +61,12 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
   });
 
   const g = s.gtpu;
-  const echo = (peers: Array<[PlanNf, 'N3' | 'N9']>) => ({ peers: g.echoIntervalMs > 0 ? peers.map(([nf, i]) => ({ ...ref(nf), interface: i })) : [], intervalMs: g.echoIntervalMs, t3Ms: g.t3Ms, n3: g.n3 });
+  const echo = (peers: Array<[PlanNf, 'N3' | 'N9']>) => ({
+    peers: g.echoIntervalMs > 0 ? peers.map(([nf, i]) => ({ ...ref(nf), interface: i })) : [],
+    intervalMs: g.echoIntervalMs,
+    t3Ms: g.t3Ms,
+    n3: g.n3,
+  });
   const echoResponder: Behaviour = { ...g.responder, rejectRate: 0, rejectCauses: [] };
   const gtpuAgent = (nf: PlanNf, a: Pick<GtpuAgentArgs, 'echo' | 'send' | 'receive' | 'forward'>): AgentSpec => ({
     nf: nf.name,
@@ -119,6 +124,13 @@ export function planAgents(nfs: readonly PlanNf[], s: Scenario, runId: string): 
   }
 
   // SBI (sbi.ts): the core's NFs over HTTP/2, unless the scenario turns it off.
-  agents.push(...planSbiAgents(nfs.filter((nf) => s.ipFamily === 4 || nf.ipv6), s.sbi, common, ref));
+  agents.push(
+    ...planSbiAgents(
+      nfs.filter((nf) => s.ipFamily === 4 || nf.ipv6),
+      s.sbi,
+      common,
+      ref,
+    ),
+  );
   return agents;
 }

@@ -24,7 +24,9 @@ export class Rng {
 
   /** A generator for one stream of a run: the same seed and stream names give the same numbers. */
   static derive(seed: number | string, ...stream: Array<string | number | bigint>): Rng {
-    const h = createHash('sha256').update(JSON.stringify([String(seed), ...stream.map(String)])).digest();
+    const h = createHash('sha256')
+      .update(JSON.stringify([String(seed), ...stream.map(String)]))
+      .digest();
     return new Rng(h.readUInt32LE(0), h.readUInt32LE(4), h.readUInt32LE(8), h.readUInt32LE(12) | 1);
   }
 

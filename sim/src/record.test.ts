@@ -75,9 +75,18 @@ describe('record', () => {
     ]);
     expect(rows).toEqual([
       {
-        client: 'smf-1', server: 'upf-1', interface: 'N4', procedure: 'Heartbeat',
-        count: 102, accepted: 100, rejected: 1, timeouts: 1, retransmissions: 4,
-        p50_ms: 50, p99_ms: 99, max_ms: 100, // the rejected one answered in 2 ms too: 101 latencies
+        client: 'smf-1',
+        server: 'upf-1',
+        interface: 'N4',
+        procedure: 'Heartbeat',
+        count: 102,
+        accepted: 100,
+        rejected: 1,
+        timeouts: 1,
+        retransmissions: 4,
+        p50_ms: 50,
+        p99_ms: 99,
+        max_ms: 100, // the rejected one answered in 2 ms too: 101 latencies
       },
     ]);
   });

@@ -118,8 +118,7 @@ export interface RunRecord {
   ngap?: NgapRecord;
 }
 
-export const CLOCK_DESCRIPTION =
-  'epoch nanoseconds (decimal strings): process.hrtime.bigint() (CLOCK_MONOTONIC) of each agent, anchored once per process to the wall clock (performance.timeOrigin)';
+export const CLOCK_DESCRIPTION = 'epoch nanoseconds (decimal strings): process.hrtime.bigint() (CLOCK_MONOTONIC) of each agent, anchored once per process to the wall clock (performance.timeOrigin)';
 
 /** Key that pairs a client transaction with the responder's view of it. */
 function key(t: { interface: string; procedure: string; client: string; server: string; seq: number }): string {
@@ -204,7 +203,20 @@ export function summarize(transactions: readonly ClientTransaction[]): SummaryRo
     let g = groups.get(k);
     if (!g) {
       g = {
-        row: { client: t.client, server: t.server, interface: t.interface, procedure: t.procedure, count: 0, accepted: 0, rejected: 0, timeouts: 0, retransmissions: 0, p50_ms: null, p99_ms: null, max_ms: null },
+        row: {
+          client: t.client,
+          server: t.server,
+          interface: t.interface,
+          procedure: t.procedure,
+          count: 0,
+          accepted: 0,
+          rejected: 0,
+          timeouts: 0,
+          retransmissions: 0,
+          p50_ms: null,
+          p99_ms: null,
+          max_ms: null,
+        },
         lat: [],
       };
       groups.set(k, g);

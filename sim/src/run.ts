@@ -10,15 +10,7 @@ import * as path from 'path';
 import * as readline from 'readline';
 import { epochNs } from './clock';
 import { planAgents, type AgentSpec, type PlanNf } from './plan';
-import {
-  CLOCK_DESCRIPTION,
-  joinGpdu,
-  joinTransactions,
-  type ClientTransaction,
-  type GpduCount,
-  type ResponderView,
-  type RunRecord,
-} from './record';
+import { CLOCK_DESCRIPTION, joinGpdu, joinTransactions, type ClientTransaction, type GpduCount, type ResponderView, type RunRecord } from './record';
 import { NgapCollector } from './ngap-record';
 import { graceMs, type Scenario } from './scenario';
 
@@ -199,7 +191,12 @@ export async function runAgents(target: RunTarget, s: Scenario, opts: RunOptions
     const readyBy = Date.now() + READY_TIMEOUT_MS;
     await until(() => agents.every((a) => a.ready) || agents.some(exited) || !!failure || aborted() || Date.now() > readyBy);
     if (!aborted() && !agents.every((a) => a.ready)) {
-      failure ??= new Error(`agents did not start: ${agents.filter((a) => !a.ready).map((a) => `${a.label}${exited(a) ? ` (exit ${a.proc.exitCode ?? a.proc.signalCode})` : ''}${a.stderr ? `: ${a.stderr.trim()}` : ''}`).join('; ')}`);
+      failure ??= new Error(
+        `agents did not start: ${agents
+          .filter((a) => !a.ready)
+          .map((a) => `${a.label}${exited(a) ? ` (exit ${a.proc.exitCode ?? a.proc.signalCode})` : ''}${a.stderr ? `: ${a.stderr.trim()}` : ''}`)
+          .join('; ')}`,
+      );
     }
 
     if (!failure && !aborted()) {
@@ -267,6 +264,11 @@ export function writeRecord(file: string, r: RunRecord): void {
   const lines = (xs: readonly unknown[]): string => (xs.length === 0 ? '[]' : `[\n${xs.map((x) => `    ${JSON.stringify(x)}`).join(',\n')}\n  ]`);
   const body = Object.entries(head).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   body.push(`  "transactions": ${lines(transactions)}`, `  "gpdu": ${lines(gpdu)}`, `  "unmatched": ${lines(unmatched)}`);
-  if (ngap) body.push(`  "ngap": {\n${Object.entries(ngap).map(([k, v]) => `  ${JSON.stringify(k)}: ${lines(v as unknown[])}`).join(',\n')}\n  }`);
+  if (ngap)
+    body.push(
+      `  "ngap": {\n${Object.entries(ngap)
+        .map(([k, v]) => `  ${JSON.stringify(k)}: ${lines(v as unknown[])}`)
+        .join(',\n')}\n  }`,
+    );
   fs.writeFileSync(file, `{\n${body.join(',\n')}\n}\n`);
 }

@@ -54,8 +54,14 @@ describe('scenario', () => {
     [{ pfcp: { procedures: { SessionEstablishmnet: {} } } }, 'pfcp.procedures.SessionEstablishmnet: unknown field; did you mean "SessionEstablishment"?'],
     [{ pfcp: { procedures: { Heartbeat: { rejectRate: 0.1 } } } }, 'pfcp.procedures.Heartbeat.rejectRate: must be 0: a Heartbeat Response has no Cause IE (TS 29.244 §7.4.2.2)'],
     [{ pfcp: { responder: { rejectRate: 0.5, noResponseRate: 0.4, dropFirstCopyRate: 0.2 } } }, 'pfcp.responder: rejectRate + noResponseRate + dropFirstCopyRate must be at most 1, got 1.1'],
-    [{ pfcp: { n1: 0, responder: { dropFirstCopyRate: 0.1 } } }, 'pfcp.responder.dropFirstCopyRate: needs pfcp.n1 ≥ 1: without retransmissions a dropped first copy is a timeout (use noResponseRate for that)'],
-    [{ gtpu: { responder: { rejectRate: 0.1 } } }, 'gtpu.responder.rejectRate: unknown field; an Echo Response has no Cause, so echo can only be answered, ignored (noResponseRate) or answered late (dropFirstCopyRate)'],
+    [
+      { pfcp: { n1: 0, responder: { dropFirstCopyRate: 0.1 } } },
+      'pfcp.responder.dropFirstCopyRate: needs pfcp.n1 ≥ 1: without retransmissions a dropped first copy is a timeout (use noResponseRate for that)',
+    ],
+    [
+      { gtpu: { responder: { rejectRate: 0.1 } } },
+      'gtpu.responder.rejectRate: unknown field; an Echo Response has no Cause, so echo can only be answered, ignored (noResponseRate) or answered late (dropFirstCopyRate)',
+    ],
     [{ gtpu: { gpduSize: 20 } }, 'gtpu.gpduSize: must be between 28 and 1400, got 20'],
     [{ gtpu: { n9: 'yes' } }, 'gtpu.n9: must be true or false, got "yes"'],
     [{ ipFamily: 5 }, 'ipFamily: must be one of 4, 6, got 5'],
@@ -82,7 +88,11 @@ describe('scenario', () => {
   });
 
   test('estimates and grace period', () => {
-    const s = resolveScenario({ pfcp: { heartbeatIntervalMs: 1000, sessionsPerSecond: 10, reportsPerSecond: 5, t1Ms: 200, n1: 2 }, gtpu: { echoIntervalMs: 100, gpduPerSecond: 100, t3Ms: 300, n3: 1 }, sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 } });
+    const s = resolveScenario({
+      pfcp: { heartbeatIntervalMs: 1000, sessionsPerSecond: 10, reportsPerSecond: 5, t1Ms: 200, n1: 2 },
+      gtpu: { echoIntervalMs: 100, gpduPerSecond: 100, t3Ms: 300, n3: 1 },
+      sbi: { registrationsPerSecond: 0, nrfHeartbeatMs: 0 },
+    });
     // Per UPF: 2 heartbeat + 60 session + 10 report packets/s; echo 2 paths × 20; G-PDU 2 hops × 100; NGAP 2 UEs × 18.
     expect(estimatePacketsPerSecond(s)).toEqual({ pfcp: 144, echo: 40, gpdu: 200, ngap: 36, total: 420 });
     // The longest wait: an NGAP response timeout (2 s) plus a delayed SACK (200 ms).

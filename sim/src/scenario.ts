@@ -273,8 +273,7 @@ function suggest(key: string, known: string[]): string | undefined {
   const dist = (a: string, b: string): number => {
     const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
     for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
     return d[a.length][b.length];
   };
   let best: string | undefined;
@@ -405,7 +404,10 @@ export function resolveScenario(input: unknown, source = 'scenario'): Scenario {
   crossChecks(s, problems);
   if (problems.length > 0) {
     const seen = new Set<string>();
-    throw new ScenarioError(source, problems.filter((p) => !seen.has(`${p.path}\n${p.message}`) && !!seen.add(`${p.path}\n${p.message}`)));
+    throw new ScenarioError(
+      source,
+      problems.filter((p) => !seen.has(`${p.path}\n${p.message}`) && !!seen.add(`${p.path}\n${p.message}`)),
+    );
   }
   return s;
 }
@@ -426,4 +428,3 @@ export function loadScenario(file: string): Scenario {
   }
   return resolveScenario(json, file);
 }
-

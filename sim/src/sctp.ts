@@ -156,7 +156,7 @@ export function decodeInit(c: Chunk): InitParams & { cookie?: Buffer } {
     initialTsn: v.readUInt32BE(12),
   };
   // Optional/variable parameters: type, length (with the 4-octet header, without padding), value (§3.2.1).
-  for (let off = 16; off + 4 <= v.length; ) {
+  for (let off = 16; off + 4 <= v.length;) {
     const type = v.readUInt16BE(off);
     const len = v.readUInt16BE(off + 2);
     if (len < 4 || off + len > v.length) break;

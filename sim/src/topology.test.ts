@@ -63,12 +63,19 @@ function namesWith(s: string): string[] {
  */
 async function udpExchange(topo: Topology, from: string, to: string, addr: string): Promise<string> {
   const family = addr.includes(':') ? 'udp6' : 'udp4';
-  const rx = spawn('ip', ['netns', 'exec', topo.host(to).netns, process.execPath, '-e', `
+  const rx = spawn('ip', [
+    'netns',
+    'exec',
+    topo.host(to).netns,
+    process.execPath,
+    '-e',
+    `
     const s = require('dgram').createSocket('${family}');
     s.on('message', (m, r) => { process.stdout.write(m + ' from ' + r.address + '\\n', () => process.exit(0)); });
     s.bind(9999, () => process.stdout.write('ready\\n'));
     setTimeout(() => process.exit(3), 10000);
-  `]);
+  `,
+  ]);
   let out = '';
   const done = new Promise<number | null>((r) => rx.on('close', r));
   await new Promise<void>((resolve, reject) => {

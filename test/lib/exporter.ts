@@ -102,9 +102,7 @@ export async function startExporter(configYaml: string, opts: { port?: number } 
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<{ code: number | string; at: number }>((resolve) =>
-    proc.on('exit', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', at: Date.now() })),
-  );
+  const exited = new Promise<{ code: number | string; at: number }>((resolve) => proc.on('exit', (code, signal) => resolve({ code: code ?? signal ?? 'unknown', at: Date.now() })));
   const url = `http://127.0.0.1:${port}`;
   const ex: RunningExporter = {
     url,

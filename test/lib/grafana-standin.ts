@@ -39,7 +39,14 @@ export interface ForwardedRequest {
   contract: string[];
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'application/javascript', '.json': 'application/json', '.svg': 'image/svg+xml', '.map': 'application/json', '.md': 'text/markdown' };
+const TYPES: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'application/javascript',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.map': 'application/json',
+  '.md': 'text/markdown',
+};
 
 function template(text: string, ds: DataSourceConfig): string {
   return text.replace(/\{\{\s*\.(JsonData|SecureJsonData)\.([A-Za-z0-9_]+)\s*\}\}/g, (_, where: string, key: string) => {
@@ -94,7 +101,15 @@ export class GrafanaStandIn {
     // Grafana does not pass the browser's credentials on to the data source.
     for (const h of ['cookie', 'authorization', 'origin', 'referer']) delete headers[h];
     let pathOut = `${target.pathname.replace(/\/$/, '')}/${proxyPath}`;
-    const route = routes.find((r) => proxyPath.startsWith(r.path) && (!r.method || r.method.split(',').map((m) => m.trim().toUpperCase()).includes(req.method ?? 'GET')));
+    const route = routes.find(
+      (r) =>
+        proxyPath.startsWith(r.path) &&
+        (!r.method ||
+          r.method
+            .split(',')
+            .map((m) => m.trim().toUpperCase())
+            .includes(req.method ?? 'GET')),
+    );
     if (route) {
       if (route.url) {
         const ru = new URL(template(route.url, this.ds));

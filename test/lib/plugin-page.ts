@@ -109,8 +109,7 @@ export async function openPluginPage(opts: {
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await page.goto(`${grafana.url}/index.html`);
     await page.waitForFunction(() => (globalThis as any).nfscopeHost?.ready === true);
-    const host = <T>(fn: string, ...args: unknown[]): Promise<T> =>
-      page.evaluate(([f, a]) => (globalThis as any).nfscopeHost[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
+    const host = <T>(fn: string, ...args: unknown[]): Promise<T> => page.evaluate(([f, a]) => (globalThis as any).nfscopeHost[f as string](...(a as unknown[])), [fn, args] as const) as Promise<T>;
     if (opts.loadPlugin) {
       await host('loadPlugin', `/public/plugins/${pluginJson.id}/module.js`);
       await host('createDatasource', { uid: opts.uid, jsonData: opts.jsonData });

@@ -23,7 +23,12 @@ export interface Http2Exchange {
  */
 export function http2Exchanges(file: string, ports: number[], nameOf: (ip: string) => string): Http2Exchange[] {
   const fields = ['tcp.stream', 'frame.time_epoch', 'ip.src', 'ipv6.src', 'ip.dst', 'ipv6.dst', 'tcp.dstport', 'http2.type', 'http2.streamid', 'http2.headers.method', 'http2.headers.status'];
-  const rows = tsharkFields(file, 'http2.type == 1', fields, ports.flatMap((p) => ['-d', `tcp.port==${p},http2`]));
+  const rows = tsharkFields(
+    file,
+    'http2.type == 1',
+    fields,
+    ports.flatMap((p) => ['-d', `tcp.port==${p},http2`]),
+  );
   const streams = new Map<string, { client: string; server: string; method: string; t0: number; status: number | null; t1: number | null }>();
   for (const [tcpStream, t, src4, src6, dst4, dst6, dport, types, ids, methods, statuses] of rows) {
     const time = Number(t);

@@ -57,7 +57,13 @@ describe('render at 80 columns', () => {
   test('a rate below 1/s reads per minute, below 1/min per hour, never as 0.0', () => {
     // A PFCP pair at 0.09 requests/s: 54 Heartbeats in a 10-minute window.
     const slow = (windowS: number, count: number) =>
-      render({ url: 'http://127.0.0.1:9810', scope: 'node', windowS, now: NOW, summary: { node: 'worker-1', window_s: windowS, drops: [], latency: [{ ...summary.latency[0], procedure: 'Heartbeat', count, rejected: 0 }] } }).split('\n')[3];
+      render({
+        url: 'http://127.0.0.1:9810',
+        scope: 'node',
+        windowS,
+        now: NOW,
+        summary: { node: 'worker-1', window_s: windowS, drops: [], latency: [{ ...summary.latency[0], procedure: 'Heartbeat', count, rejected: 0 }] },
+      }).split('\n')[3];
     expect(slow(600, 54)).toBe('smf-1 → upf-1          N4  Heartbeat         5.4/min    2.10    8.70     0     0');
     expect(slow(3600, 3)).toBe('smf-1 → upf-1          N4  Heartbeat           3.0/h    2.10    8.70     0     0');
   });
@@ -110,7 +116,10 @@ describe('render at 80 columns', () => {
 
 describe('render: other states', () => {
   test('cluster scope names the nodes that answered and the ones that did not', () => {
-    const out = view({ scope: 'cluster', summary: { ...summary, scope: 'cluster', nodes: { answered: ['worker-1', 'worker-2'], missing: [{ node: 'http://worker-3:9810', error: 'timeout after 2000 ms' }] } } }).split('\n');
+    const out = view({
+      scope: 'cluster',
+      summary: { ...summary, scope: 'cluster', nodes: { answered: ['worker-1', 'worker-2'], missing: [{ node: 'http://worker-3:9810', error: 'timeout after 2000 ms' }] } },
+    }).split('\n');
     expect(out[0]).toBe('nfscope top  cluster via worker-1  window 60s  12:34:56 UTC');
     expect(out[1]).toBe('nodes: 2 answered (worker-1, worker-2); MISSING http://worker-3:9810: timeout a…');
     expect([...out[1]].length).toBe(80);

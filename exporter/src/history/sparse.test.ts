@@ -21,7 +21,10 @@ describe('point encoding', () => {
 
   test('a run of small counts costs half a byte per slot', () => {
     const idx = Array.from({ length: 40 }, (_, i) => 200 + i);
-    const { bytes } = roundTrip(idx, idx.map(() => 5));
+    const { bytes } = roundTrip(
+      idx,
+      idx.map(() => 5),
+    );
     // runs, gap 200 (2 bytes), length and form, 40 counts in 20 bytes of nibbles
     expect(bytes).toBe(1 + 2 + 1 + 20);
   });

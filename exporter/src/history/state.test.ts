@@ -39,7 +39,9 @@ function answers(st: HistoryStore, fromS: number, toS: number): unknown[] {
   return st.tiers.map((spec, ti) => {
     const r = spec.resolutionS;
     const grid = { fromMs: Math.floor(fromS / r) * r * 1000, stepMs: r * 1000, n: Math.ceil((toS - fromS) / r) + 1 };
-    return st.collect(['latency', 'outcome', 'traffic'], all, ['client_nf', 'outcome', 'src_nf'], grid, ti).sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)) || a.family.localeCompare(b.family));
+    return st
+      .collect(['latency', 'outcome', 'traffic'], all, ['client_nf', 'outcome', 'src_nf'], grid, ti)
+      .sort((a, b) => JSON.stringify(a.labels).localeCompare(JSON.stringify(b.labels)) || a.family.localeCompare(b.family));
   });
 }
 
@@ -178,7 +180,7 @@ describe('history state file', () => {
     const cases: [string, (b: Buffer) => Buffer, RegExp][] = [
       ['foreign', () => Buffer.from('node: n1\ninterfaces: [eth0]\n'), /not an nfscope history state file/],
       ['empty', () => Buffer.alloc(0), /not an nfscope history state file/],
-      ['flipped byte', (b) => (b[b.length - 3] ^= 0x40, b), /damaged \(checksum mismatch\)/],
+      ['flipped byte', (b) => ((b[b.length - 3] ^= 0x40), b), /damaged \(checksum mismatch\)/],
       ['truncated', (b) => b.subarray(0, b.length - 100), /damaged \(checksum mismatch\)/],
     ];
     for (const [name, damage, re] of cases) {
@@ -189,10 +191,20 @@ describe('history state file', () => {
       expect(() => loadHistory(st, f)).toThrow(new RegExp(`^history state file ${f}: ${re.source}`));
       expect(st.stats().series).toBe(0);
     }
-    const other = new HistoryStore({ tiers: [{ resolutionS: 1, retentionS: 120 }, { resolutionS: 10, retentionS: 1200, bucketsPerOctave: 16 }] });
+    const other = new HistoryStore({
+      tiers: [
+        { resolutionS: 1, retentionS: 120 },
+        { resolutionS: 10, retentionS: 1200, bucketsPerOctave: 16 },
+      ],
+    });
     expect(() => loadHistory(other, good)).toThrow(`history state file ${good}: written with the tiers (resolution/buckets per octave) 1s/16, 10s/4, the configuration has 1s/16, 10s/16`);
     // A longer retention is fine: what each point means did not change.
-    const longer = new HistoryStore({ tiers: [{ resolutionS: 1, retentionS: 300 }, { resolutionS: 10, retentionS: 1200, bucketsPerOctave: 4 }] });
+    const longer = new HistoryStore({
+      tiers: [
+        { resolutionS: 1, retentionS: 300 },
+        { resolutionS: 10, retentionS: 1200, bucketsPerOctave: 4 },
+      ],
+    });
     expect(loadHistory(longer, good)!.series).toBe(7);
   });
 

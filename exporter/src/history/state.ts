@@ -53,7 +53,7 @@ export function saveHistory(store: HistoryStore, file: string): SaveResult {
   let total = 0;
   try {
     for (const b of [MAGIC, hash.digest(), len, header, ...bytes]) {
-      for (let off = 0; off < b.length; ) off += fs.writeSync(fd, b, off);
+      for (let off = 0; off < b.length;) off += fs.writeSync(fd, b, off);
       total += b.length;
     }
     fs.fsyncSync(fd);
@@ -97,7 +97,9 @@ export function loadHistory(store: HistoryStore, file: string, opts: LoadOptions
     throw new StateFileError(file, msg);
   };
   if (buf.length < HEAD || !buf.subarray(0, MAGIC.length).equals(MAGIC)) fail('not an nfscope history state file (no nfscope-history header)');
-  const digest = createHash('sha256').update(buf.subarray(MAGIC.length + 32)).digest();
+  const digest = createHash('sha256')
+    .update(buf.subarray(MAGIC.length + 32))
+    .digest();
   if (!digest.equals(buf.subarray(MAGIC.length, MAGIC.length + 32))) fail('damaged (checksum mismatch): truncated or altered since it was written');
   const hlen = buf.readUInt32LE(MAGIC.length + 32);
   if (HEAD + hlen > buf.length) fail('damaged (header longer than the file)');

@@ -17,7 +17,12 @@ const all = () => true;
 
 describe('HistoryStore', () => {
   test('a counter read every second sums exactly in every tier', () => {
-    const st = new HistoryStore({ tiers: [{ resolutionS: 1, retentionS: 60 }, { resolutionS: 10, retentionS: 600 }] });
+    const st = new HistoryStore({
+      tiers: [
+        { resolutionS: 1, retentionS: 60 },
+        { resolutionS: 10, retentionS: 600 },
+      ],
+    });
     const t0 = 1_000_000; // a multiple of 10
     for (let t = t0 + 1; t <= t0 + 50; t++) {
       st.add('latency', lat('smf-1', 'upf-1'), LAT_TIMEOUTS, 2);
@@ -46,7 +51,12 @@ describe('HistoryStore', () => {
   });
 
   test('a coarse tier sums kernel slots into its buckets exactly; scalars keep their index', () => {
-    const st = new HistoryStore({ tiers: [{ resolutionS: 1, retentionS: 60 }, { resolutionS: 10, retentionS: 600, bucketsPerOctave: 4 }] });
+    const st = new HistoryStore({
+      tiers: [
+        { resolutionS: 1, retentionS: 60 },
+        { resolutionS: 10, retentionS: 600, bucketsPerOctave: 4 },
+      ],
+    });
     // Slots 157..160 (928 µs to 1.05 ms) are one bucket at 4 per octave (1 + 156/4 = 40), 161 the next.
     for (let t = 1001; t <= 1010; t++) {
       st.add('latency', lat('smf-1', 'upf-1'), 157, 1);

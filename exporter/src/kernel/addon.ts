@@ -16,10 +16,7 @@ export function loadAddon<T>(): T {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       addon = require(ADDON_PATH) as unknown;
     } catch (e) {
-      throw new Error(
-        `cannot load the native libbpf binding at ${ADDON_PATH}: ${(e as Error).message}\n` +
-          'build it with `npm run build` (needs libbpf-dev; see scripts/setup.sh)',
-      );
+      throw new Error(`cannot load the native libbpf binding at ${ADDON_PATH}: ${(e as Error).message}\n` + 'build it with `npm run build` (needs libbpf-dev; see scripts/setup.sh)');
     }
   }
   return addon as T;

@@ -221,7 +221,10 @@ export class BpfProgram {
 
   /** Attaches where the section name says (tp_btf/…, fentry/…, kprobe/…, tracepoint/…). */
   attach(): BpfLink {
-    return new BpfLink(call(() => this.obj.handle().attach(this.name)), this.section);
+    return new BpfLink(
+      call(() => this.obj.handle().attach(this.name)),
+      this.section,
+    );
   }
 
   attachTracepoint(category: string, name: string): BpfLink {
@@ -481,7 +484,10 @@ export class BpfObject {
   /** Opens an eBPF ELF object; nothing reaches the kernel until load(). */
   static open(file: string): BpfObject {
     const Ctor = native().BpfObject;
-    return new BpfObject(call(() => new Ctor(file)), file);
+    return new BpfObject(
+      call(() => new Ctor(file)),
+      file,
+    );
   }
 
   /** @internal */

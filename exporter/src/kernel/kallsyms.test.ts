@@ -26,7 +26,10 @@ const KALLSYMS = [
 describe('lookupSymbols', () => {
   test('the nearest text symbol at or below each address; data symbols, padding and far addresses name nothing', () => {
     const f = file('a', KALLSYMS);
-    const { names, hidden } = lookupSymbols([0xffffffff81a0b0c0n, 0xffffffff81a0b3f0n, 0xffffffff81b00000n, 0xffffffffc0a01234n, 0xffffffff80000000n, 0xffffffff81b00000n + (2n << 20n), 0xffffffff81a0aff8n], f);
+    const { names, hidden } = lookupSymbols(
+      [0xffffffff81a0b0c0n, 0xffffffff81a0b3f0n, 0xffffffff81b00000n, 0xffffffffc0a01234n, 0xffffffff80000000n, 0xffffffff81b00000n + (2n << 20n), 0xffffffff81a0aff8n],
+      f,
+    );
     expect(hidden).toBe(false);
     expect([...names]).toEqual([
       [0xffffffff81a0b0c0n, 'udp_destruct_common'],

@@ -370,7 +370,7 @@ describe('resolution per tier', () => {
     expect(p50.values).toEqual(coarse.body.frames[0].fields[1].values);
   });
 
-  test('a heatmap asking for more buckets per octave than its tier keeps answers at the tier\'s', async () => {
+  test("a heatmap asking for more buckets per octave than its tier keeps answers at the tier's", async () => {
     const { body } = await q(`kind=latency_heatmap&buckets_per_octave=16&from=${T0 * 1000}&to=${nowS * 1000}&step=1800s`);
     const [frame] = body.frames;
     // 1 ms and 10 ms at 4 per octave: 10 ms = 1e7 ns is in slot 1 + 13·16 + 3 = 212, bucket 1 + 52 = 53, whose top is 20·2^19.
@@ -391,7 +391,12 @@ describe('resolution per tier', () => {
 
   test('a cluster answer from nodes that keep different resolutions comes at the coarser one', async () => {
     // A peer whose tiers all keep 16 per octave, with the same traffic on another pair.
-    const fineStore = new HistoryStore({ tiers: [{ resolutionS: 1, retentionS: 900, bucketsPerOctave: 16 }, { resolutionS: 10, retentionS: 7200, bucketsPerOctave: 16 }] });
+    const fineStore = new HistoryStore({
+      tiers: [
+        { resolutionS: 1, retentionS: 900, bucketsPerOctave: 16 },
+        { resolutionS: 10, retentionS: 7200, bucketsPerOctave: 16 },
+      ],
+    });
     const peer = await node('n2', NFS, [], nowS, fineStore);
     for (let t = T0 + 1; t <= nowS; t++) {
       peer.feed.histogram(pair('smf-2', 'upf-1'), MS1, 1);

@@ -238,4 +238,3 @@ export async function storeSummary(ctx: QueryContext, windowS: number, scope: 'n
     drops,
   };
 }
-

@@ -76,12 +76,7 @@ export function planFor(q: Query, grid: Grid): Plan {
   // Cluster-wide, "auto" drops the server's view of a transaction whose client
   // answered too: that needs each group's vantage and client NF until the end.
   // Traffic, cluster-wide, counts from one node per NF pair (see combine): that needs each group's NF pair.
-  const extra =
-    transactions && q.scope === 'cluster' && q.vantage === 'auto'
-      ? ['vantage', 'client_nf']
-      : families[0] === 'traffic' && q.scope === 'cluster'
-        ? ['src_nf', 'dst_nf']
-        : [];
+  const extra = transactions && q.scope === 'cluster' && q.vantage === 'auto' ? ['vantage', 'client_nf'] : families[0] === 'traffic' && q.scope === 'cluster' ? ['src_nf', 'dst_nf'] : [];
   return {
     families,
     filters,
@@ -302,15 +297,45 @@ export function frames(q: Query, grid: Grid, groups: Group[]): Frame[] {
       return groups.flatMap((g) => {
         const perStep = g.steps.map((s) => quantilesOf(s, q.quantiles, bpoOf(g)));
         return q.quantiles.map((qq, j) =>
-          series(`p${qText(qq)} ${title(g.labels)}`, grid, { ...g.labels, quantile: String(qq) }, 's', perStep.map((v) => v[j])),
+          series(
+            `p${qText(qq)} ${title(g.labels)}`,
+            grid,
+            { ...g.labels, quantile: String(qq) },
+            's',
+            perStep.map((v) => v[j]),
+          ),
         );
       });
     case 'request_rate':
-      return groups.map((g) => series(title(g.labels), grid, g.labels, 'reqps', rate(g, (s) => (g.family === 'outcome' ? at(s, 0) : completed(s) + at(s, LAT_TIMEOUTS)))));
+      return groups.map((g) =>
+        series(
+          title(g.labels),
+          grid,
+          g.labels,
+          'reqps',
+          rate(g, (s) => (g.family === 'outcome' ? at(s, 0) : completed(s) + at(s, LAT_TIMEOUTS))),
+        ),
+      );
     case 'timeouts':
-      return groups.map((g) => series(title(g.labels), grid, g.labels, 'reqps', rate(g, (s) => (g.family === 'outcome' ? at(s, 0) : at(s, LAT_TIMEOUTS)))));
+      return groups.map((g) =>
+        series(
+          title(g.labels),
+          grid,
+          g.labels,
+          'reqps',
+          rate(g, (s) => (g.family === 'outcome' ? at(s, 0) : at(s, LAT_TIMEOUTS))),
+        ),
+      );
     case 'retransmissions':
-      return groups.map((g) => series(title(g.labels), grid, g.labels, 'reqps', rate(g, (s) => at(s, LAT_RETRANS))));
+      return groups.map((g) =>
+        series(
+          title(g.labels),
+          grid,
+          g.labels,
+          'reqps',
+          rate(g, (s) => at(s, LAT_RETRANS)),
+        ),
+      );
     case 'error_ratio':
       return pairUp(groups, q.groupBy)
         .filter((p) => p.lat)
@@ -327,10 +352,26 @@ export function frames(q: Query, grid: Grid, groups: Group[]): Frame[] {
           ),
         );
     case 'drops':
-      return groups.map((g) => series(title(g.labels), grid, g.labels, 'pps', rate(g, (s) => at(s, 0))));
+      return groups.map((g) =>
+        series(
+          title(g.labels),
+          grid,
+          g.labels,
+          'pps',
+          rate(g, (s) => at(s, 0)),
+        ),
+      );
     case 'traffic': {
       const idx = q.metric === 'bytes' ? TRAFFIC_BYTES : TRAFFIC_PACKETS;
-      return groups.map((g) => series(title(g.labels), grid, g.labels, q.metric === 'bytes' ? 'Bps' : 'pps', rate(g, (s) => at(s, idx))));
+      return groups.map((g) =>
+        series(
+          title(g.labels),
+          grid,
+          g.labels,
+          q.metric === 'bytes' ? 'Bps' : 'pps',
+          rate(g, (s) => at(s, idx)),
+        ),
+      );
     }
     case 'latency_heatmap':
       return [heatmap(q, grid, groups)];
@@ -495,14 +536,46 @@ function pairTable(q: Query, grid: Grid, groups: Group[]): Frame {
     fields: [
       ...q.groupBy.map((l): Field => ({ name: l, type: 'string', values: rows.map((r) => r.labels[l]) })),
       num('requests', requests, 'short'),
-      num('rate', requests.map((n) => round(n / rangeS)), 'reqps'),
-      num('p50', qs.map((x) => x[0]), 's'),
-      num('p90', qs.map((x) => x[1]), 's'),
-      num('p99', qs.map((x) => x[2]), 's'),
-      num('error_ratio', rows.map((r, i) => (requests[i] > 0 ? round((r.rejected + r.timeouts) / requests[i]) : null)), 'percentunit'),
-      num('rejected', rows.map((r) => r.rejected), 'short'),
-      num('timeouts', rows.map((r) => r.timeouts), 'short'),
-      num('retransmissions', rows.map((r) => r.retrans), 'short'),
+      num(
+        'rate',
+        requests.map((n) => round(n / rangeS)),
+        'reqps',
+      ),
+      num(
+        'p50',
+        qs.map((x) => x[0]),
+        's',
+      ),
+      num(
+        'p90',
+        qs.map((x) => x[1]),
+        's',
+      ),
+      num(
+        'p99',
+        qs.map((x) => x[2]),
+        's',
+      ),
+      num(
+        'error_ratio',
+        rows.map((r, i) => (requests[i] > 0 ? round((r.rejected + r.timeouts) / requests[i]) : null)),
+        'percentunit',
+      ),
+      num(
+        'rejected',
+        rows.map((r) => r.rejected),
+        'short',
+      ),
+      num(
+        'timeouts',
+        rows.map((r) => r.timeouts),
+        'short',
+      ),
+      num(
+        'retransmissions',
+        rows.map((r) => r.retrans),
+        'short',
+      ),
     ],
   };
 }

@@ -214,7 +214,13 @@ export function parseQuery(input: Record<string, unknown>, opts: { json: boolean
 
   let groupBy = DEFAULT_GROUP_BY[kind];
   if (input.group_by !== undefined) {
-    groupBy = [...new Set(list('group_by', input.group_by).map((s) => s.trim()).filter((s) => s !== ''))];
+    groupBy = [
+      ...new Set(
+        list('group_by', input.group_by)
+          .map((s) => s.trim())
+          .filter((s) => s !== ''),
+      ),
+    ];
     for (const g of groupBy) checkLabel('group_by', g, allowed, kind, false);
   }
   if (kind === 'latency_heatmap' && groupBy.length > 0) throw bad('group_by', 'latency_heatmap sums every series into one frame; use filter to choose series');

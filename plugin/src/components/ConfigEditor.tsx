@@ -42,8 +42,8 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
   return (
     <>
       <p>
-        nfscope measures latency, errors and packet drops between 5G network functions in the kernel. Point this data source at one
-        nfscope exporter; with the cluster scope it answers for every node it has as peers.
+        nfscope measures latency, errors and packet drops between 5G network functions in the kernel. Point this data source at one nfscope exporter; with the cluster scope it answers for every node
+        it has as peers.
       </p>
       <ConfigSection title="Exporter" description="Grafana's server connects to the exporter; the browser talks only to Grafana.">
         <Field label="URL" description="The exporter's API, for example http://worker-1:9810" required invalid={Boolean(problem)} error={problem}>
@@ -64,9 +64,7 @@ export function ConfigEditor({ options, onOptionsChange }: ConfigEditorProps) {
             isConfigured={tokenConfigured}
             value={options.secureJsonData?.bearerToken ?? ''}
             placeholder="token"
-            onChange={(e: ChangeEvent<HTMLInputElement>) =>
-              onOptionsChange({ ...options, secureJsonData: { ...options.secureJsonData, bearerToken: e.currentTarget.value } })
-            }
+            onChange={(e: ChangeEvent<HTMLInputElement>) => onOptionsChange({ ...options, secureJsonData: { ...options.secureJsonData, bearerToken: e.currentTarget.value } })}
             onReset={() =>
               onOptionsChange({
                 ...options,

@@ -83,15 +83,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, range }: 
     <EditorRows>
       <EditorRow>
         <EditorField label="Query kind" tooltip={info.description}>
-          <Select<QueryKind>
-            aria-label="Query kind"
-            data-testid="nfscope-kind"
-            inputId="nfscope-kind"
-            width={28}
-            options={KIND_OPTIONS}
-            value={kind}
-            onChange={(v) => change({ kind: v.value! })}
-          />
+          <Select<QueryKind> aria-label="Query kind" data-testid="nfscope-kind" inputId="nfscope-kind" width={28} options={KIND_OPTIONS} value={kind} onChange={(v) => change({ kind: v.value! })} />
         </EditorField>
       </EditorRow>
       <EditorRow>

@@ -128,7 +128,10 @@ describe('QueryEditor', () => {
 
 describe('ConfigEditor', () => {
   function options(patch: Partial<DataSourceSettings<NfscopeOptions, NfscopeSecureOptions>> = {}) {
-    return { id: 1, uid: 'nfscope', name: 'nfscope', type: 'nfscope-ebpf-datasource', access: 'proxy', url: '', jsonData: {}, secureJsonFields: {}, ...patch } as DataSourceSettings<NfscopeOptions, NfscopeSecureOptions>;
+    return { id: 1, uid: 'nfscope', name: 'nfscope', type: 'nfscope-ebpf-datasource', access: 'proxy', url: '', jsonData: {}, secureJsonFields: {}, ...patch } as DataSourceSettings<
+      NfscopeOptions,
+      NfscopeSecureOptions
+    >;
   }
 
   test('URL, default scope and timeout go into url and jsonData', async () => {

@@ -2,7 +2,6 @@ import type { Field } from '@grafana/data';
 import type { RendererProps } from './model';
 import { fmt, NoData, numeric, ORANGES, ramp, timeOfDay, timeTicks, values } from './common';
 
-
 /**
  * A heatmap-cells frame (xMax, yMin, yMax, count) as Grafana's heatmap draws
  * a sparse one: each cell over the step that ends at its xMax, between its
@@ -52,7 +51,15 @@ export function HeatmapPanel({ panel, frames, theme, width, height, from, to }: 
       ))}
       {used.map((i) => (
         // The cell of the bucket [yMin, yMax], over the step ending at xMax.
-        <rect key={i} data-mark="cell" x={X(xs[i]) - cellW} y={Y(hi[i]) + 0.5} width={cellW} height={Math.max(1, Y(lo[i]) - Y(hi[i]) - 1)} fill={ramp(ORANGES, Math.pow(counts[i] / maxCount, exponent))} />
+        <rect
+          key={i}
+          data-mark="cell"
+          x={X(xs[i]) - cellW}
+          y={Y(hi[i]) + 0.5}
+          width={cellW}
+          height={Math.max(1, Y(lo[i]) - Y(hi[i]) - 1)}
+          fill={ramp(ORANGES, Math.pow(counts[i] / maxCount, exponent))}
+        />
       ))}
       <defs>
         <linearGradient id={`heat-${panel.id}`}>

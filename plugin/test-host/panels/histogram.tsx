@@ -6,7 +6,6 @@ import { fmt, niceMax, NoData, numeric, seriesColor, ticks, values } from './com
 
 const { getFieldDisplayName } = grafanaData;
 
-
 export function HistogramPanel({ frames, theme, width, height }: RendererProps) {
   const groups = frames
     .map((frame) => {
@@ -52,7 +51,19 @@ export function HistogramPanel({ frames, theme, width, height }: RendererProps) 
           g.bins.map((b, k) => {
             const color = seriesColor(theme, i);
             const hi = Number.isFinite(b.hi) ? b.hi : b.lo * 2;
-            return <rect key={`${i}-${k}`} data-mark="bar" x={X(b.lo) + 0.5} y={Y(b.n)} width={Math.max(1, X(hi) - X(b.lo) - 1)} height={plot.y + plot.h - Y(b.n)} fill={color} fillOpacity={0.5} stroke={color} />;
+            return (
+              <rect
+                key={`${i}-${k}`}
+                data-mark="bar"
+                x={X(b.lo) + 0.5}
+                y={Y(b.n)}
+                width={Math.max(1, X(hi) - X(b.lo) - 1)}
+                height={plot.y + plot.h - Y(b.n)}
+                fill={color}
+                fillOpacity={0.5}
+                stroke={color}
+              />
+            );
           }),
         )}
       </svg>

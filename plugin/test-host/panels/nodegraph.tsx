@@ -3,8 +3,6 @@ import type { DataFrame } from '@grafana/data';
 import type { RendererProps } from './model';
 import { fmt, NoData, numeric, values } from './common';
 
-
-
 /**
  * Columns left to right, clients before their servers: of two NFs that
  * call each other, the clearly busier direction counts (SMF→UPF, not the
@@ -60,7 +58,10 @@ export function NodeGraphPanel({ panel, frames, theme, width, height }: Renderer
   const opt = panel.options ?? {};
 
   const edgeRates = edgeMain ? values(edgeMain) : [];
-  const layer = layers(ids, src.map((s, i) => ({ s, t: dst[i], rate: numeric(edgeRates[i]) ? (edgeRates[i] as number) : 0 })));
+  const layer = layers(
+    ids,
+    src.map((s, i) => ({ s, t: dst[i], rate: numeric(edgeRates[i]) ? (edgeRates[i] as number) : 0 })),
+  );
   const nCols = Math.max(...layer.values()) + 1;
   const columns: string[][] = Array.from({ length: nCols }, () => []);
   ids.forEach((id) => columns[layer.get(id)!].push(id));
@@ -107,7 +108,16 @@ export function NodeGraphPanel({ panel, frames, theme, width, height }: Renderer
         const second = edgeSecond ? fmt(values(edgeSecond)[i], opt.edges?.secondaryStatUnit ?? edgeSecond.config.unit) : '';
         return (
           <g key={`e${i}`} data-mark="edge">
-            <line x1={a.x + ux * (r + 2) + ox} y1={a.y + uy * (r + 2) + oy} x2={b.x - ux * (r + 4) + ox} y2={b.y - uy * (r + 4) + oy} stroke={theme.colors.text.secondary} strokeOpacity={0.6} strokeWidth={1.5} markerEnd={`url(#arrow-${panel.id})`} />
+            <line
+              x1={a.x + ux * (r + 2) + ox}
+              y1={a.y + uy * (r + 2) + oy}
+              x2={b.x - ux * (r + 4) + ox}
+              y2={b.y - uy * (r + 4) + oy}
+              stroke={theme.colors.text.secondary}
+              strokeOpacity={0.6}
+              strokeWidth={1.5}
+              markerEnd={`url(#arrow-${panel.id})`}
+            />
             <text x={mx} y={my + 4} textAnchor="middle" fontSize={11} fill={theme.colors.text.primary} stroke={theme.colors.background.primary} strokeWidth={3} paintOrder="stroke">
               {main}
               {second ? ` · ${second}` : ''}

@@ -2,7 +2,6 @@
 import type { RendererProps } from './model';
 import { fmt, NoData, timeSeries } from './common';
 
-
 export function StatPanel({ panel, frames, theme, width, height }: RendererProps) {
   const stats = timeSeries(frames, panel).map((s) => ({ name: s.name, value: s.vals.filter((v) => v !== null).pop() as number, unit: s.unit, decimals: s.decimals }));
   if (stats.length === 0) return <NoData theme={theme} />;

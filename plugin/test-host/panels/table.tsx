@@ -6,8 +6,6 @@ import { fieldUnit, fmt, NoData, values } from './common';
 
 const { FieldType, getFieldDisplayName } = grafanaData;
 
-
-
 export function TablePanel({ panel, frames, theme, height }: RendererProps) {
   const frame = frames.find((f) => f.length > 0);
   if (!frame) return <NoData theme={theme} />;

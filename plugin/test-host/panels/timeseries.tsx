@@ -4,7 +4,6 @@ import type { GrafanaTheme2 } from '@grafana/data';
 import type { RendererProps } from './model';
 import { fmt, niceMax, NoData, Series, seriesColor, ticks, timeOfDay, timeSeries, timeTicks } from './common';
 
-
 export function TimeSeriesPanel({ panel, frames, theme, width, height, from, to }: RendererProps) {
   const series = timeSeries(frames, panel);
   if (series.length === 0) return <NoData theme={theme} />;
@@ -48,7 +47,7 @@ export function TimeSeriesPanel({ panel, frames, theme, width, height, from, to 
   const Y = (v: number) => plot.y + plot.h - ((v - min) / (max - min || 1)) * plot.h;
   const xTicks = timeTicks(from, to, plot.w);
   const step = series[0].times.length > 1 ? series[0].times[1] - series[0].times[0] : (to - from) / 50;
-  const barW = Math.max(1, ((step / (to - from)) * plot.w) * 0.8);
+  const barW = Math.max(1, (step / (to - from)) * plot.w * 0.8);
 
   return (
     <div style={{ display: 'flex', flexDirection: 'column', height }}>
@@ -90,7 +89,12 @@ export function TimeSeriesPanel({ panel, frames, theme, width, height, from, to 
             cur.push([X(s.times[j]), Y(v)]);
           });
           const line = segments.map((seg) => `M${seg.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join('L')}${seg.length === 1 ? 'h1' : ''}`).join('');
-          const area = segments.map((seg) => `M${seg[0][0].toFixed(1)},${Y(Math.max(min, 0))}L${seg.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join('L')}L${seg[seg.length - 1][0].toFixed(1)},${Y(Math.max(min, 0))}Z`).join('');
+          const area = segments
+            .map(
+              (seg) =>
+                `M${seg[0][0].toFixed(1)},${Y(Math.max(min, 0))}L${seg.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join('L')}L${seg[seg.length - 1][0].toFixed(1)},${Y(Math.max(min, 0))}Z`,
+            )
+            .join('');
           return (
             <g key={i}>
               {fillOpacity > 0 && <path d={area} fill={color} fillOpacity={fillOpacity} stroke="none" />}

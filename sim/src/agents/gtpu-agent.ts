@@ -87,10 +87,9 @@ async function main(): Promise<void> {
         if (m.seq === undefined) return void rt.count('echoWithoutSequence');
         const seq = m.seq;
         const iface = peerNf ? interfaceBetween(peerNf.type, args.type) : 'N3';
-        responder.handle(
-          { interface: iface, procedure: 'Echo', seq, client: rt.nameAt(rinfo.address), from: endpoint(rinfo.address, rinfo.port), behaviour: args.responder },
-          () => ({ bytes: gtpu.echoResponse(seq) }),
-        );
+        responder.handle({ interface: iface, procedure: 'Echo', seq, client: rt.nameAt(rinfo.address), from: endpoint(rinfo.address, rinfo.port), behaviour: args.responder }, () => ({
+          bytes: gtpu.echoResponse(seq),
+        }));
         return;
       }
       case gtpu.GtpuType.EchoResponse:
