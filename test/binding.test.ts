@@ -9,14 +9,27 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { BpfError, BpfLink, BpfObject, enableStats, kernelEnum, possibleCpus, sumPerCpu, tcxPrograms } from '../exporter/src/kernel/bpf';
-import { BPF_DIR, describeRoot, REPO } from './lib/env';
+import { BPF_DIR, describeRoot, REPO, VMLINUX_DIR } from './lib/env';
 
 const ARCH = process.arch === 'arm64' ? 'arm64' : 'x86';
 
 /** Compiles a fixture the way bpf/Makefile compiles the product's programs. */
 function compileFixture(name: string, outDir: string): string {
   const out = path.join(outDir, `${name}.bpf.o`);
-  execFileSync('clang', ['-g', '-O2', '-target', 'bpf', `-D__TARGET_ARCH_${ARCH}`, `-I${BPF_DIR}`, `-I${path.join(REPO, 'bpf')}`, '-c', path.join(REPO, 'test/fixtures', `${name}.bpf.c`), '-o', out]);
+  execFileSync('clang', [
+    '-g',
+    '-O2',
+    '-target',
+    'bpf',
+    `-D__TARGET_ARCH_${ARCH}`,
+    `-I${BPF_DIR}`,
+    `-I${VMLINUX_DIR}`,
+    `-I${path.join(REPO, 'bpf')}`,
+    '-c',
+    path.join(REPO, 'test/fixtures', `${name}.bpf.c`),
+    '-o',
+    out,
+  ]);
   return out;
 }
 

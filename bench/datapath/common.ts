@@ -281,7 +281,24 @@ export interface EmptyProgram {
 /** Compiles and loads bench/bpf/empty.bpf.c: a tc program that does nothing. */
 export function loadEmpty(): EmptyProgram {
   const obj = path.join(tmpDir(), 'empty.bpf.o');
-  execFileSync('clang', ['-O2', '-g', '-target', 'bpf', '-I', path.join(REPO, 'bpf/build'), '-c', path.join(BENCH, 'bpf/empty.bpf.c'), '-o', obj], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync(
+    'clang',
+    [
+      '-O2',
+      '-g',
+      '-target',
+      'bpf',
+      '-I',
+      path.join(REPO, 'bpf/build'),
+      '-I',
+      path.join(REPO, 'bpf/vmlinux', process.arch === 'arm64' ? 'aarch64' : 'x86_64'),
+      '-c',
+      path.join(BENCH, 'bpf/empty.bpf.c'),
+      '-o',
+      obj,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   const addon = native();
   const o = new addon.BpfObject(obj);
   state.emptyObj = o;

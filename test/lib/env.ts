@@ -15,6 +15,8 @@ export const EXPORTER_CMD = [NFSCOPE_BIN, 'exporter'];
 /** nfscope-exporter, the exporter's older command name, which stays as an alias. */
 export const EXPORTER_BIN = path.join(REPO, 'exporter/bin/nfscope-exporter.js');
 export const BPF_DIR = path.join(REPO, 'bpf/build');
+/** The pinned vmlinux.h of this machine's architecture (bpf/vmlinux/<uname -m>/), which every eBPF object includes. */
+export const VMLINUX_DIR = path.join(REPO, 'bpf', 'vmlinux', process.arch === 'arm64' ? 'aarch64' : 'x86_64');
 export const SEND_UDP = path.join(REPO, 'test/tools/send-udp.js');
 
 function has(cmd: string): boolean {
