@@ -18,9 +18,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { execFileSync, spawnSync } from 'child_process';
 import { Testbed, type RunRecord } from '../sim/src';
-import { describeRoot, REPO, SEND_UDP } from './lib/env';
+import { REPO, SEND_UDP } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
-import { DASHBOARDS, GRAFANA_RELEASES, keepPicture, openPluginPage, PLUGIN_SCREENSHOTS, prerequisiteProblem, type PluginPage } from './lib/plugin-page';
+import { DASHBOARDS, describeBrowser, GRAFANA_RELEASES, keepPicture, openPluginPage, PLUGIN_SCREENSHOTS, type PluginPage, prerequisiteProblem } from './lib/plugin-page';
 
 const SHOTS = path.join(REPO, 'test-results', 'plugin-browser');
 const DOCS_IMG = path.join(REPO, 'docs', 'img');
@@ -75,9 +75,6 @@ function expectedMarks(type: string, frames: Frame[]): Record<string, number> {
       throw new Error(`the preview has no renderer for ${type} panels`);
   }
 }
-
-const missing = process.env.CI === 'true' ? null : prerequisiteProblem();
-const describeBrowser = missing ? (name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing})`, fn) : describeRoot;
 
 describeBrowser('dashboard preview: every prebuilt dashboard drawn from live queries', () => {
   let tb: Testbed | undefined;

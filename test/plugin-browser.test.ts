@@ -18,10 +18,10 @@ import * as path from 'path';
 import { execFileSync, spawnSync } from 'child_process';
 import type { Page } from 'playwright-core';
 import { Testbed, type RunRecord } from '../sim/src';
-import { describeRoot, REPO, SEND_UDP } from './lib/env';
+import { REPO, SEND_UDP } from './lib/env';
 import { startExporter, type RunningExporter } from './lib/exporter';
 import type { GrafanaStandIn } from './lib/grafana-standin';
-import { GRAFANA_RELEASES, keepPicture, openPluginPage, PLUGIN, PLUGIN_SCREENSHOTS, prerequisiteProblem, type PluginPage } from './lib/plugin-page';
+import { describeBrowser, GRAFANA_RELEASES, keepPicture, openPluginPage, PLUGIN, PLUGIN_SCREENSHOTS, type PluginPage, prerequisiteProblem } from './lib/plugin-page';
 
 const SHOTS = path.join(REPO, 'test-results', 'plugin-browser');
 const TOKEN = `nfscope-test-${process.pid}-${Date.now()}`;
@@ -49,10 +49,6 @@ const sum = (xs: unknown[]) => xs.reduce<number>((a, v) => a + (typeof v === 'nu
 function hasData(r: QueryResult): boolean {
   return r.data.some((f) => (f.meta?.preferredVisualisationType === 'table' || f.meta?.preferredVisualisationType === 'nodeGraph' ? f.length > 0 : nonNull(f) > 0));
 }
-
-// Outside CI a missing browser or build skips, as a missing root does; with CI=true beforeAll fails on it.
-const missing = process.env.CI === 'true' ? null : prerequisiteProblem();
-const describeBrowser = missing ? (name: string, fn: () => void) => describe.skip(`${name} (skipped: ${missing})`, fn) : describeRoot;
 
 describeBrowser('Grafana plugin in headless Chromium against a live exporter on the testbed', () => {
   let tb: Testbed | undefined;

@@ -1,3 +1,4 @@
+import type { SummaryAnswer } from '@nfscope/api';
 import * as os from 'os';
 import { Collector, DeltaTracker, dropLabels, VERSION } from './collector';
 import type { Datapath, DropSample, HistSample, MapStatus, OutcomeSample, ProgramStatus, RetransSample, TrafficSample } from './datapath';
@@ -29,22 +30,8 @@ const NF_LIST = [
 ];
 const NFS = new NfTable(NF_LIST);
 
-interface Summary {
-  latency: {
-    client: string;
-    server: string;
-    count: number;
-    p50_ms: number | null;
-    p90_ms: number | null;
-    p99_ms: number | null;
-    max_ms: number | null;
-    mean_ms: number | null;
-    rejected: number;
-    timeouts: number;
-    retransmissions: number;
-  }[];
-  drops: Record<string, unknown>[];
-}
+/** The summary as these tests read it: the contract's answer (@nfscope/api). */
+type Summary = Pick<SummaryAnswer, 'latency' | 'drops'>;
 
 /**
  * The history a collector feeds, wired as main.ts does, and the summary

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO } from './env';
+import { describeRoot, REPO } from './env';
 import { GrafanaStandIn } from './grafana-standin';
 
 export const PLUGIN = path.join(REPO, 'plugin');
@@ -54,6 +54,17 @@ export function prerequisiteProblem(): string | null {
     if (!fs.existsSync(path.join(hostDir(r), 'host.js'))) return `plugin/test-host/dist/grafana-${r}/host.js is not built: npm run build:host -w plugin (scripts/setup.sh does)`;
   }
   return null;
+}
+
+/**
+ * describe() for a browser test: it needs root (the testbed, the exporter) and the built plugin, host pages
+ * and Chromium. Outside CI a missing browser or build skips, as a missing root does; with CI=true it runs and
+ * its beforeAll fails on what is missing.
+ */
+export function describeBrowser(name: string, fn: () => void): void {
+  const missing = process.env.CI === 'true' ? null : prerequisiteProblem();
+  if (missing) describe.skip(`${name} (skipped: ${missing})`, fn);
+  else describeRoot(name, fn);
 }
 
 export interface PluginPage {
