@@ -46,11 +46,15 @@ function sbiCounts(metrics: string): Record<string, number> {
   return out;
 }
 
+/** Every HTTP/2 client started, so that none outlives the file, whichever test failed. */
+const sessions: ChildProcess[] = [];
+
 /** The HTTP/2 client tool in a test host's namespace, driven one command at a time (test/tools/h2-session-client.js). */
 function h2Session(topo: Topology, host: string): { proc: ChildProcess; send(cmd: object): Promise<ClientReply>; end(): Promise<void> } {
   const proc = spawn('ip', ['netns', 'exec', topo.host(host).netns, process.execPath, H2_CLIENT, '--url', `http://198.18.0.12:${PORT}`, '--connections', '2'], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  sessions.push(proc);
   const replies = readline.createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
   const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
   return {
@@ -103,6 +107,7 @@ datapath: { pin_dir: "${pins}" }
 
   afterAll(async () => {
     client?.kill('SIGKILL');
+    for (const p of sessions) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
     server?.kill('SIGKILL');
     await ex?.stop('SIGKILL');
     fs.rmSync(pins, { recursive: true, force: true });
