@@ -1,7 +1,26 @@
 #!/usr/bin/env node
 'use strict';
 // Prints the exporter's summary every two seconds: show-summary.js [URL]
-const url = process.argv[2] || 'http://127.0.0.1:9810';
+const { parseArgs } = require('node:util');
+
+const USAGE = 'usage: show-summary.js [URL] (default http://127.0.0.1:9810)';
+const fail = (message) => {
+  process.stderr.write(`show-summary: ${message}\n${USAGE}\n`);
+  process.exit(2);
+};
+let args;
+try {
+  args = parseArgs({ options: { help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true });
+} catch (e) {
+  fail(e.message.replace(/\. To specify a positional argument.*$/s, '').replace(/\n/g, ' '));
+}
+if (args.values.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+if (args.positionals.length > 1) fail(`unexpected argument ${JSON.stringify(args.positionals[1])}`);
+const url = args.positionals[0] || 'http://127.0.0.1:9810';
+if (!URL.canParse(url)) fail(`${JSON.stringify(url)} is not a URL`);
 
 const cell = (v, n) => {
   const s = v === null || v === undefined ? '-' : String(v);

@@ -11,26 +11,19 @@
  * exits on SIGTERM.
  */
 const http2 = require('http2');
+const { commandLine } = require('./args');
 
-const o = { port: 0, host: '::', delay: [0, 0], seed: 1 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const v = () => argv[++i];
-  if (a === '--port') o.port = Number(v());
-  else if (a === '--host') o.host = v();
-  else if (a === '--delay-ms') o.delay = v().split('-').map(Number);
-  else if (a === '--seed') o.seed = Number(v());
-  else {
-    process.stderr.write(`h2-server: unknown argument ${a}\n`);
-    process.exit(2);
-  }
-}
-if (!(o.port > 0) || o.delay.some((d) => !(d >= 0))) {
-  process.stderr.write('usage: h2-server.js --port N [--host ADDR] [--delay-ms MIN[-MAX]] [--seed N]\n');
-  process.exit(2);
-}
-const [lo, hi = lo] = o.delay;
+const cl = commandLine('h2-server', 'usage: h2-server.js --port N [--host ADDR] [--delay-ms MIN[-MAX]] [--seed N]', {
+  port: { type: 'string' },
+  host: { type: 'string', default: '::' },
+  'delay-ms': { type: 'string', default: '0' },
+  seed: { type: 'string' },
+});
+const o = { port: cl.port('port'), host: cl.values.host, seed: cl.number('seed', { fallback: 1, integer: true }) };
+const delay = cl.values['delay-ms'].split('-');
+if (delay.length > 2) cl.fail(`--delay-ms: ${JSON.stringify(cl.values['delay-ms'])} is not MIN or MIN-MAX`);
+const [lo, hi = lo] = delay.map((d) => cl.number('delay-ms', { min: 0, text: d }));
+if (hi < lo) cl.fail(`--delay-ms: ${JSON.stringify(cl.values['delay-ms'])} has MAX below MIN`);
 
 // A small LCG: the same seed gives the same delays run after run.
 let state = o.seed >>> 0;

@@ -19,22 +19,14 @@
  */
 const http2 = require('http2');
 const readline = require('readline');
+const { commandLine } = require('./args');
 
-const o = { url: '', connections: 2 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  if (a === '--url') o.url = argv[++i];
-  else if (a === '--connections') o.connections = Number(argv[++i]);
-  else {
-    process.stderr.write(`h2-session-client: unknown argument ${a}\n`);
-    process.exit(2);
-  }
-}
-if (!o.url || !(o.connections >= 1)) {
-  process.stderr.write('usage: h2-session-client.js --url http://HOST:PORT [--connections N]\n');
-  process.exit(2);
-}
+const cl = commandLine('h2-session-client', 'usage: h2-session-client.js --url http://HOST:PORT [--connections N]', {
+  url: { type: 'string' },
+  connections: { type: 'string' },
+});
+const o = { url: cl.required('url'), connections: cl.number('connections', { fallback: 2, integer: true, min: 1 }) };
+if (!URL.canParse(o.url) || new URL(o.url).protocol !== 'http:') cl.fail(`--url: ${JSON.stringify(o.url)} is not an http:// URL`);
 
 const METHODS = ['PATCH', 'PUT', 'DELETE'];
 const STATUSES = [201, 503];

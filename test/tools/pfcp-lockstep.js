@@ -18,31 +18,32 @@
  */
 const dgram = require('dgram');
 const net = require('net');
+const { commandLine } = require('./args');
 
-function parse(argv) {
-  const o = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--to') o.to = v();
-    else if (a === '--from') o.from = v().split(',');
-    else if (a === '--first') o.first = v().split(',').map(Number);
-    else if (a === '--rounds') o.rounds = Number(v());
-    else if (a === '--period-ms') o.periodMs = Number(v());
-    else if (a === '--reuse') o.reuse = true;
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (!net.isIPv4(o.to ?? '')) throw new Error('--to needs an IPv4 address');
-  const bad = (o.from ?? []).find((a) => !net.isIPv4(a));
-  if (!o.from || bad !== undefined) throw new Error(`--from needs IPv4 addresses${bad !== undefined ? `, not "${bad}"` : ''}`);
-  if (!o.first || o.first.some((f) => !Number.isInteger(f) || f < 0 || f >= 2 ** 24)) throw new Error('--first needs 24-bit sequence numbers');
+const USAGE = 'usage: pfcp-lockstep.js --to ADDR --from ADDR[,ADDR…] --first SEQ[,SEQ…] --rounds N --period-ms MS [--reuse]';
+
+function parse() {
+  const cl = commandLine('pfcp-lockstep', USAGE, {
+    to: { type: 'string' },
+    from: { type: 'string' },
+    first: { type: 'string' },
+    rounds: { type: 'string' },
+    'period-ms': { type: 'string' },
+    reuse: { type: 'boolean' },
+  });
+  const o = { to: cl.required('to'), from: cl.required('from').split(','), reuse: cl.values.reuse === true };
+  if (!net.isIPv4(o.to)) cl.fail(`--to needs an IPv4 address, not ${JSON.stringify(o.to)}`);
+  const bad = o.from.find((a) => !net.isIPv4(a));
+  if (bad !== undefined) cl.fail(`--from needs IPv4 addresses, not ${JSON.stringify(bad)}`);
+  o.first = cl
+    .required('first')
+    .split(',')
+    .map((f) => cl.number('first', { integer: true, min: 0, max: 2 ** 24 - 1, text: f }));
   if (o.first.length === 1) o.first = o.from.map(() => o.first[0]);
-  if (o.first.length !== o.from.length) throw new Error(`--first has ${o.first.length} sequence numbers for ${o.from.length} addresses`);
-  if (!Number.isInteger(o.rounds) || o.rounds < 1 || o.first.some((f) => f + o.rounds > 2 ** 24)) throw new Error('--rounds needs a count that keeps the sequence numbers within 24 bits');
-  if (!(o.periodMs > 0)) throw new Error('--period-ms needs a positive number');
+  if (o.first.length !== o.from.length) cl.fail(`--first has ${o.first.length} sequence numbers for ${o.from.length} addresses`);
+  o.rounds = cl.number('rounds', { required: true, integer: true, min: 1 });
+  if (o.first.some((f) => f + o.rounds > 2 ** 24)) cl.fail(`--rounds: ${o.rounds} rounds take the sequence numbers past 24 bits`);
+  o.periodMs = cl.number('period-ms', { required: true, above: 0 });
   return o;
 }
 
@@ -63,7 +64,7 @@ async function until(at) {
 }
 
 async function main() {
-  const o = parse(process.argv.slice(2));
+  const o = parse();
   const socks = [];
   for (const a of o.from) {
     const s = dgram.createSocket({ type: 'udp4', reuseAddr: !!o.reuse });

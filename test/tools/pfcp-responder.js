@@ -13,32 +13,30 @@
  */
 const dgram = require('dgram');
 const net = require('net');
+const { commandLine } = require('./args');
 
-function parse(argv) {
-  const o = { timeoutMs: 30000, spread: 1, copies: 1 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => {
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
-      return argv[++i];
-    };
-    if (a === '--on') o.on = v();
-    else if (a === '--count') o.count = Number(v());
-    else if (a === '--base-ms') o.baseMs = Number(v());
-    else if (a === '--spread') o.spread = Number(v());
-    else if (a === '--timeout-ms') o.timeoutMs = Number(v());
-    else if (a === '--copies') o.copies = Number(v());
-    else throw new Error(`unknown argument ${a}`);
-  }
-  if (!net.isIPv4(o.on ?? '')) throw new Error('--on needs an IPv4 address');
-  if (!Number.isInteger(o.count) || o.count < 1) throw new Error('--count needs a positive integer');
-  if (!(o.baseMs >= 0)) throw new Error('--base-ms needs a delay in ms');
-  if (!Number.isInteger(o.spread) || o.spread < 1) throw new Error('--spread needs a positive integer');
-  if (!Number.isInteger(o.copies) || o.copies < 1) throw new Error('--copies needs a positive integer');
+const USAGE = 'usage: pfcp-responder.js --on ADDR --count N --base-ms MS --spread N [--timeout-ms MS] [--copies N]';
+
+function parse() {
+  const cl = commandLine('pfcp-responder', USAGE, {
+    on: { type: 'string' },
+    count: { type: 'string' },
+    'base-ms': { type: 'string' },
+    spread: { type: 'string' },
+    'timeout-ms': { type: 'string' },
+    copies: { type: 'string' },
+  });
+  const o = { on: cl.required('on') };
+  if (!net.isIPv4(o.on)) cl.fail(`--on needs an IPv4 address, not ${JSON.stringify(o.on)}`);
+  o.count = cl.number('count', { required: true, integer: true, min: 1 });
+  o.baseMs = cl.number('base-ms', { required: true, min: 0 });
+  o.spread = cl.number('spread', { fallback: 1, integer: true, min: 1 });
+  o.timeoutMs = cl.number('timeout-ms', { fallback: 30000, above: 0 });
+  o.copies = cl.number('copies', { fallback: 1, integer: true, min: 1 });
   return o;
 }
 
-const o = parse(process.argv.slice(2));
+const o = parse();
 const s = dgram.createSocket('udp4');
 const answered = {};
 const copies = new Map();

@@ -8,25 +8,24 @@
  */
 const net = require('net');
 const path = require('path');
+const { commandLine, isHex } = require('./args');
 
-const o = { hex: [], gapMs: 0 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const v = () => argv[++i];
-  if (a === '--proto') o.proto = Number(v());
-  else if (a === '--to') o.to = v();
-  else if (a === '--hex') o.hex.push(v());
-  else if (a === '--gap-ms') o.gapMs = Number(v());
-  else {
-    process.stderr.write(`send-raw: unknown argument ${a}\n`);
-    process.exit(2);
-  }
-}
-if (!(o.proto > 0) || !net.isIP(o.to) || o.hex.length === 0) {
-  process.stderr.write('usage: send-raw.js --proto N --to ADDR --hex HEX [--hex HEX …] [--gap-ms N]\n');
-  process.exit(2);
-}
+const cl = commandLine('send-raw', 'usage: send-raw.js --proto N --to ADDR --hex HEX [--hex HEX …] [--gap-ms N]', {
+  proto: { type: 'string' },
+  to: { type: 'string' },
+  hex: { type: 'string', multiple: true },
+  'gap-ms': { type: 'string' },
+});
+const o = {
+  proto: cl.number('proto', { required: true, integer: true, min: 1, max: 255 }),
+  to: cl.required('to'),
+  hex: cl.values.hex ?? [],
+  gapMs: cl.number('gap-ms', { fallback: 0, min: 0 }),
+};
+if (!net.isIP(o.to)) cl.fail(`--to: ${JSON.stringify(o.to)} is not an IP address`);
+if (o.hex.length === 0) cl.fail('--hex is required');
+const notHex = o.hex.find((h) => !isHex(h));
+if (notHex !== undefined) cl.fail(`--hex: ${JSON.stringify(notHex)} is not hexadecimal octets`);
 
 const { native } = require(path.resolve(__dirname, '../../exporter/dist/kernel/bpf.js'));
 const addon = native();

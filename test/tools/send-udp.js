@@ -15,31 +15,47 @@
 const dgram = require('dgram');
 const net = require('net');
 const path = require('path');
+const { commandLine, isHex } = require('./args');
 
-function parse(argv) {
-  const o = { fromPort: 40000, size: 16, badChecksum: false, hex: [], gapMs: 0 };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const v = () => argv[++i];
-    if (a === '--to') o.to = v();
-    else if (a === '--port') o.port = Number(v());
-    else if (a === '--count') o.count = Number(v());
-    else if (a === '--from-port') o.fromPort = Number(v());
-    else if (a === '--size') o.size = Number(v());
-    else if (a === '--bad-checksum') o.badChecksum = true;
-    else if (a === '--hex') o.hex.push(v());
-    else if (a === '--gap-ms') o.gapMs = Number(v());
-    else if (a === '--seq') {
-      const m = /^(\d+):([1-4]):(\d+)$/.exec(v() ?? '');
-      if (!m) throw new Error('--seq needs OFFSET:BYTES:FIRST (BYTES 1 to 4)');
-      o.seq = { offset: Number(m[1]), bytes: Number(m[2]), first: Number(m[3]) };
-    } else throw new Error(`unknown argument ${a}`);
-  }
-  if (o.seq) {
-    if (o.hex.length !== 1 || !(o.count > 0)) throw new Error('--seq needs exactly one --hex template and --count N');
-    if (o.seq.offset + o.seq.bytes > o.hex[0].length / 2) throw new Error('--seq: OFFSET+BYTES is past the end of the template');
+const USAGE = [
+  'usage: send-udp.js --to ADDR --port PORT --count N [--from-port PORT] [--bad-checksum] [--size BYTES]',
+  '       send-udp.js --to ADDR --port PORT --hex PAYLOAD [--hex PAYLOAD …] [--from-port PORT] [--gap-ms N]',
+  '       send-udp.js --to ADDR --port PORT --hex TEMPLATE --seq OFFSET:BYTES:FIRST --count N',
+].join('\n');
+
+function parse() {
+  const cl = commandLine('send-udp', USAGE, {
+    to: { type: 'string' },
+    port: { type: 'string' },
+    count: { type: 'string' },
+    'from-port': { type: 'string' },
+    size: { type: 'string' },
+    'bad-checksum': { type: 'boolean' },
+    hex: { type: 'string', multiple: true },
+    'gap-ms': { type: 'string' },
+    seq: { type: 'string' },
+  });
+  const o = {
+    to: cl.required('to'),
+    port: cl.port('port'),
+    count: cl.number('count', { integer: true, min: 1 }),
+    fromPort: cl.port('from-port', 40000),
+    size: cl.number('size', { fallback: 16, integer: true, min: 0 }),
+    badChecksum: cl.values['bad-checksum'] === true,
+    hex: cl.values.hex ?? [],
+    gapMs: cl.number('gap-ms', { fallback: 0, min: 0 }),
+  };
+  if (!net.isIP(o.to)) cl.fail(`--to: ${JSON.stringify(o.to)} is not an IP address`);
+  const notHex = o.hex.find((h) => !isHex(h));
+  if (notHex !== undefined) cl.fail(`--hex: ${JSON.stringify(notHex)} is not hexadecimal octets`);
+  if (cl.given('seq')) {
+    const m = /^(\d+):([1-4]):(\d+)$/.exec(cl.values.seq);
+    if (!m) cl.fail(`--seq: ${JSON.stringify(cl.values.seq)} is not OFFSET:BYTES:FIRST (BYTES 1 to 4)`);
+    o.seq = { offset: Number(m[1]), bytes: Number(m[2]), first: Number(m[3]) };
+    if (o.hex.length !== 1 || o.count === undefined) cl.fail('--seq needs exactly one --hex template and --count N');
+    if (o.seq.offset + o.seq.bytes > o.hex[0].length / 2) cl.fail('--seq: OFFSET+BYTES is past the end of the template');
   } else if (o.hex.length > 0) o.count = o.hex.length;
-  if (!net.isIP(o.to) || !(o.port > 0) || !(o.count > 0)) throw new Error('usage: --to ADDR --port PORT (--count N | --hex PAYLOAD …)');
+  if (o.count === undefined) cl.fail('--count or --hex is required');
   return o;
 }
 
@@ -112,7 +128,7 @@ async function sendGood(o) {
   return o.count;
 }
 
-const o = parse(process.argv.slice(2));
+const o = parse();
 (o.badChecksum ? sendBad(o) : sendGood(o)).then(
   (n) => process.stdout.write(`${n}\n`),
   (e) => {

@@ -12,26 +12,22 @@
  *     any failed.
  */
 const net = require('net');
+const { commandLine } = require('./args');
 
-const o = { parallel: 4 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const v = () => argv[++i];
-  if (a === '--listen' || a === '--connect') {
-    o.mode = a.slice(2);
-    o.addr = v();
-  } else if (a === '--port') o.port = Number(v());
-  else if (a === '--count') o.count = Number(v());
-  else if (a === '--parallel') o.parallel = Number(v());
-  else {
-    process.stderr.write(`tcp-churn: unknown argument ${a}\n`);
-    process.exit(2);
-  }
-}
-if (!o.mode || !net.isIP(o.addr) || !(o.port > 0) || (o.mode === 'connect' && !(o.count > 0 && o.parallel > 0))) {
-  process.stderr.write('usage: tcp-churn.js --listen ADDR --port N | --connect ADDR --port N --count N [--parallel N]\n');
-  process.exit(2);
+const cl = commandLine('tcp-churn', 'usage: tcp-churn.js --listen ADDR --port N | --connect ADDR --port N --count N [--parallel N]', {
+  listen: { type: 'string' },
+  connect: { type: 'string' },
+  port: { type: 'string' },
+  count: { type: 'string' },
+  parallel: { type: 'string' },
+});
+if (cl.given('listen') === cl.given('connect')) cl.fail('give one of --listen ADDR and --connect ADDR');
+const mode = cl.given('listen') ? 'listen' : 'connect';
+const o = { mode, addr: cl.values[mode], port: cl.port('port') };
+if (!net.isIP(o.addr)) cl.fail(`--${mode}: ${JSON.stringify(o.addr)} is not an IP address`);
+if (mode === 'connect') {
+  o.count = cl.number('count', { required: true, integer: true, min: 1 });
+  o.parallel = cl.number('parallel', { fallback: 4, integer: true, min: 1 });
 }
 
 if (o.mode === 'listen') {

@@ -15,28 +15,29 @@
  * discarded.
  */
 const net = require('net');
+const { commandLine, isHex } = require('./args');
 
-const o = { steps: [], holdMs: 0 };
-const argv = process.argv.slice(2);
-for (let i = 0; i < argv.length; i++) {
-  const a = argv[i];
-  const v = () => argv[++i];
-  if (a === '--connect' || a === '--listen') {
-    o.mode = a.slice(2);
-    o.addr = v();
-  } else if (a === '--port') o.port = Number(v());
-  else if (a === '--hex') o.steps.push({ hex: v() });
-  else if (a === '--gap-ms') o.steps.push({ gapMs: Number(v()) });
-  else if (a === '--wait-line') o.steps.push({ waitLine: true });
-  else if (a === '--hold-ms') o.holdMs = Number(v());
-  else {
-    process.stderr.write(`tcp-script: unknown argument ${a}\n`);
-    process.exit(2);
-  }
-}
-if (!o.mode || !net.isIP(o.addr) || !(o.port > 0)) {
-  process.stderr.write('usage: tcp-script.js --connect|--listen ADDR --port N [--hex HEX | --gap-ms N | --wait-line]… [--hold-ms N]\n');
-  process.exit(2);
+const cl = commandLine('tcp-script', 'usage: tcp-script.js --connect|--listen ADDR --port N [--hex HEX | --gap-ms N | --wait-line]… [--hold-ms N]', {
+  connect: { type: 'string' },
+  listen: { type: 'string' },
+  port: { type: 'string' },
+  hex: { type: 'string', multiple: true },
+  'gap-ms': { type: 'string', multiple: true },
+  'wait-line': { type: 'boolean', multiple: true },
+  'hold-ms': { type: 'string' },
+});
+if (cl.given('listen') === cl.given('connect')) cl.fail('give one of --connect ADDR and --listen ADDR');
+const mode = cl.given('listen') ? 'listen' : 'connect';
+const o = { mode, addr: cl.values[mode], port: cl.port('port'), holdMs: cl.number('hold-ms', { fallback: 0, min: 0 }), steps: [] };
+if (!net.isIP(o.addr)) cl.fail(`--${mode}: ${JSON.stringify(o.addr)} is not an IP address`);
+// The script is the --hex, --gap-ms and --wait-line options in the order given.
+for (const t of cl.tokens) {
+  if (t.kind !== 'option') continue;
+  if (t.name === 'hex') {
+    if (!isHex(t.value)) cl.fail(`--hex: ${JSON.stringify(t.value)} is not hexadecimal octets`);
+    o.steps.push({ hex: t.value });
+  } else if (t.name === 'gap-ms') o.steps.push({ gapMs: cl.number('gap-ms', { min: 0, text: t.value }) });
+  else if (t.name === 'wait-line') o.steps.push({ waitLine: true });
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
