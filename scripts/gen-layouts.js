@@ -16,6 +16,7 @@
  */
 const { execFileSync } = require('child_process');
 const fs = require('fs');
+const { parseArgs } = require('node:util');
 const path = require('path');
 
 const ROOT = path.join(__dirname, '..');
@@ -247,9 +248,22 @@ function generate(btfs) {
   return out.join('\n');
 }
 
+const USAGE = 'usage: node scripts/gen-layouts.js [--check] [OBJECT.bpf.o ...]  (default: the objects in bpf/build)';
+
 function main(argv) {
-  const check = argv.includes('--check');
-  const files = argv.filter((a) => a !== '--check');
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { check: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+  } catch (e) {
+    process.stderr.write(`gen-layouts: ${e.message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (parsed.values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const check = parsed.values.check === true;
+  const files = parsed.positionals;
   const text = generate((files.length ? files : OBJECTS).map(readBtf));
   const rel = path.relative(process.cwd(), OUT);
   if (check) {
