@@ -5,6 +5,7 @@
  * input: it must produce no transaction, no crash, and count nothing twice.
  */
 import * as crypto from 'crypto';
+import { CAUSE, gtpEcho, ie, NODE_ID, pfcp, RECOVERY } from '../bench/lib/packets';
 import { possibleCpus } from '../exporter/src/kernel/bpf';
 import { describeRoot, REPO, SEND_UDP, waitFor } from './lib/env';
 import { metricSamples, metricValue, startExporter, type RunningExporter, type SummaryRow } from './lib/exporter';
@@ -29,43 +30,6 @@ function nfPairSlot(a: string, b: string): number {
   const u64 = (v: bigint) => v & 0xffffffffffffffffn;
   const x = u64(u64((lo[0] ^ lo[1]) * 0x9e3779b97f4a7c15n) ^ hi[0] ^ hi[1]);
   return Number((u64(x * 0xc2b2ae3d27d4eb4fn) >> 56n) & 0xffn);
-}
-
-/** PFCP message (TS 29.244 §7.2): S=1 when seid is given; ies already encoded. */
-function pfcp(type: number, seq: number, ies: Buffer[] = [], opts: { seid?: bigint; fo?: boolean } = {}): Buffer {
-  const s = opts.seid !== undefined;
-  const body = Buffer.concat(ies);
-  const h = Buffer.alloc(s ? 16 : 8);
-  h[0] = 0x20 | (opts.fo ? 0x04 : 0) | (s ? 0x01 : 0);
-  h[1] = type;
-  h.writeUInt16BE(h.length - 4 + body.length, 2);
-  let o = 4;
-  if (s) {
-    h.writeBigUInt64BE(opts.seid!, 4);
-    o = 12;
-  }
-  h.writeUIntBE(seq, o, 3);
-  return Buffer.concat([h, body]);
-}
-const ie = (type: number, value: Buffer) => {
-  const h = Buffer.alloc(4);
-  h.writeUInt16BE(type, 0);
-  h.writeUInt16BE(value.length, 2);
-  return Buffer.concat([h, value]);
-};
-const NODE_ID = (a: string) => ie(60, Buffer.from([0, ...a.split('.').map(Number)]));
-const CAUSE = (c: number) => ie(19, Buffer.from([c]));
-const RECOVERY = ie(96, Buffer.from([0xe9, 0, 0, 0]));
-
-/** GTP-U Echo (TS 29.281 §7.2.1): S=1, sequence number, N-PDU and next-extension octets, Recovery IE on responses. */
-function gtpEcho(type: 1 | 2, seq: number): Buffer {
-  const rest = type === 2 ? Buffer.from([14, 0]) : Buffer.alloc(0);
-  const b = Buffer.alloc(12);
-  b[0] = 0x32;
-  b[1] = type;
-  b.writeUInt16BE(4 + rest.length, 2);
-  b.writeUInt16BE(seq, 8);
-  return Buffer.concat([b, rest]);
 }
 
 /** CRC32c (RFC 9260 Appendix A), for well-formed SCTP packets. */

@@ -1,6 +1,6 @@
 /**
- * Hand-built 5G payloads for the benchmarks, byte for byte as
- * test/datapath.test.ts builds them: PFCP (TS 29.244 §7.2), GTP-U (TS 29.281
+ * Hand-built 5G payloads for the benchmarks and test/datapath.test.ts
+ * (independent of the simulator's codecs, so they check them too): PFCP (TS 29.244 §7.2), GTP-U (TS 29.281
  * §5), SCTP with NGAP DATA and SACK chunks (RFC 9260, TS 38.413).
  */
 import { sctp as simSctp } from '@nfscope/sim';

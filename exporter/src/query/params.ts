@@ -90,10 +90,10 @@ const show = (v: unknown) => JSON.stringify(v);
 /** A duration ("10s", "1m", "1500ms") or a number of milliseconds. */
 export function parseDurationMs(param: string, v: unknown): number {
   if (typeof v === 'number' && Number.isFinite(v) && v > 0) return v;
-  // A bare number is milliseconds here (as Grafana's intervals are), so a unit-less text is read as "ms".
+  // A bare number is milliseconds here (as Grafana's intervals are), not seconds as in the config.
   const text = typeof v === 'string' ? v.trim() : '';
-  const seconds = text === '' || /^\d+(?:\.\d+)?$/.test(text) ? undefined : durationSeconds(text);
-  const ms = text !== '' && /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : seconds === undefined ? undefined : seconds * 1000;
+  const seconds = durationSeconds(text);
+  const ms = /^\d+(?:\.\d+)?$/.test(text) ? Number(text) : seconds === undefined ? undefined : seconds * 1000;
   if (ms === undefined || !Number.isFinite(ms)) throw bad(param, `${show(v)} is not a duration (examples: 10s, 1m, 500ms, or milliseconds)`);
   if (!(ms > 0)) throw bad(param, `${show(v)} must be more than 0`);
   return ms;
